@@ -1,0 +1,64 @@
+// ARP (RFC 826).
+//
+//  0        2        4    5    6        8
+//  +--------+--------+----+----+--------+------------+-----------+------------+-----------+
+//  | HTYPE  | PTYPE  |HLEN|PLEN| OPER   | SHA (HLEN) | SPA (PLEN)| THA (HLEN) | TPA (PLEN)|
+//  +--------+--------+----+----+--------+------------+-----------+------------+-----------+
+import { Proto, ipv4String, macString, u16, type PacketState } from '../src/packet.js';
+import type { DecodeTables, Dissector } from '../src/dissector.js';
+
+export const ARP_HTYPE = 0;
+export const ARP_PTYPE = 2;
+export const ARP_HLEN = 4;
+export const ARP_PLEN = 5;
+export const ARP_OPER = 6;
+export const ARP_ADDRS = 8;
+export const ARP_FIXED_LEN = 8;
+
+/** Offsets of the four addresses relative to the ARP header (Ethernet/IPv4 layout). */
+export const ARP_SHA = 8;
+export const ARP_SPA = 14;
+export const ARP_THA = 18;
+export const ARP_TPA = 24;
+
+// v1: operation (1 request, 2 reply).
+export const arp: Dissector = {
+  proto: Proto.ARP,
+  name: 'arp',
+  registration: { ethertype: [0x0806] },
+  decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
+    const b = st.buf;
+    if (off + ARP_FIXED_LEN > end) return st.short(Proto.ARP);
+    const len = ARP_FIXED_LEN + 2 * (b[off + ARP_HLEN] + b[off + ARP_PLEN]);
+    if (off + len > end) return st.short(Proto.ARP);
+    const i = st.push(Proto.ARP, off, len, end);
+    if (i < 0) return;
+    st.v1[i] = u16(b, off + ARP_OPER);
+    void t;
+  },
+  describe(st, i) {
+    const b = st.buf, o = st.off[i];
+    const ethIp = b[o + ARP_HLEN] === 6 && b[o + ARP_PLEN] === 4;
+    return {
+      proto: 'arp',
+      hardwareType: u16(b, o + ARP_HTYPE),
+      protocolType: u16(b, o + ARP_PTYPE),
+      opcode: st.v1[i],
+      ...(ethIp
+        ? {
+            senderMac: macString(b, o + ARP_SHA),
+            senderIp: ipv4String(b, o + ARP_SPA),
+            targetMac: macString(b, o + ARP_THA),
+            targetIp: ipv4String(b, o + ARP_TPA),
+          }
+        : {}),
+    };
+  },
+  summary(st, i) {
+    const b = st.buf, o = st.off[i];
+    if (b[o + ARP_HLEN] !== 6 || b[o + ARP_PLEN] !== 4) return `ARP op ${st.v1[i]}`;
+    return st.v1[i] === 1
+      ? `ARP who-has ${ipv4String(b, o + ARP_TPA)} tell ${ipv4String(b, o + ARP_SPA)}`
+      : `ARP ${ipv4String(b, o + ARP_SPA)} is-at ${macString(b, o + ARP_SHA)}`;
+  },
+};

@@ -1,0 +1,18 @@
+// BGP-4 (RFC 4271) over TCP 179. Messages can span segments, so BGP is decoded by a stateful
+// stage with TCP reassembly (src/bgp/), not per packet; this entry only holds the port binding.
+import { Proto, type PacketState } from '../src/packet.js';
+import type { DecodeTables, Dissector } from '../src/dissector.js';
+
+export const BGP_PORT = 179;
+
+export const bgp: Dissector = {
+  proto: Proto.BGP,
+  name: 'bgp',
+  registration: { tcpPort: [BGP_PORT] },
+  decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
+    void st; void off; void end; void t;
+  },
+  describe() {
+    return { proto: 'bgp' };
+  },
+};

@@ -1,0 +1,47 @@
+// Ethernet II (IEEE 802.3 / DIX).
+//
+//  0                   6                  12          14
+//  +-------------------+-------------------+-----------+
+//  | destination MAC   | source MAC        | EtherType |
+//  +-------------------+-------------------+-----------+
+//
+// An EtherType/length value below 0x0600 is an 802.3 length (LLC follows): not dissected further.
+import { Proto, macString, u16, type PacketState } from '../src/packet.js';
+import type { DecodeTables, Dissector } from '../src/dissector.js';
+
+export const ETH_DST = 0;
+export const ETH_SRC = 6;
+export const ETH_TYPE = 12;
+export const ETH_HEADER_LEN = 14;
+/** Smallest EtherType; smaller values are 802.3 lengths. */
+export const ETHERTYPE_MIN = 0x0600;
+
+// v1: EtherType (or the 802.3 length).
+export const ethernet: Dissector = {
+  proto: Proto.ETH,
+  name: 'eth',
+  // Transparent Ethernet Bridging: GRE and Geneve protocol type 0x6558 carry a whole frame.
+  registration: { ethertype: [0x6558] },
+  decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
+    if (off + ETH_HEADER_LEN > end) return st.short(Proto.ETH);
+    const i = st.push(Proto.ETH, off, ETH_HEADER_LEN, end);
+    if (i < 0) return;
+    const type = u16(st.buf, off + ETH_TYPE);
+    st.v1[i] = type;
+    if (type < ETHERTYPE_MIN) return;
+    st.then(t.ethertype[type], off + ETH_HEADER_LEN, end);
+  },
+  describe(st, i) {
+    const o = st.off[i];
+    return {
+      proto: 'eth',
+      src: macString(st.buf, o + ETH_SRC),
+      dst: macString(st.buf, o + ETH_DST),
+      ethertype: st.v1[i],
+    };
+  },
+  summary(st, i) {
+    const o = st.off[i];
+    return `${macString(st.buf, o + ETH_SRC)} > ${macString(st.buf, o + ETH_DST)}`;
+  },
+};

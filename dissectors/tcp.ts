@@ -1,0 +1,106 @@
+// TCP (RFC 9293).
+//
+//   0                   1                   2                   3
+//  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//  |          Source Port          |       Destination Port        |
+//  |                        Sequence Number                        |
+//  |                    Acknowledgment Number                      |
+//  | Offset|  Rsv  |C|E|U|A|P|R|S|F|            Window             |
+//  |           Checksum            |         Urgent Pointer        |
+//  |                    Options                    |    Padding    |
+//  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
+import type { DecodeTables, Dissector } from '../src/dissector.js';
+
+export const TCP_SRC_PORT = 0;
+export const TCP_DST_PORT = 2;
+export const TCP_SEQ = 4;
+export const TCP_ACK = 8;
+export const TCP_OFFSET_FLAGS = 12;
+export const TCP_WINDOW = 14;
+export const TCP_CHECKSUM = 16;
+export const TCP_URGENT = 18;
+export const TCP_MIN_HEADER = 20;
+
+export const TCP_FIN = 0x001;
+export const TCP_SYN = 0x002;
+export const TCP_RST = 0x004;
+export const TCP_PSH = 0x008;
+export const TCP_ACK_FLAG = 0x010;
+export const TCP_URG = 0x020;
+export const TCP_ECE = 0x040;
+export const TCP_CWR = 0x080;
+export const TCP_AE = 0x100;
+
+/** The 9 flag bits of the segment at `o`. */
+export function tcpFlags(b: Uint8Array, o: number): number {
+  return u16(b, o + TCP_OFFSET_FLAGS) & 0x1ff;
+}
+
+/** Flag letters in the order users read them: SA for SYN-ACK, FA, PA, R... */
+export function tcpFlagString(f: number): string {
+  let s = '';
+  if (f & TCP_SYN) s += 'S';
+  if (f & TCP_FIN) s += 'F';
+  if (f & TCP_RST) s += 'R';
+  if (f & TCP_PSH) s += 'P';
+  if (f & TCP_ACK_FLAG) s += 'A';
+  if (f & TCP_URG) s += 'U';
+  if (f & TCP_ECE) s += 'E';
+  if (f & TCP_CWR) s += 'C';
+  if (f & TCP_AE) s += 'N';
+  return s;
+}
+
+// v1: source port << 16 | destination port; v2: payload length in captured bytes.
+export const tcp: Dissector = {
+  proto: Proto.TCP,
+  name: 'tcp',
+  registration: { ipProto: [6] },
+  decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
+    const b = st.buf;
+    if (off + TCP_MIN_HEADER > end) return st.short(Proto.TCP);
+    const hlen = (b[off + TCP_OFFSET_FLAGS] >> 4) * 4;
+    if (hlen < TCP_MIN_HEADER) {
+      const i = st.push(Proto.TCP, off, TCP_MIN_HEADER, end);
+      if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+      return st.fail(Proto.TCP, Fault.BAD_HEADER_LENGTH, hlen);
+    }
+    if (off + hlen > end) {
+      const i = st.push(Proto.TCP, off, TCP_MIN_HEADER, end);
+      if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+      return st.short(Proto.TCP);
+    }
+    const i = st.push(Proto.TCP, off, hlen, end);
+    if (i < 0) return;
+    const sport = u16(b, off + TCP_SRC_PORT), dport = u16(b, off + TCP_DST_PORT);
+    st.v1[i] = sport * 65536 + dport;
+    st.v2[i] = end - off - hlen;
+    if (end > off + hlen && st.inQuote === 0) st.then(t.tcp(sport, dport), off + hlen, end);
+  },
+  describe(st, i) {
+    const b = st.buf, o = st.off[i];
+    const full = st.hlen[i] >= TCP_MIN_HEADER && o + TCP_MIN_HEADER <= st.end[i];
+    if (!full) return { proto: 'tcp', srcPort: u16(b, o), dstPort: u16(b, o + 2) };
+    const f = tcpFlags(b, o);
+    return {
+      proto: 'tcp',
+      srcPort: u16(b, o + TCP_SRC_PORT),
+      dstPort: u16(b, o + TCP_DST_PORT),
+      seq: u32(b, o + TCP_SEQ),
+      ack: u32(b, o + TCP_ACK),
+      flags: tcpFlagString(f),
+      flagBits: f,
+      window: u16(b, o + TCP_WINDOW),
+      headerLength: (b[o + TCP_OFFSET_FLAGS] >> 4) * 4,
+      payloadLength: st.v2[i],
+      checksum: u16(b, o + TCP_CHECKSUM),
+      ...(st.quoted[i] ? { quoted: true } : {}),
+    };
+  },
+  summary(st, i) {
+    const b = st.buf, o = st.off[i];
+    const f = st.hlen[i] >= TCP_MIN_HEADER ? tcpFlagString(tcpFlags(b, o)) : '';
+    return `TCP ${u16(b, o)} > ${u16(b, o + 2)} [${f}] len ${st.v2[i]}`;
+  },
+};

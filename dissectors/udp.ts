@@ -1,0 +1,62 @@
+// UDP (RFC 768).
+//
+//  0      7 8     15 16    23 24    31
+//  +--------+--------+--------+--------+
+//  |   Source Port   |   Dest. Port    |
+//  |     Length      |    Checksum     |
+//  +--------+--------+--------+--------+
+//
+// The payload is handed to the dissector bound to the destination port, else the source port.
+import { Fault, Proto, u16, type PacketState } from '../src/packet.js';
+import type { DecodeTables, Dissector } from '../src/dissector.js';
+
+export const UDP_SRC_PORT = 0;
+export const UDP_DST_PORT = 2;
+export const UDP_LENGTH = 4;
+export const UDP_CHECKSUM = 6;
+export const UDP_HEADER_LEN = 8;
+
+// v1: source port << 16 | destination port (both re-readable; kept for the flow engine).
+export const udp: Dissector = {
+  proto: Proto.UDP,
+  name: 'udp',
+  registration: { ipProto: [17] },
+  decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
+    const b = st.buf;
+    if (off + UDP_HEADER_LEN > end) return st.short(Proto.UDP);
+    const len = u16(b, off + UDP_LENGTH);
+    let payloadEnd = end;
+    if (len !== 0) {
+      // 0 appears in GSO super-frames and IPv6 jumbograms: use the IP payload end instead.
+      if (len < UDP_HEADER_LEN) {
+        const i = st.push(Proto.UDP, off, UDP_HEADER_LEN, end);
+        if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+        return st.fail(Proto.UDP, Fault.BAD_LENGTH, len);
+      }
+      if (off + len <= end) payloadEnd = off + len;
+      else if (!st.snapCut && st.inQuote === 0 && st.kind[st.count - 1] === Proto.IPV4 && st.v2[st.count - 1] === 0) {
+        st.fail(Proto.UDP, Fault.BAD_LENGTH, len);
+      }
+    }
+    const i = st.push(Proto.UDP, off, UDP_HEADER_LEN, payloadEnd);
+    if (i < 0) return;
+    const sport = u16(b, off + UDP_SRC_PORT), dport = u16(b, off + UDP_DST_PORT);
+    st.v1[i] = sport * 65536 + dport;
+    if (payloadEnd > off + UDP_HEADER_LEN) st.then(t.udp(sport, dport), off + UDP_HEADER_LEN, payloadEnd);
+  },
+  describe(st, i) {
+    const b = st.buf, o = st.off[i];
+    return {
+      proto: 'udp',
+      srcPort: u16(b, o + UDP_SRC_PORT),
+      dstPort: u16(b, o + UDP_DST_PORT),
+      length: u16(b, o + UDP_LENGTH),
+      checksum: u16(b, o + UDP_CHECKSUM),
+      ...(st.quoted[i] ? { quoted: true } : {}),
+    };
+  },
+  summary(st, i) {
+    const b = st.buf, o = st.off[i];
+    return `UDP ${u16(b, o)} > ${u16(b, o + 2)} len ${u16(b, o + 4)}`;
+  },
+};

@@ -1,0 +1,58 @@
+// Command-line entry: `tunnelscope <command> [options] FILE...`. Exit status: 0 success, 1 lint
+// findings at or above --fail-on, 2 usage error, 3 unreadable input.
+import { UsageError, type Command } from './commands/common.js';
+import { CaptureError } from './reader/record.js';
+import { dissectCommand } from './commands/dissect.js';
+
+const COMMANDS: Record<string, Command> = {
+  dissect: dissectCommand,
+};
+
+export function registerCommand(c: Command): void {
+  COMMANDS[c.name] = c;
+}
+
+function help(): string {
+  const lines = [
+    'tunnelscope: what a Kubernetes node capture says about its overlay and underlay',
+    '',
+    'Usage: tunnelscope <command> [options] FILE...   (FILE may be - for standard input)',
+    '',
+    'Commands:',
+  ];
+  for (const c of Object.values(COMMANDS)) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
+  lines.push('', 'Run `tunnelscope <command> --help` for the options of a command.');
+  lines.push('Exit status: 0 ok, 1 lint findings at or above --fail-on, 2 usage error, 3 unreadable input.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write('tunnelscope 0.1.0\n');
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`tunnelscope: unknown command '${name}' (try --help)\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tunnelscope ${name}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof CaptureError) {
+      process.stderr.write(`tunnelscope: ${e.message}\n`);
+      return 3;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    throw e;
+  }
+}

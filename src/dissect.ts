@@ -1,0 +1,84 @@
+// The rich (cold) path: turn the decoder's reused state into objects, for `dissect` and tests.
+import { PacketDecoder, type DecoderOptions } from './decoder.js';
+import type { LayerObject } from './dissector.js';
+import { CLASS_NAME, PROTO_NAME, type PacketState } from './packet.js';
+import { DISSECTOR_BY_PROTO } from './registry.js';
+import { CaptureRecord, formatTimestamp } from './reader/record.js';
+
+export interface DissectedPacket {
+  frame: number;
+  ts: string;
+  caplen: number;
+  len: number;
+  linktype: number;
+  interface: number;
+  class: string;
+  layers: LayerObject[];
+  error: string | null;
+  truncated: boolean;
+}
+
+/** Layer objects of the decoded packet in `st`. */
+export function describeLayers(st: PacketState): LayerObject[] {
+  const out: LayerObject[] = [];
+  for (let i = 0; i < st.count; i++) {
+    const d = DISSECTOR_BY_PROTO[st.kind[i]];
+    out.push(d ? d.describe(st, i) : { proto: PROTO_NAME[st.kind[i]] });
+  }
+  return out;
+}
+
+/** The JSON object `dissect --json` prints for one packet (SPEC "JSON schemas"). */
+export function packetObject(r: CaptureRecord, st: PacketState, extraLayers?: (i: number) => LayerObject[] | null): DissectedPacket {
+  let layers = describeLayers(st);
+  if (extraLayers) {
+    const extra = extraLayers(r.frame);
+    if (extra && extra.length) layers = layers.concat(extra);
+  }
+  return {
+    frame: r.frame,
+    ts: formatTimestamp(r.tsSec, r.tsNsec),
+    caplen: r.caplen,
+    len: r.len,
+    linktype: r.linktype,
+    interface: r.interfaceId,
+    class: CLASS_NAME[st.cls],
+    layers,
+    error: st.errorText(),
+    truncated: st.truncated || r.caplen < r.len,
+  };
+}
+
+/** The layer stack as "eth:ipv4:udp:vxlan:eth:ipv4:tcp". */
+export function stackString(st: PacketState): string {
+  let s = '';
+  for (let i = 0; i < st.count; i++) s += (i ? ':' : '') + PROTO_NAME[st.kind[i]];
+  return s;
+}
+
+/** A one-line human summary: the innermost addresses and transport, the tunnel, any error. */
+export function summaryLine(r: CaptureRecord, st: PacketState): string {
+  const parts: string[] = [];
+  const pick = (i: number) => {
+    const d = DISSECTOR_BY_PROTO[st.kind[i]];
+    const s = d?.summary?.(st, i);
+    if (s) parts.push(s);
+  };
+  if (st.tunnel >= 0) pick(st.tunnel);
+  if (st.innerIp >= 0) pick(st.innerIp);
+  if (st.l4 >= 0) pick(st.l4);
+  if (st.innerIp < 0 && st.count > 0) pick(st.count - 1);
+  const err = st.errorText();
+  const trunc = st.truncated || r.caplen < r.len ? ' [truncated]' : '';
+  return `${r.frame} ${formatTimestamp(r.tsSec, r.tsNsec)} ${CLASS_NAME[st.cls]} ${stackString(st) || '-'} ${parts.join(' | ')}${trunc}${err ? ` [error: ${err}]` : ''}`;
+}
+
+/**
+ * Library API: dissect one record into a plain object. For many packets, create a PacketDecoder
+ * once and pass it in (it holds the reused state and the port tables).
+ */
+export function dissect(record: CaptureRecord, decoderOrOptions?: PacketDecoder | DecoderOptions): DissectedPacket {
+  const decoder = decoderOrOptions instanceof PacketDecoder ? decoderOrOptions : new PacketDecoder(decoderOrOptions);
+  const st = decoder.decode(record.buf, record.offset, record.caplen, record.len, record.linktype);
+  return packetObject(record, st);
+}

@@ -1,0 +1,56 @@
+// The dissector contract and the decoding tables, modelled on Wireshark's dissector tables
+// (ethertype, ip.proto, udp.port, tcp.port) and gopacket's layer registry.
+import type { PacketState } from './packet.js';
+
+/** What a dissector binds to. Each module exports one of these next to its code. */
+export interface Registration {
+  ethertype?: readonly number[];
+  ipProto?: readonly number[];
+  udpPort?: readonly number[];
+  tcpPort?: readonly number[];
+}
+
+/** A JSON-ready description of one layer, as `dissect --json` prints it. */
+export type LayerObject = { proto: string } & Record<string, unknown>;
+
+export interface Dissector {
+  readonly proto: number;
+  readonly name: string;
+  readonly registration: Registration;
+  /**
+   * Hot path: validate the header at `off` (payload bounded by `end`), push the layer into `st`
+   * and name the next dissector with `st.then(...)`. Must not allocate and must not throw.
+   */
+  decode(st: PacketState, off: number, end: number, tables: DecodeTables): void;
+  /** Cold path: the layer `i` of a decoded packet as a JSON object. */
+  describe(st: PacketState, i: number): LayerObject;
+  /** Cold path: a short human summary for the one-line text output. */
+  summary?(st: PacketState, i: number): string;
+}
+
+/** Lookup tables from protocol numbers to dissector ids. Preallocated; lookups are array reads. */
+export class DecodeTables {
+  readonly ethertype = new Uint8Array(65536);
+  readonly ipProto = new Uint8Array(256);
+  readonly udpPort = new Uint8Array(65536);
+  readonly tcpPort = new Uint8Array(65536);
+
+  bind(d: Dissector): void {
+    const r = d.registration;
+    for (const v of r.ethertype ?? []) this.ethertype[v] = d.proto;
+    for (const v of r.ipProto ?? []) this.ipProto[v] = d.proto;
+    for (const v of r.udpPort ?? []) this.udpPort[v] = d.proto;
+    for (const v of r.tcpPort ?? []) this.tcpPort[v] = d.proto;
+  }
+
+  /** Destination port first, then source port: a well-known source port must not win (tcpdump#1035). */
+  udp(srcPort: number, dstPort: number): number {
+    const d = this.udpPort[dstPort];
+    return d !== 0 ? d : this.udpPort[srcPort];
+  }
+
+  tcp(srcPort: number, dstPort: number): number {
+    const d = this.tcpPort[dstPort];
+    return d !== 0 ? d : this.tcpPort[srcPort];
+  }
+}

@@ -1,0 +1,204 @@
+// Opening an input (file, `-` for standard input, or a stream), transparent gzip, format
+// detection, and the two reading APIs: a callback walk for the hot path (one reused record) and
+// an async iterable of records for library users.
+import { createReadStream, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { PcapParser, pcapMagic } from './pcap.js';
+import { PcapngParser, isPcapng } from './pcapng.js';
+import { CaptureError, CaptureRecord, emptyInfo, type CaptureInfo } from './record.js';
+import type { Framer } from './framer.js';
+
+export type CaptureInput = string | Readable | AsyncIterable<Uint8Array>;
+
+export interface ReadOptions {
+  /** Read chunk size for files (default 1 MiB). */
+  chunkSize?: number;
+  /** Called now and then with bytes read so far (compressed bytes for gzip files) and the total, when known. */
+  onProgress?: (bytesRead: number, totalBytes: number | null, packets: number) => void;
+  /** Stop after this many records. */
+  limit?: number;
+}
+
+const CHUNK = 1 << 20;
+
+function describeInput(input: CaptureInput): string {
+  return typeof input === 'string' ? (input === '-' ? 'standard input' : input) : 'stream';
+}
+
+async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { read: number }): AsyncGenerator<Uint8Array> {
+  let src: AsyncIterable<Uint8Array>;
+  if (typeof input === 'string') {
+    if (input === '-') src = process.stdin;
+    else {
+      try {
+        const s = statSync(input);
+        if (s.isDirectory()) throw new CaptureError(`${input}: is a directory`);
+      } catch (e) {
+        if (e instanceof CaptureError) throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new CaptureError(`${input}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+      }
+      src = createReadStream(input, { highWaterMark: chunkSize });
+    }
+  } else {
+    src = input;
+  }
+  for await (const c of src) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Uint8Array);
+    counter.read += chunk.length;
+    yield chunk;
+  }
+}
+
+/** Yields the decompressed bytes of the input, unzipping when it starts with the gzip magic. */
+async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo): AsyncGenerator<Uint8Array> {
+  const it = rawChunks(input, chunkSize, counter)[Symbol.asyncIterator]();
+  let first = await it.next();
+  while (!first.done && first.value.length < 2) {
+    // Tiny first reads (pipes) are merged until the magic can be seen.
+    const more = await it.next();
+    if (more.done) break;
+    first = { done: false, value: Buffer.concat([first.value, more.value]) };
+  }
+  if (first.done) return;
+  const head = first.value;
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    return;
+  }
+  info.gzip = true;
+  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  // Feed the compressed chunks in with backpressure while reading the output.
+  const feed = (async () => {
+    try {
+      const write = (c: Uint8Array) => new Promise<void>((res) => { if (gunzip.write(c)) res(); else gunzip.once('drain', res); });
+      await write(head);
+      for (let r = await it.next(); !r.done; r = await it.next()) await write(r.value);
+    } catch (e) {
+      gunzip.destroy(e as Error);
+      return;
+    }
+    gunzip.end();
+  })();
+  try {
+    for await (const c of gunzip) yield c as Uint8Array;
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (e instanceof CaptureError) throw e;
+    info.warnings.push(`gzip stream damaged or cut off (${msg}); results cover what was read`);
+  }
+  await feed;
+}
+
+/**
+ * Walks every record of a capture, calling `onRecord` with a reused CaptureRecord (copy what you
+ * keep). Throws CaptureError when the input is not a capture at all; damage part way is reported
+ * in the returned info's warnings.
+ */
+export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRecord) => void, opts: ReadOptions = {}): Promise<CaptureInfo> {
+  const info = emptyInfo();
+  const counter = { read: 0 };
+  const total = typeof input === 'string' && input !== '-' ? safeSize(input) : null;
+  let parser: Framer | null = null;
+  const limit = opts.limit ?? Infinity;
+  let seen = 0;
+  let limited = false;
+  const cb = (r: CaptureRecord) => {
+    if (seen >= limit) { limited = true; return; }
+    seen++;
+    onRecord(r);
+  };
+  let head: Uint8Array | null = null;
+  let lastProgress = 0;
+  for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info)) {
+    info.inputBytes += chunk.length;
+    if (parser === null) {
+      // Detect the format from the first 4 bytes (merging tiny first chunks).
+      head = head ? Buffer.concat([head, chunk]) : chunk;
+      if (head.length < 4) continue;
+      parser = makeParser(head, info, cb, describeInput(input));
+      parser.push(head);
+      head = null;
+    } else {
+      parser.push(chunk);
+    }
+    if (limited || parser.stopped) break;
+    if (opts.onProgress && info.packets - lastProgress >= 50000) {
+      lastProgress = info.packets;
+      opts.onProgress(counter.read, total, info.packets);
+    }
+  }
+  if (parser === null) {
+    if (head === null || head.length === 0) throw new CaptureError(`${describeInput(input)}: empty input, not a capture file`);
+    throw new CaptureError(`${describeInput(input)}: not a pcap or pcapng capture (too short)`);
+  }
+  if (!limited) parser.finish();
+  if (info.format === 'pcap' && !(parser as PcapParser).started) {
+    throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
+  }
+  if (limited) info.packets = seen;
+  opts.onProgress?.(counter.read, total, info.packets);
+  return info;
+}
+
+function safeSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+function makeParser(head: Uint8Array, info: CaptureInfo, cb: (r: CaptureRecord) => void, name: string): Framer {
+  if (isPcapng(head)) return new PcapngParser(info, cb);
+  if (pcapMagic(head)) return new PcapParser(info, cb);
+  const hex = Buffer.from(head.subarray(0, 4)).toString('hex');
+  throw new CaptureError(`${name}: not a pcap or pcapng capture (starts with 0x${hex})`);
+}
+
+/**
+ * Library API: the records of a capture as an async iterable. Each record is its own object;
+ * its bytes are a view into the read chunk (no copy).
+ */
+export async function* readCapture(input: CaptureInput, opts: ReadOptions & { info?: CaptureInfo } = {}): AsyncGenerator<CaptureRecord, CaptureInfo> {
+  // Bridge the push parser to a pull iterator, one chunk's worth of records at a time.
+  const info = emptyInfo();
+  const counter = { read: 0 };
+  let parser: Framer | null = null;
+  let batch: CaptureRecord[] = [];
+  const cb = (r: CaptureRecord) => { batch.push(r.clone()); };
+  let head: Uint8Array | null = null;
+  let seen = 0;
+  const limit = opts.limit ?? Infinity;
+  for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info)) {
+    info.inputBytes += chunk.length;
+    if (parser === null) {
+      head = head ? Buffer.concat([head, chunk]) : chunk;
+      if (head.length < 4) continue;
+      parser = makeParser(head, info, cb, describeInput(input));
+      parser.push(head);
+      head = null;
+    } else parser.push(chunk);
+    const out = batch;
+    batch = [];
+    for (const r of out) {
+      if (seen++ >= limit) return finishInfo(info, opts);
+      yield r;
+    }
+    if (parser.stopped) break;
+  }
+  if (parser === null) throw new CaptureError(`${describeInput(input)}: empty input, not a capture file`);
+  parser.finish();
+  for (const r of batch) {
+    if (seen++ >= limit) break;
+    yield r;
+  }
+  return finishInfo(info, opts);
+}
+
+function finishInfo(info: CaptureInfo, opts: { info?: CaptureInfo }): CaptureInfo {
+  if (opts.info) Object.assign(opts.info, info);
+  return info;
+}
