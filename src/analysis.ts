@@ -1,0 +1,23 @@
+// The analyses (flows, overhead, BGP, lint, CNI fingerprint) all consume the same stream of
+// decoded packets: the driver decodes each record once into the reused PacketState and hands
+// the pair (record, state) to every analysis in turn. Nothing here may keep a reference to the
+// record or the state past the call: copy the numbers you need.
+import type { PacketState } from './packet.js';
+import type { CaptureRecord, CaptureInfo } from './reader/record.js';
+
+export interface AnalysisContext {
+  /** Index of the input file (0-based) when several are analysed together. */
+  fileIndex: number;
+  fileName: string;
+}
+
+export interface PacketAnalysis<Result = unknown> {
+  /** Stable name; the key of this analysis' section in `analyze --json`. */
+  readonly name: string;
+  /** Called for every packet, in capture order. Hot path: no per-packet allocation. */
+  onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void;
+  /** Called after each file with what the reader learned (link types, warnings). */
+  onFileEnd?(info: CaptureInfo, ctx: AnalysisContext): void;
+  /** Builds the JSON-ready result once all input is read. */
+  finish(): Result;
+}
