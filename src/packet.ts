@@ -187,6 +187,11 @@ export class PacketState {
 
   /** A header needed more bytes than were captured: an error unless the record was cut by snaplen. */
   short(proto: number): void {
+    if (this.inQuote !== 0) {
+      // An ICMP error quotes the IP header and only 8 bytes of its payload (RFC 792): not a fault.
+      this.next = Proto.NONE;
+      return;
+    }
     if (this.snapCut) {
       this.truncated = true;
       this.next = Proto.NONE;
