@@ -1,0 +1,382 @@
+// The tshark oracle: dissect a capture with tunnelscope and with tshark, and compare, packet by
+// packet, the layer stack and a set of header fields. Used by test/oracle.test.ts.
+//
+// Each compared field is an ordered list of its occurrences across the packet, outer layers first,
+// including the layers of a packet quoted by an ICMP error (tshark dissects those too). Ours are
+// built from our layer objects (`describe()`), in layer order, under tshark's field names.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PacketDecoder } from '../src/decoder.js';
+import { describeLayers } from '../src/dissect.js';
+import { forEachRecord } from '../src/reader/capture.js';
+import type { LayerObject } from '../src/dissector.js';
+import { CLASS_NAME } from '../src/packet.js';
+import { runTshark } from './helpers/tshark.js';
+
+/** The tshark fields compared (frame.number is implied). */
+export const ORACLE_FIELDS = [
+  'frame.protocols', 'frame.len', 'frame.cap_len',
+  'eth.dst', 'eth.src', 'eth.type',
+  'vlan.id', 'vlan.etype', 'vlan.len', 'ieee8021ad.id',
+  'sll.pkttype', 'sll.hatype', 'sll.ifindex', 'sll.etype', 'sll.gretype', 'sll.ltype',
+  'null.family',
+  'arp.opcode', 'arp.src.hw_mac', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4',
+  'ip.src', 'ip.dst', 'ip.proto', 'ip.id', 'ip.ttl', 'ip.len', 'ip.hdr_len', 'ip.flags.df', 'ip.flags.mf',
+  'ip.frag_offset',
+  'ipv6.src', 'ipv6.dst', 'ipv6.nxt', 'ipv6.plen', 'ipv6.hlim',
+  'icmp.type', 'icmp.code', 'icmp.mtu',
+  'icmpv6.type', 'icmpv6.code', 'icmpv6.mtu',
+  'udp.srcport', 'udp.dstport', 'udp.length',
+  'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.flags', 'tcp.hdr_len',
+  'vxlan.flags', 'vxlan.vni', 'vxlan.gbp',
+  'gre.flags.checksum', 'gre.flags.routing', 'gre.flags.key', 'gre.flags.sequence_number', 'gre.flags.version',
+  'gre.proto', 'gre.key', 'gre.key.call_id', 'gre.sequence_number',
+  'geneve.version', 'geneve.flags.oam', 'geneve.flags.critical', 'geneve.proto_type', 'geneve.vni',
+  'geneve.option.class', 'geneve.option.type',
+  'erspan.version', 'erspan.vlan', 'erspan.spanid', 'erspan.index',
+  'wg.type',
+] as const;
+
+/** tshark protocol names (frame.protocols) that correspond to one of our layers. */
+const TSHARK_LAYER_NAMES = new Set([
+  'eth', 'vlan', 'ieee8021ad', 'sll', 'null', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp',
+  'vxlan', 'gre', 'geneve', 'erspan', 'wg',
+]);
+
+/**
+ * tshark entries of frame.protocols that are not layers of their own: `ethertype` (the EtherType
+ * dispatch), `data` (undissected payload), `raw` (LINKTYPE_RAW's pseudo header), and IPv6 extension
+ * headers (`ipv6.hopopts`, `ipv6.routing`, ...), which our ipv6 layer includes.
+ */
+function isPseudo(name: string): boolean {
+  return name === 'ethertype' || name === 'data' || name === 'raw' || name.startsWith('ipv6.');
+}
+
+/** Our layer's name in tshark's vocabulary. */
+function tsharkName(l: LayerObject): string {
+  switch (l.proto) {
+    case 'ipv4': return 'ip';
+    case 'sll2': return 'sll'; // tshark calls both cooked headers `sll`
+    case 'loop': return 'null'; // and both BSD loopback headers `null`
+    case 'wireguard': return 'wg';
+    case 'vxlan-gpe': return 'vxlan'; // tshark's VXLAN dissector handles GPE (UDP 4790) too
+    case 'vlan': return l.tpid === 0x88a8 ? 'ieee8021ad' : 'vlan';
+    default: return l.proto;
+  }
+}
+
+/**
+ * tshark's stack reduced to what we model: pseudo-layers dropped, and cut at the first protocol
+ * that we do not dissect (an application protocol, or a tunnel we do not open, e.g. MPLS, PPP,
+ * NSH, Teredo, GTP): everything tshark decodes above it is beyond our last layer by design.
+ */
+export function reduceTsharkStack(protocols: string): { kept: string[]; full: string[] } {
+  const full = protocols === '' ? [] : protocols.split(':');
+  const kept: string[] = [];
+  for (const p of full) {
+    if (isPseudo(p)) continue;
+    if (!TSHARK_LAYER_NAMES.has(p)) break;
+    kept.push(p);
+  }
+  return { kept, full: full.filter((p) => !isPseudo(p)) };
+}
+
+const b = (x: unknown) => (x ? '1' : '0');
+const n = (x: unknown) => String(x);
+
+/** Our field values, in tshark's names, for one packet. */
+export function ourFields(layers: LayerObject[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const put = (f: string, v: string) => {
+    let a = out.get(f);
+    if (!a) out.set(f, (a = []));
+    a.push(v);
+  };
+  for (const l of layers) {
+    switch (l.proto) {
+      case 'eth':
+        put('eth.dst', n(l.dst));
+        put('eth.src', n(l.src));
+        if ((l.ethertype as number) >= 0x600) put('eth.type', n(l.ethertype));
+        break;
+      case 'vlan':
+        if (l.tpid === 0x88a8) {
+          put('ieee8021ad.id', n(l.id));
+        } else {
+          put('vlan.id', n(l.id));
+          put((l.ethertype as number) >= 0x600 ? 'vlan.etype' : 'vlan.len', n(l.ethertype));
+        }
+        break;
+      case 'sll':
+      case 'sll2': {
+        put('sll.pkttype', n(l.packetType));
+        put('sll.hatype', n(l.hatype));
+        if (l.proto === 'sll2') put('sll.ifindex', n(l.ifIndex));
+        const et = l.ethertype as number;
+        if (l.hatype === 778) put('sll.gretype', n(et));
+        else if (l.hatype === 824) { /* netlink: the protocol is a netlink family */ }
+        else put(et >= 0x600 ? 'sll.etype' : 'sll.ltype', n(et));
+        break;
+      }
+      case 'null':
+      case 'loop':
+        put('null.family', n(l.family));
+        break;
+      case 'arp':
+        put('arp.opcode', n(l.opcode));
+        if (l.senderMac !== undefined) put('arp.src.hw_mac', n(l.senderMac));
+        if (l.senderIp !== undefined) put('arp.src.proto_ipv4', n(l.senderIp));
+        if (l.targetIp !== undefined) put('arp.dst.proto_ipv4', n(l.targetIp));
+        break;
+      case 'ipv4':
+        put('ip.src', n(l.src));
+        put('ip.dst', n(l.dst));
+        put('ip.proto', n(l.protocol));
+        put('ip.id', n(l.id));
+        put('ip.ttl', n(l.ttl));
+        put('ip.len', n(l.length));
+        put('ip.hdr_len', n(l.headerLength));
+        put('ip.flags.df', b(l.df));
+        put('ip.flags.mf', b(l.mf));
+        put('ip.frag_offset', n((l.fragOffset as number) / 8)); // tshark: in 8-byte units
+        break;
+      case 'ipv6':
+        put('ipv6.src', n(l.src));
+        put('ipv6.dst', n(l.dst));
+        put('ipv6.nxt', n(l.nextHeader));
+        put('ipv6.plen', n(l.payloadLength));
+        put('ipv6.hlim', n(l.hopLimit));
+        break;
+      case 'icmp':
+        put('icmp.type', n(l.type));
+        put('icmp.code', n(l.code));
+        if (l.mtu !== undefined) put('icmp.mtu', n(l.mtu));
+        break;
+      case 'icmpv6':
+        put('icmpv6.type', n(l.type));
+        put('icmpv6.code', n(l.code));
+        if (l.mtu !== undefined) put('icmpv6.mtu', n(l.mtu));
+        break;
+      case 'udp':
+        put('udp.srcport', n(l.srcPort));
+        put('udp.dstport', n(l.dstPort));
+        put('udp.length', n(l.length));
+        break;
+      case 'tcp':
+        put('tcp.srcport', n(l.srcPort));
+        put('tcp.dstport', n(l.dstPort));
+        if (l.seq !== undefined) {
+          put('tcp.seq_raw', n(l.seq));
+          put('tcp.ack_raw', n(l.ack));
+          put('tcp.flags', n(l.flagBits));
+          put('tcp.hdr_len', n(l.headerLength));
+        }
+        break;
+      case 'vxlan':
+        put('vxlan.flags', n(l.flags));
+        put('vxlan.vni', n(l.vni));
+        if (l.gbp) put('vxlan.gbp', n((l.gbp as { policyId: number }).policyId));
+        break;
+      case 'gre':
+        put('gre.flags.checksum', b(l.checksumPresent));
+        put('gre.flags.routing', b(l.routingPresent));
+        put('gre.flags.key', b(l.keyPresent));
+        put('gre.flags.sequence_number', b(l.seqPresent));
+        put('gre.flags.version', n(l.version));
+        put('gre.proto', n(l.protocolType));
+        if (l.key !== null && l.key !== undefined) {
+          // PPTP (version 1): the key field is payload length + call ID.
+          if (l.version === 1) put('gre.key.call_id', n((l.key as number) & 0xffff));
+          else put('gre.key', n(l.key));
+        }
+        if (l.seq !== null && l.seq !== undefined) put('gre.sequence_number', n(l.seq));
+        break;
+      case 'geneve':
+        put('geneve.version', n(l.version));
+        put('geneve.flags.oam', b(l.oam));
+        put('geneve.flags.critical', b(l.critical));
+        put('geneve.proto_type', n(l.protocolType));
+        put('geneve.vni', n(l.vni));
+        for (const o of (l.options as { class: number; type: number }[]) ?? []) {
+          put('geneve.option.class', n(o.class));
+          put('geneve.option.type', n(o.type));
+        }
+        break;
+      case 'erspan':
+        put('erspan.version', n(l.version));
+        if (l.version !== 0) {
+          put('erspan.vlan', n(l.vlan));
+          put('erspan.spanid', n(l.sessionId));
+          if (l.index !== undefined) put('erspan.index', n(l.index));
+        }
+        break;
+      case 'wireguard':
+        put('wg.type', n(l.type));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** tshark's printed value in the form ours is built in (decimal numbers, lower-case text). */
+function normalise(field: string, v: string): string {
+  let s = v.trim();
+  if (/^0x[0-9a-f]+$/i.test(s)) s = String(parseInt(s, 16));
+  if (field === 'vxlan.flags') s = String(Number(s) >> 8); // tshark: 16 bits; ours: the flags byte
+  return s.toLowerCase();
+}
+
+/** Which tshark protocol a field belongs to (its name up to the first dot). */
+function fieldProto(field: string): string {
+  return field.slice(0, field.indexOf('.'));
+}
+
+/** Fields that tshark may print more than once per layer. */
+const MULTI_PER_LAYER = new Set(['geneve.option.class', 'geneve.option.type']);
+
+/** tshark's field lists for one frame, restricted to the layers kept by reduceTsharkStack. */
+function tsharkFieldsKept(fields: Map<string, string[]>, kept: string[], full: string[]): Map<string, string[]> {
+  const keptCount = new Map<string, number>();
+  const fullCount = new Map<string, number>();
+  for (const p of kept) keptCount.set(p, (keptCount.get(p) ?? 0) + 1);
+  for (const p of full) fullCount.set(p, (fullCount.get(p) ?? 0) + 1);
+  const out = new Map<string, string[]>();
+  for (const [f, vals] of fields) {
+    if (f.startsWith('frame.')) continue;
+    const p = fieldProto(f);
+    let v = vals.map((x) => normalise(f, x));
+    const k = keptCount.get(p) ?? 0;
+    if (k < (fullCount.get(p) ?? 0)) {
+      // Some layers of this protocol lie beyond our last layer: keep the first k occurrences.
+      v = MULTI_PER_LAYER.has(f) && k > 0 ? v : v.slice(0, k);
+    }
+    if (f === 'vxlan.gbp') {
+      // tshark prints the 16 bits after the flags for every VXLAN header; they are a policy ID only
+      // with the G flag (ours: `gbp` is null without G).
+      const flags = (fields.get('vxlan.flags') ?? []).map((x) => normalise('vxlan.flags', x));
+      v = v.filter((_, i) => (Number(flags[i]) & 0x80) !== 0);
+    }
+    if (v.length) out.set(f, v);
+  }
+  return out;
+}
+
+export interface Exclusion {
+  /** Matched against the path relative to the fixtures directory or the corpus directory. */
+  file: RegExp;
+  /** `stack` (the layer stack), `count` (number of frames), `len` (frame.len/cap_len), or a field name. */
+  field: string;
+  /** Frames the exclusion applies to; all frames of the file when absent. */
+  frames?: readonly number[];
+  reason: string;
+}
+
+export interface Mismatch { frame: number; field: string; ours: string; tshark: string }
+
+export interface FileResult {
+  file: string;
+  label: string;
+  packets: number;
+  values: number;
+  mismatches: Mismatch[];
+  excluded: number;
+  /** Exclusions that matched at least one difference. */
+  usedExclusions: Set<Exclusion>;
+  error?: string;
+  tsharkStderr: string;
+  classes: Map<string, number>;
+}
+
+interface OurFrame { frame: number; caplen: number; len: number; layers: LayerObject[]; cls: string }
+
+async function ourDissection(file: string): Promise<OurFrame[]> {
+  const decoder = new PacketDecoder();
+  const frames: OurFrame[] = [];
+  await forEachRecord(file, (r) => {
+    const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+    frames.push({ frame: r.frame, caplen: r.caplen, len: r.len, layers: describeLayers(st), cls: CLASS_NAME[st.cls] });
+  });
+  return frames;
+}
+
+/** Compares one capture. `label` is the path used in reports and matched by exclusions. */
+export async function compareFile(file: string, label: string, exclusions: readonly Exclusion[]): Promise<FileResult> {
+  const res: FileResult = {
+    file, label, packets: 0, values: 0, mismatches: [], excluded: 0, usedExclusions: new Set(), tsharkStderr: '', classes: new Map(),
+  };
+  const applicable = exclusions.filter((e) => e.file.test(label));
+  const report = (m: Mismatch) => {
+    const ex = applicable.find((e) => e.field === m.field && (!e.frames || e.frames.includes(m.frame)));
+    if (ex) {
+      res.excluded++;
+      res.usedExclusions.add(ex);
+    } else {
+      res.mismatches.push(m);
+    }
+  };
+  const [tshark, ours] = await Promise.all([
+    runTshark(file, ORACLE_FIELDS),
+    ourDissection(file).catch((e: Error) => e),
+  ]);
+  res.tsharkStderr = tshark.stderr.trim();
+  if (ours instanceof Error) {
+    res.error = `tunnelscope could not read the file: ${ours.message}`;
+    report({ frame: 0, field: 'count', ours: 'error', tshark: String(tshark.frames.length) });
+    return res;
+  }
+  if (ours.length !== tshark.frames.length) {
+    report({ frame: 0, field: 'count', ours: String(ours.length), tshark: String(tshark.frames.length) });
+  }
+  const count = Math.min(ours.length, tshark.frames.length);
+  for (let k = 0; k < count; k++) {
+    const o = ours[k], t = tshark.frames[k];
+    res.packets++;
+    res.classes.set(o.cls, (res.classes.get(o.cls) ?? 0) + 1);
+    const frame = o.frame;
+    const tf = t.fields;
+    const first = (f: string) => tf.get(f)?.[0] ?? '';
+    // Frame lengths.
+    res.values += 2;
+    if (first('frame.len') !== String(o.len)) report({ frame, field: 'len', ours: String(o.len), tshark: first('frame.len') });
+    if (first('frame.cap_len') !== String(o.caplen)) report({ frame, field: 'len', ours: String(o.caplen), tshark: first('frame.cap_len') });
+    // The layer stack.
+    const { kept, full } = reduceTsharkStack(first('frame.protocols'));
+    const mine = o.layers.map(tsharkName);
+    res.values++;
+    if (mine.join(':') !== kept.join(':')) {
+      report({ frame, field: 'stack', ours: mine.join(':'), tshark: `${kept.join(':')} (${first('frame.protocols')})` });
+      continue; // with different stacks the field lists do not line up
+    }
+    // The fields.
+    const theirs = tsharkFieldsKept(tf, kept, full);
+    const mineF = ourFields(o.layers);
+    const names = new Set([...theirs.keys(), ...mineF.keys()]);
+    for (const f of names) {
+      const a = mineF.get(f) ?? [], z = theirs.get(f) ?? [];
+      const len = Math.max(a.length, z.length);
+      res.values += len;
+      if (a.join(',') !== z.join(',')) report({ frame, field: f, ours: a.join(','), tshark: z.join(',') });
+    }
+  }
+  return res;
+}
+
+const CAPTURE_RE = /\.(pcap|pcapng|cap|pcap\.gz|pcapng\.gz)$/i;
+
+/** Capture files under `dir`, recursively, sorted. */
+export function findCaptures(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else if (s.isFile() && CAPTURE_RE.test(name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}

@@ -1,0 +1,88 @@
+// Oracle test (issue 2): for every packet of every capture in fixtures/ and in the shared public
+// corpus, our layer stack and header fields must agree with tshark's. See test/oracle-lib.ts for
+// what is compared and how tshark's output is reduced to what we model.
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareFile, findCaptures, type Exclusion, type FileResult } from './oracle-lib.js';
+import { mapLimit, tsharkPath, tsharkVersion } from './helpers/tshark.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const FIXTURES = join(ROOT, 'fixtures');
+const SHARED = '/work/shared';
+const CORPUS = join(SHARED, 'corpus', 'real');
+
+/**
+ * Known, legitimate differences. Each names one file (by its path relative to fixtures/ or to the
+ * corpus), one field (`stack`, `count`, `len` or a tshark field name), optionally frames, and why.
+ * Nothing here hides a bug of ours: those get fixed in the dissector.
+ */
+export const EXCLUSIONS: readonly Exclusion[] = [
+];
+
+const haveTshark = tsharkPath() !== null;
+const haveShared = existsSync(SHARED);
+
+if (!haveTshark) console.warn('oracle: SKIPPED: tshark is not installed (`which tshark` found nothing); the oracle comparison did not run');
+if (haveTshark && !haveShared) console.warn(`oracle: corpus SKIPPED: ${SHARED} is absent; only fixtures/ is compared`);
+
+interface Target { path: string; label: string }
+const targets: Target[] = [
+  ...findCaptures(FIXTURES).map((p) => ({ path: p, label: `fixtures/${relative(FIXTURES, p)}` })),
+  ...(haveShared ? findCaptures(CORPUS).map((p) => ({ path: p, label: `corpus/${relative(CORPUS, p)}` })) : []),
+];
+
+const results = new Map<string, FileResult>();
+
+function fmt(r: FileResult): string {
+  const lines = r.mismatches.slice(0, 15).map((m) => `  frame ${m.frame} ${m.field}: ours=${JSON.stringify(m.ours)} tshark=${JSON.stringify(m.tshark)}`);
+  if (r.mismatches.length > 15) lines.push(`  ... ${r.mismatches.length - 15} more`);
+  return `${r.label}: ${r.mismatches.length} mismatches${r.error ? ` (${r.error})` : ''}\n${lines.join('\n')}`;
+}
+
+(haveTshark ? describe : describe.skip)(`oracle: tunnelscope vs tshark ${haveTshark ? tsharkVersion() ?? '' : '(tshark not installed)'}`, () => {
+  beforeAll(async () => {
+    // One tshark per file, four at a time.
+    const all = await mapLimit(targets, 4, (t) => compareFile(t.path, t.label, EXCLUSIONS));
+    for (const r of all) results.set(r.label, r);
+    let packets = 0, values = 0, mismatches = 0, excluded = 0;
+    const rows: string[] = [];
+    for (const r of all) {
+      packets += r.packets;
+      values += r.values;
+      mismatches += r.mismatches.length;
+      excluded += r.excluded;
+      rows.push(`  ${r.label}: ${r.packets} packets, ${r.values} values, ${r.mismatches.length} mismatches${r.excluded ? `, ${r.excluded} excluded differences` : ''}`);
+    }
+    console.log(`oracle per file:\n${rows.join('\n')}`);
+    console.log(`oracle: ${packets} packets, ${values} field values compared over ${all.length} files, ${mismatches} mismatches, ${excluded} excluded differences (${EXCLUSIONS.length} exclusions)`);
+  }, 600_000);
+
+  it('finds captures to compare', () => {
+    expect(targets.length).toBeGreaterThan(0);
+  });
+
+  for (const t of targets) {
+    it(`agrees with tshark on ${t.label}`, () => {
+      const r = results.get(t.label);
+      expect(r, 'no result').toBeDefined();
+      if (r!.mismatches.length) expect.fail(fmt(r!));
+    });
+  }
+
+  it('every exclusion is still needed', () => {
+    // An exclusion that no longer matches any difference is stale (the files it names may not exist
+    // yet: fixtures are added over time, so only exclusions for files present are checked).
+    const used = new Set<Exclusion>();
+    for (const r of results.values()) for (const e of r.usedExclusions) used.add(e);
+    const stale = EXCLUSIONS.filter((e) => !used.has(e) && targets.some((t) => e.file.test(t.label)));
+    expect(stale.map((e) => `${e.file} ${e.field}: ${e.reason}`)).toEqual([]);
+  });
+});
+
+if (!haveShared) {
+  describe.skip(`oracle: public corpus (${SHARED} is absent)`, () => {
+    it('compares the corpus', () => {});
+  });
+}
