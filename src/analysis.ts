@@ -3,12 +3,17 @@
 // the pair (record, state) to every analysis in turn. Nothing here may keep a reference to the
 // record or the state past the call: copy the numbers you need.
 import type { PacketState } from './packet.js';
+import type { PacketFacts } from './facts.js';
 import type { CaptureRecord, CaptureInfo } from './reader/record.js';
 
 export interface AnalysisContext {
   /** Index of the input file (0-based) when several are analysed together. */
   fileIndex: number;
   fileName: string;
+  /** Numbers read once per packet for all analyses (sizes, overhead, inner 5-tuple). */
+  facts: PacketFacts;
+  /** Capture point of the packet: pcapng interface and SLL2 interface index combined. */
+  capturePoint: number;
 }
 
 export interface PacketAnalysis<Result = unknown> {

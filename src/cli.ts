@@ -3,9 +3,15 @@
 import { UsageError, type Command } from './commands/common.js';
 import { CaptureError } from './reader/record.js';
 import { dissectCommand } from './commands/dissect.js';
+import { flowsCommand } from './commands/flows.js';
+import { overheadCommand } from './commands/overhead.js';
+import { analyzeCommand } from './commands/analyze.js';
 
 const COMMANDS: Record<string, Command> = {
   dissect: dissectCommand,
+  flows: flowsCommand,
+  overhead: overheadCommand,
+  analyze: analyzeCommand,
 };
 
 export function registerCommand(c: Command): void {

@@ -1,0 +1,41 @@
+// `tunnelscope analyze [FILE...] [--json]`: the whole report. With no file, the bundled sample.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze } from '../analyze.js';
+import { analysisText } from '../report/text.js';
+import { intOption, parse, printWarnings, type Command } from './common.js';
+import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
+
+/** The package root, found from this module whether it runs from src/ or dist/src/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function sampleCapture(): string {
+  return join(packageRoot(), 'fixtures', 'sample', 'node-mix.pcap');
+}
+
+export const analyzeCommand: Command = {
+  name: 'analyze',
+  summary: 'everything in one report: summary, classes, flows, tunnels, overhead, BGP, lint, CNI',
+  usage: 'tunnelscope analyze [FILE...] [--json] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--max-flows N] [--quiet]',
+  async run(args) {
+    const p = parse(this, args, { ...ANALYSIS_OPTIONS, top: { type: 'string' } });
+    if (!p) return 0;
+    let files = p.positionals;
+    if (files.length === 0) {
+      files = [sampleCapture()];
+      if (!p.values.json) process.stderr.write(`tunnelscope: no capture given; analysing the bundled sample ${files[0]}\n`);
+    }
+    const doc = await analyze(files, { ...analyzeOptions(p.values), top: intOption(p.values.top, '--top', 1) });
+    process.stdout.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc));
+    for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
+    return 0;
+  },
+};

@@ -1,0 +1,51 @@
+// `tunnelscope flows FILE [--sort packets|bytes|duration] [--top N] [--class C]... [--json|--csv]`
+import { runAnalyses } from '../analyze.js';
+import { CLASS_NAME } from '../packet.js';
+import { renderTable } from '../report/table.js';
+import { flowRows } from '../report/text.js';
+import { Out, UsageError, intOption, parse, printWarnings, requireFiles, stringList, type Command } from './common.js';
+import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
+import type { FlowObject } from '../flows/analysis.js';
+
+const CSV_HEAD = ['id', 'class', 'tunnelA', 'tunnelB', 'vni', 'key', 'tunnelDstPort', 'origIp', 'origPort', 'respIp', 'respPort',
+  'protocol', 'packets', 'bytes', 'origPackets', 'origBytes', 'respPackets', 'respBytes', 'innerBytes', 'overheadBytes',
+  'firstTs', 'lastTs', 'durationS', 'retransmissions', 'copies'];
+
+function csvRow(f: FlowObject): string {
+  const v = [f.id, f.class, f.tunnel?.a, f.tunnel?.b, f.tunnel?.vni, f.tunnel?.key, f.tunnel?.dstPort, f.orig.ip, f.orig.port,
+    f.resp.ip, f.resp.port, f.protocol, f.packets, f.bytes, f.origPackets, f.origBytes, f.respPackets, f.respBytes,
+    f.innerBytes, f.overheadBytes, f.firstTs, f.lastTs, f.durationS, f.retransmissions, f.copies];
+  return v.map((x) => (x === null || x === undefined ? '' : String(x))).join(',');
+}
+
+export const flowsCommand: Command = {
+  name: 'flows',
+  summary: 'the bidirectional flow table (class, tunnel, inner 5-tuple, bytes, overhead)',
+  usage: 'tunnelscope flows FILE... [--sort packets|bytes|duration] [--top N] [--class CLASS]... [--json|--csv] [--pod-cidr CIDR]... [--max-flows N]',
+  async run(args) {
+    const p = parse(this, args, { ...ANALYSIS_OPTIONS, sort: { type: 'string' }, top: { type: 'string' }, class: { type: 'string', multiple: true }, csv: { type: 'boolean' } });
+    if (!p) return 0;
+    const files = requireFiles(this, p);
+    const sort = (p.values.sort as string | undefined) ?? 'bytes';
+    if (!['packets', 'bytes', 'duration'].includes(sort)) throw new UsageError(`--sort: '${sort}' is not one of packets, bytes, duration`);
+    const classes = stringList(p.values.class).flatMap((c) => c.split(','));
+    for (const c of classes) if (!CLASS_NAME.includes(c)) throw new UsageError(`--class: '${c}' is not one of ${CLASS_NAME.join(', ')}`);
+    const top = intOption(p.values.top, '--top', 1);
+    const run = await runAnalyses(files, analyzeOptions(p.values));
+    run.flows.finish();
+    const flows = run.flows.flows({ sort: sort as 'bytes', top, classes });
+    const out = new Out();
+    if (p.values.json) {
+      for (const f of flows) await out.write(JSON.stringify(f) + '\n');
+    } else if (p.values.csv) {
+      await out.write(CSV_HEAD.join(',') + '\n');
+      for (const f of flows) await out.write(csvRow(f) + '\n');
+    } else {
+      const t = flowRows(flows);
+      await out.write(renderTable(t.head, t.rows) + '\n');
+    }
+    await out.flush();
+    for (const f of run.files) printWarnings(f.warnings, f.name);
+    return 0;
+  },
+};

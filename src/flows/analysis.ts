@@ -1,0 +1,362 @@
+// The flow analysis: feeds every packet to the FlowTable, learns pod CIDRs from tunnel inner
+// addresses, and at the end settles routed vs underlay for plain flows and builds the per-class
+// and per-tunnel totals and the flow objects of `flows --json`.
+import { CLASS_NAME, Proto, TrafficClass, ipv4FromU32, u32, type PacketState } from '../packet.js';
+import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
+import type { CaptureRecord } from '../reader/record.js';
+import { formatTimestamp } from '../reader/record.js';
+import { FlowTable, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, NBINS, SIZE_BINS } from './flowtable.js';
+import { PodCidrInference, buildCidrSet, type PodCidr } from '../podcidr.js';
+import type { CidrSet } from '../cidr.js';
+import { formatIp } from '../cidr.js';
+import { tcpFlagString } from '../../dissectors/tcp.js';
+import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
+
+export interface Endpoint { ip: string | null; port: number | null }
+
+export interface FlowObject {
+  id: number;
+  class: string;
+  tunnel: { a: string; b: string; vni: number | null; key: number | null; dstPort: number | null } | null;
+  orig: Endpoint;
+  resp: Endpoint;
+  protocol: number | null;
+  packets: number;
+  bytes: number;
+  origPackets: number;
+  origBytes: number;
+  respPackets: number;
+  respBytes: number;
+  innerBytes: number;
+  overheadBytes: number;
+  firstTs: string;
+  lastTs: string;
+  durationS: number;
+  tcpFlags: { orig: string; resp: string } | null;
+  sizes: { min: number; max: number; mean: number };
+  retransmissions: number;
+  fragments: number;
+  copies: number;
+  copyFlows: number[];
+  ethertype?: number;
+  macs?: [string, string];
+}
+
+export interface ClassTotals {
+  class: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  ipBytes: number;
+  innerBytes: number;
+  overheadBytes: number;
+  /** overheadBytes / bytes */
+  overheadShare: number;
+  /** innerBytes / ipBytes */
+  efficiency: number;
+  histogram: number[];
+}
+
+export interface TunnelTotals {
+  class: string;
+  a: string;
+  b: string;
+  vni: number | null;
+  key: number | null;
+  dstPort: number | null;
+  flows: number;
+  packets: number;
+  bytes: number;
+  ipBytes: number;
+  innerBytes: number;
+  overheadBytes: number;
+  overheadShare: number;
+  efficiency: number;
+}
+
+export interface FlowOptions {
+  maxFlows?: number;
+  /** CIDRs from --pod-cidr. */
+  podCidrs?: readonly string[];
+}
+
+type Acc = { flows: number; packets: number; bytes: number; ipBytes: number; innerBytes: number; overheadBytes: number; hist: number[] };
+const newAcc = (): Acc => ({ flows: 0, packets: 0, bytes: 0, ipBytes: 0, innerBytes: 0, overheadBytes: 0, hist: new Array(NBINS).fill(0) });
+
+export const HISTOGRAM_EDGES = SIZE_BINS;
+
+export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
+  readonly name = 'flows';
+  readonly table: FlowTable;
+  private readonly inference = new PodCidrInference();
+  private readonly flagCidrs: PodCidr[];
+  private extraCidrs: PodCidr[] = [];
+  /** Totals of evicted flows by class, and by tunnel (keyed by a string: cold path). */
+  private readonly evictedClass = new Map<number, Acc>();
+  private readonly evictedTunnels = new Map<string, TunnelTotals>();
+  private resolved: Uint8Array | null = null;
+  private evictSet: CidrSet | null = null;
+  private evictStamp = -1;
+
+  constructor(opts: FlowOptions = {}) {
+    this.table = new FlowTable(opts.maxFlows ?? 2_000_000);
+    this.flagCidrs = (opts.podCidrs ?? []).map((c) => ({ cidr: c, source: 'flag' as const, evidence: '--pod-cidr' }));
+    this.table.onEvict = (t, f) => this.foldEvicted(t, f);
+  }
+
+  onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
+    const f = ctx.facts;
+    this.table.add(st, f, r.tsSec, r.tsNsec, ctx.capturePoint);
+    if (st.tunnel >= 0 && st.innerIp !== st.outerIp && st.kind[st.innerIp] === Proto.IPV4) {
+      const b = st.buf, io = st.off[st.innerIp];
+      this.inference.addInner(u32(b, io + IPV4_SRC));
+      this.inference.addInner(u32(b, io + IPV4_DST));
+      if (st.kind[st.outerIp] === Proto.IPV4) {
+        const oo = st.off[st.outerIp];
+        this.inference.addOuter(u32(b, oo + IPV4_SRC));
+        this.inference.addOuter(u32(b, oo + IPV4_DST));
+      }
+    }
+  }
+
+  /** Pod CIDRs from other sources (BGP announcements), added before finish(). */
+  addPodCidrs(list: readonly PodCidr[]): void {
+    this.extraCidrs.push(...list);
+  }
+
+  /** All pod CIDRs with their sources: flags first, then BGP, then inferred (duplicates dropped). */
+  podCidrs(): PodCidr[] {
+    const seen = new Set<string>();
+    const out: PodCidr[] = [];
+    for (const c of [...this.flagCidrs, ...this.extraCidrs, ...this.inference.infer()]) {
+      if (seen.has(c.cidr)) continue;
+      seen.add(c.cidr);
+      out.push(c);
+    }
+    return out;
+  }
+
+  /** Settles routed vs underlay for every plain flow against the final pod CIDR set. */
+  private resolve(): Uint8Array {
+    if (this.resolved) return this.resolved;
+    const set = buildCidrSet(this.podCidrs());
+    const t = this.table, keys = t.index.keys;
+    const cls = new Uint8Array(t.size);
+    for (let f = 0; f < t.size; f++) cls[f] = this.flowClass(keys, f, set);
+    this.resolved = cls;
+    return cls;
+  }
+
+  private flowClass(keys: Uint32Array, f: number, set: CidrSet | null): number {
+    const base = f * KEY_WORDS;
+    const meta = keys[base + K_META];
+    const c = meta & 0xff;
+    if (c !== TrafficClass.UNDERLAY || !set || set.size === 0) return c;
+    const fam = (meta >> 8) & 0xff;
+    if (fam === 4) return set.hasV4(keys[base + K_A]) || set.hasV4(keys[base + K_B]) ? TrafficClass.ROUTED : c;
+    if (fam === 6) {
+      const tmp = new Uint8Array(16);
+      for (const side of [K_A, K_B]) {
+        for (let w = 0; w < 4; w++) {
+          const v = keys[base + side + w];
+          tmp[4 * w] = v >>> 24; tmp[4 * w + 1] = (v >>> 16) & 255; tmp[4 * w + 2] = (v >>> 8) & 255; tmp[4 * w + 3] = v & 255;
+        }
+        if (set.hasV6(tmp, 0)) return TrafficClass.ROUTED;
+      }
+    }
+    return c;
+  }
+
+  private foldEvicted(t: FlowTable, f: number): void {
+    // Evicted flows are settled with the pod CIDRs known so far (rebuilt once per eviction round).
+    if (this.evictStamp !== t.evictedFlows || !this.evictSet) {
+      this.evictSet = buildCidrSet(this.podCidrs());
+      this.evictStamp = t.evictedFlows;
+    }
+    const set = this.evictSet;
+    const c = this.flowClass(t.index.keys, f, set);
+    let acc = this.evictedClass.get(c);
+    if (!acc) this.evictedClass.set(c, (acc = newAcc()));
+    addFlow(acc, t, f);
+    const o = this.flowObject(f, c);
+    if (o.tunnel) {
+      const k = tunnelKey(o);
+      let tt = this.evictedTunnels.get(k);
+      if (!tt) this.evictedTunnels.set(k, (tt = emptyTunnel(o)));
+      tt.flows++; tt.packets += o.packets; tt.bytes += o.bytes; tt.innerBytes += o.innerBytes;
+      tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.ipBytes[f];
+    }
+  }
+
+  finish(): FlowSummary {
+    const cls = this.resolve();
+    const t = this.table;
+    const byClass = new Map<number, Acc>();
+    for (const [c, acc] of this.evictedClass) byClass.set(c, { ...acc, hist: [...acc.hist] });
+    for (let f = 0; f < t.size; f++) {
+      let acc = byClass.get(cls[f]);
+      if (!acc) byClass.set(cls[f], (acc = newAcc()));
+      addFlow(acc, t, f);
+    }
+    const classes: ClassTotals[] = [...byClass.entries()].sort((a, b) => b[1].bytes - a[1].bytes).map(([c, a]) => ({
+      class: CLASS_NAME[c], flows: a.flows, packets: a.packets, bytes: a.bytes, ipBytes: a.ipBytes,
+      innerBytes: a.innerBytes, overheadBytes: a.overheadBytes,
+      overheadShare: ratio(a.overheadBytes, a.bytes), efficiency: ratio(a.innerBytes, a.ipBytes), histogram: a.hist,
+    }));
+    const tunnels = new Map<string, TunnelTotals>();
+    for (const [k, v] of this.evictedTunnels) tunnels.set(k, { ...v });
+    for (let f = 0; f < t.size; f++) {
+      if (cls[f] < TrafficClass.VXLAN) continue;
+      const o = this.flowObject(f, cls[f]);
+      const k = tunnelKey(o);
+      let tt = tunnels.get(k);
+      if (!tt) tunnels.set(k, (tt = emptyTunnel(o)));
+      tt.flows++; tt.packets += o.packets; tt.bytes += o.bytes; tt.innerBytes += o.innerBytes;
+      tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.ipBytes[f];
+    }
+    const tunnelList = [...tunnels.values()].map((x) => ({
+      ...x, overheadShare: ratio(x.overheadBytes, x.bytes), efficiency: ratio(x.innerBytes, x.ipBytes),
+    })).sort((a, b) => b.bytes - a.bytes);
+    return {
+      flowCount: t.size + t.evictedFlows,
+      liveFlows: t.size,
+      evictedFlows: t.evictedFlows,
+      maxFlows: t.maxFlows,
+      uniquePackets: t.uniquePackets,
+      copyPackets: t.copyPackets,
+      classes,
+      tunnels: tunnelList,
+      podCidrs: this.podCidrs(),
+      histogramEdges: [...SIZE_BINS],
+    };
+  }
+
+  /** Flow objects, sorted and filtered (cold path; call after finish()). */
+  flows(opts: { sort?: 'packets' | 'bytes' | 'duration'; top?: number; classes?: readonly string[] } = {}): FlowObject[] {
+    const cls = this.resolve();
+    const t = this.table;
+    let idx = Array.from({ length: t.size }, (_, i) => i);
+    if (opts.classes && opts.classes.length) {
+      const want = new Set(opts.classes);
+      idx = idx.filter((f) => want.has(CLASS_NAME[cls[f]]));
+    }
+    const sort = opts.sort ?? 'bytes';
+    const keyOf = sort === 'packets' ? (f: number) => t.packets(f)
+      : sort === 'duration' ? (f: number) => (t.lastSec[f] - t.firstSec[f]) * 1e9 + (t.lastNsec[f] - t.firstNsec[f])
+        : (f: number) => t.bytes(f);
+    idx.sort((a, b) => keyOf(b) - keyOf(a) || t.ids[a] - t.ids[b]);
+    if (opts.top !== undefined) idx = idx.slice(0, opts.top);
+    return idx.map((f) => this.flowObject(f, cls[f]));
+  }
+
+  private flowObject(f: number, c: number): FlowObject {
+    const t = this.table, keys = t.index.keys, base = f * KEY_WORDS;
+    const meta = keys[base + K_META];
+    const innerFam = (meta >> 8) & 0xff, proto = (meta >> 16) & 0xff, outerFam = (meta >>> 24) & 0xff;
+    const addr = (slot: number, fam: number) => fam === 4 ? ipv4FromU32(keys[base + slot])
+      : formatIp(wordsToBytes(keys, base + slot));
+    const aIsOrig = t.origIsA[f] === 1;
+    const ports = keys[base + K_PORTS];
+    const pa = ports >>> 16, pb = ports & 0xffff;
+    const icmp = proto === 1 || proto === 58;
+    const hasPorts = proto === 6 || proto === 17 || proto === 132;
+    const epA: Endpoint = innerFam ? { ip: addr(K_A, innerFam), port: hasPorts ? pa : icmp ? pa : null } : { ip: null, port: null };
+    const epB: Endpoint = innerFam ? { ip: addr(K_B, innerFam), port: hasPorts ? pb : icmp ? 0 : null } : { ip: null, port: null };
+    let tunnel: FlowObject['tunnel'] = null;
+    if (c >= TrafficClass.VXLAN) {
+      const ta = addr(K_TUN_A, outerFam), tb = addr(K_TUN_B, outerFam);
+      const hasId = (keys[base + K_TUN_FLAGS] & 1) === 1;
+      const id = hasId ? keys[base + K_TUN_ID] : null;
+      const usesVni = c === TrafficClass.VXLAN || c === TrafficClass.GENEVE || c === TrafficClass.NVGRE;
+      tunnel = {
+        a: t.tunOrigIsA[f] ? ta : tb, b: t.tunOrigIsA[f] ? tb : ta,
+        vni: usesVni ? id : null, key: c === TrafficClass.GRE ? id : null,
+        dstPort: t.tunDstPort[f] || null,
+      };
+    }
+    const packets = t.packets(f);
+    const durNs = (t.lastSec[f] - t.firstSec[f]) * 1e9 + (t.lastNsec[f] - t.firstNsec[f]);
+    const o: FlowObject = {
+      id: t.ids[f],
+      class: CLASS_NAME[c],
+      tunnel,
+      orig: aIsOrig ? epA : epB,
+      resp: aIsOrig ? epB : epA,
+      protocol: innerFam ? proto : null,
+      packets,
+      bytes: t.bytes(f),
+      origPackets: t.origPkts[f], origBytes: t.origBytes[f],
+      respPackets: t.respPkts[f], respBytes: t.respBytes[f],
+      innerBytes: t.innerBytes[f], overheadBytes: t.overheadBytes[f],
+      firstTs: formatTimestamp(t.firstSec[f], t.firstNsec[f]),
+      lastTs: formatTimestamp(t.lastSec[f], t.lastNsec[f]),
+      durationS: Math.round(durNs / 1000) / 1e6,
+      tcpFlags: proto === 6 ? { orig: tcpFlagString(t.origFlags[f]), resp: tcpFlagString(t.respFlags[f]) } : null,
+      sizes: { min: packets ? t.minSize[f] : 0, max: t.maxSize[f], mean: packets ? Math.round((t.ipBytes[f] || t.bytes(f)) / packets * 10) / 10 : 0 },
+      retransmissions: t.retrans[f],
+      fragments: t.fragPkts[f],
+      copies: t.copyPkts[f],
+      copyFlows: t.linkedFlows(f).map((x) => t.ids[x]),
+    };
+    if (!innerFam) {
+      o.ethertype = keys[base + K_TUN_FLAGS] >>> 16;
+      o.macs = [macFromWords(keys[base + K_A], keys[base + K_A + 1]), macFromWords(keys[base + K_B], keys[base + K_B + 1])];
+    }
+    return o;
+  }
+}
+
+export interface FlowSummary {
+  flowCount: number;
+  liveFlows: number;
+  evictedFlows: number;
+  maxFlows: number;
+  uniquePackets: number;
+  copyPackets: number;
+  classes: ClassTotals[];
+  tunnels: TunnelTotals[];
+  podCidrs: PodCidr[];
+  histogramEdges: number[];
+}
+
+function addFlow(acc: Acc, t: FlowTable, f: number): void {
+  acc.flows++;
+  acc.packets += t.packets(f);
+  acc.bytes += t.bytes(f);
+  acc.ipBytes += t.ipBytes[f];
+  acc.innerBytes += t.innerBytes[f];
+  acc.overheadBytes += t.overheadBytes[f];
+  for (let i = 0; i < NBINS; i++) acc.hist[i] += t.hist[f * NBINS + i];
+}
+
+/** Tunnels are unordered endpoint pairs: both directions are one tunnel. */
+function tunnelKey(o: FlowObject): string {
+  const [a, b] = [o.tunnel!.a, o.tunnel!.b].sort();
+  return `${o.class}|${a}|${b}|${o.tunnel!.vni}|${o.tunnel!.key}|${o.tunnel!.dstPort}`;
+}
+
+function emptyTunnel(o: FlowObject): TunnelTotals {
+  const [a, b] = [o.tunnel!.a, o.tunnel!.b].sort();
+  return {
+    class: o.class, a, b, vni: o.tunnel!.vni, key: o.tunnel!.key, dstPort: o.tunnel!.dstPort,
+    flows: 0, packets: 0, bytes: 0, ipBytes: 0, innerBytes: 0, overheadBytes: 0, overheadShare: 0, efficiency: 0,
+  };
+}
+
+export function ratio(a: number, b: number): number {
+  return b > 0 ? Math.round((a / b) * 10000) / 10000 : 0;
+}
+
+function wordsToBytes(keys: Uint32Array, at: number): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let w = 0; w < 4; w++) {
+    const v = keys[at + w];
+    out[4 * w] = v >>> 24; out[4 * w + 1] = (v >>> 16) & 255; out[4 * w + 2] = (v >>> 8) & 255; out[4 * w + 3] = v & 255;
+  }
+  return out;
+}
+
+function macFromWords(hi16: number, lo32: number): string {
+  const b = [hi16 >>> 8, hi16 & 255, lo32 >>> 24, (lo32 >>> 16) & 255, (lo32 >>> 8) & 255, lo32 & 255];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}

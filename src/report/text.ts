@@ -1,0 +1,81 @@
+// Human-readable rendering of the analysis document.
+import type { AnalysisDocument } from '../analyze.js';
+import type { FlowObject } from '../flows/analysis.js';
+import type { OverheadReport } from '../overhead.js';
+import { bytes, pct, renderTable } from './table.js';
+
+export function endpoint(e: FlowObject['orig']): string {
+  if (e.ip === null) return '-';
+  const ip = e.ip.includes(':') ? `[${e.ip}]` : e.ip;
+  return e.port === null ? ip : `${ip}:${e.port}`;
+}
+
+export function tunnelText(f: FlowObject): string {
+  if (!f.tunnel) return '-';
+  const id = f.tunnel.vni !== null ? ` vni ${f.tunnel.vni}` : f.tunnel.key !== null ? ` key ${f.tunnel.key}` : '';
+  const port = f.tunnel.dstPort ? `:${f.tunnel.dstPort}` : '';
+  return `${f.tunnel.a} > ${f.tunnel.b}${port}${id}`;
+}
+
+export function flowRows(flows: FlowObject[]): { head: string[]; rows: (string | number)[][] } {
+  return {
+    head: ['class', 'tunnel', 'orig', 'resp', 'proto', 'packets', 'bytes', 'overhead', 'duration s', 'flags', 'copies'],
+    rows: flows.map((f) => [
+      f.class, tunnelText(f), endpoint(f.orig), endpoint(f.resp), f.protocol ?? (f.ethertype !== undefined ? `0x${f.ethertype.toString(16)}` : '-'),
+      f.packets, bytes(f.bytes), bytes(f.overheadBytes), f.durationS.toFixed(3),
+      f.tcpFlags ? `${f.tcpFlags.orig}/${f.tcpFlags.resp}` : '', f.copies ? `${f.copies} (flows ${f.copyFlows.join(',')})` : '',
+    ]),
+  };
+}
+
+export function overheadText(o: OverheadReport, classes: AnalysisDocument['classes'], tunnels: AnalysisDocument['tunnels']): string {
+  const out: string[] = [];
+  out.push('Overhead by class');
+  out.push(renderTable(['class', 'packets', 'wire bytes', 'overhead', 'share', 'efficiency'],
+    classes.map((c) => [c.class, c.packets, bytes(c.bytes), bytes(c.overheadBytes), pct(c.overheadShare), pct(c.efficiency)])));
+  if (tunnels.length) {
+    out.push('', 'Tunnels');
+    out.push(renderTable(['class', 'endpoints', 'vni/key', 'port', 'flows', 'packets', 'wire bytes', 'overhead', 'share', 'efficiency'],
+      tunnels.map((t) => [t.class, `${t.a} <-> ${t.b}`, t.vni ?? t.key ?? '-', t.dstPort ?? '-', t.flows, t.packets, bytes(t.bytes), bytes(t.overheadBytes), pct(t.overheadShare), pct(t.efficiency)])));
+  }
+  if (o.encapsulations.length) {
+    out.push('', `Largest inner packet that fits an underlay MTU of ${o.mtu}`);
+    out.push(renderTable(['encapsulation', 'header bytes', 'packets', 'max inner packet'],
+      o.encapsulations.map((e) => [`${e.class} over IPv${e.outerFamily}`, e.overheadBytes, e.packets, e.maxInnerPacket])));
+  }
+  for (const s of o.sizeBins) {
+    out.push('', `Header cost by packet size: ${s.class} (small packets pay the most)`);
+    out.push(renderTable(['IP bytes', 'packets', 'overhead share'],
+      s.bins.filter((b) => b.packets > 0).map((b) => [b.upTo === null ? '> 9000' : `<= ${b.upTo}`, b.packets, pct(b.overheadShare)])));
+  }
+  const issues: string[] = [];
+  for (const e of o.exceeded) issues.push(`${e.class}: ${e.packets} packets over the MTU (largest ${e.maxIpBytes} B, first frame ${e.firstFrame})`);
+  for (const s of o.superFrames) issues.push(`${s.class}: ${s.packets} offload super-frames, not MTU violations (largest ${s.maxIpBytes} B, first frame ${s.firstFrame}): ${s.reason}`);
+  for (const f of o.outerFragments) issues.push(`${f.class}: ${f.packets} tunnel packets fragmented in the underlay (first frame ${f.firstFrame})`);
+  for (const m of o.icmpMtuSignals) issues.push(`${m.protocol === 'icmp' ? 'ICMP fragmentation needed' : 'ICMPv6 packet too big'}: MTU ${m.mtu}, ${m.count} times (first frame ${m.firstFrame})`);
+  if (issues.length) out.push('', 'MTU', ...issues.map((s) => `  ${s}`));
+  return out.join('\n');
+}
+
+export function analysisText(doc: AnalysisDocument): string {
+  const s = doc.summary;
+  const out: string[] = [];
+  out.push('Capture');
+  for (const f of s.files) {
+    out.push(`  ${f.name}: ${f.format}${f.gzip ? ' (gzip)' : ''}, ${f.linktypes.map((l) => l.name).join(', ')}, ${f.interfaces} interface(s), ${f.packets} packets, ${bytes(f.wireBytes)}`);
+    for (const w of f.warnings) out.push(`    warning: ${w}`);
+  }
+  out.push(`  ${s.packets} packets (${s.uniquePackets} unique, ${s.copies} copies seen at another capture point), ${bytes(s.wireBytes)}, ${s.durationS.toFixed(3)} s from ${s.firstTs ?? '-'} to ${s.lastTs ?? '-'}`);
+  if (doc.podCidrs.length) {
+    out.push('', 'Pod CIDRs');
+    for (const c of doc.podCidrs) out.push(`  ${c.cidr.padEnd(20)} ${c.source}: ${c.evidence}`);
+  }
+  out.push('', 'Classes');
+  out.push(renderTable(['class', 'flows', 'packets', 'wire bytes', 'overhead share', 'efficiency'],
+    doc.classes.map((c) => [c.class, c.flows, c.packets, bytes(c.bytes), pct(c.overheadShare), pct(c.efficiency)])));
+  out.push('', `Top flows (of ${doc.flows.total}${doc.flows.evicted ? `, ${doc.flows.evicted} evicted at the --max-flows cap` : ''})`);
+  const fr = flowRows(doc.topFlows);
+  out.push(renderTable(fr.head, fr.rows));
+  out.push('', overheadText(doc.overhead, doc.classes, doc.tunnels));
+  return out.join('\n') + '\n';
+}
