@@ -1,0 +1,341 @@
+// The BGP stage after the packet decoder: finds TCP port 179 segments in the decoded state,
+// keeps one connection per (possibly tunnelled) inner 4-tuple with a reassembler and a message
+// framer per direction, parses each complete message with what the connection's OPENs
+// negotiated (4-octet AS, ADD-PATH, extended messages) and hands the results to listeners.
+//
+// Cost when there is no BGP: one layer-kind check and one port check per packet.
+import { Proto, ipv4String, ipv6String, u32, type PacketState } from '../packet.js';
+import type { CaptureRecord } from '../reader/record.js';
+import type { LayerObject } from '../dissector.js';
+import { IPV4_DST, IPV4_SRC, IPV4_TOTAL_LEN } from '../../dissectors/ipv4.js';
+import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
+import { TCP_ACK, TCP_ACK_FLAG, TCP_FIN, TCP_MIN_HEADER, TCP_RST, TCP_SEQ, TCP_SYN, tcpFlags } from '../../dissectors/tcp.js';
+import { BGP_PORT } from '../../dissectors/bgp.js';
+import { TcpReassembler, type StreamSink } from './reassembly.js';
+import { BgpFramer, type FrameInfo, type FramerSink, type LostMessage } from './framer.js';
+import {
+  BGP_MAX_EXTENDED_LEN, BGP_MAX_LEN, addPathMode, hasCapability, parseBgpMessage, type BgpMessage, type BgpOpen,
+  type ParseContext,
+} from './message.js';
+import { CAP_AS4, CAP_EXTENDED_MESSAGE } from './names.js';
+import { lostLayer, messageLayer, framingErrorLayer } from './layer.js';
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+export interface PacketTime {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+/** A complete BGP message. */
+export interface BgpMessageEvent {
+  msg: BgpMessage;
+  conn: BgpConnection;
+  /** 0: sent by conn.ends[0] (the first sender seen, the client when the SYN was captured). */
+  dir: 0 | 1;
+  /** The packet during which the message became complete. */
+  at: PacketTime;
+  info: FrameInfo;
+}
+
+export interface BgpLostEvent {
+  lost: LostMessage;
+  conn: BgpConnection;
+  dir: 0 | 1;
+  at: PacketTime;
+}
+
+export interface BgpFramingErrorEvent {
+  error: string;
+  conn: BgpConnection;
+  dir: 0 | 1;
+  at: PacketTime;
+  offset: number;
+}
+
+export interface BgpListener {
+  message?(ev: BgpMessageEvent): void;
+  lost?(ev: BgpLostEvent): void;
+  framingError?(ev: BgpFramingErrorEvent): void;
+  connectionStart?(conn: BgpConnection, at: PacketTime): void;
+  connectionEnd?(conn: BgpConnection, at: PacketTime): void;
+}
+
+class Direction implements StreamSink, FramerSink {
+  readonly reasm: TcpReassembler;
+  readonly framer: BgpFramer;
+  ended = false;
+  messages = 0;
+  lostMessages = 0;
+  framingErrors = 0;
+
+  constructor(readonly conn: BgpConnection, readonly index: 0 | 1) {
+    this.reasm = new TcpReassembler(this);
+    this.framer = new BgpFramer(this);
+  }
+
+  // StreamSink
+  data(b: Uint8Array, s: number, e: number, frame: number): void {
+    this.framer.data(b, s, e, frame);
+  }
+  gap(n: number, frame: number): void {
+    this.framer.gap(n, frame);
+  }
+
+  // FramerSink
+  message(b: Uint8Array, s: number, e: number, info: FrameInfo): void {
+    const conn = this.conn;
+    const msg = parseBgpMessage(b, s, e, conn.context(this.index));
+    this.messages++;
+    if (msg.type === 'OPEN') conn.setOpen(this.index, msg);
+    conn.tracker.emitMessage({ msg, conn, dir: this.index, at: { ...conn.tracker.now }, info });
+  }
+  lost(m: LostMessage): void {
+    this.lostMessages++;
+    this.conn.tracker.emitLost({ lost: m, conn: this.conn, dir: this.index, at: { ...this.conn.tracker.now } });
+  }
+  framingError(text: string, _frame: number, offset: number): void {
+    this.framingErrors++;
+    this.conn.tracker.emitFramingError({ error: text, conn: this.conn, dir: this.index, at: { ...this.conn.tracker.now }, offset });
+  }
+}
+
+export class BgpConnection {
+  readonly dirs: [Direction, Direction];
+  readonly opens: [BgpOpen | null, BgpOpen | null] = [null, null];
+  /** How the connection ended: 'fin' (both directions closed), 'rst', 'replaced' (a new SYN), 'end-of-capture' or null. */
+  closed: 'fin' | 'rst' | 'replaced' | 'end-of-capture' | null = null;
+  synSeen = false;
+  firstFrame: number;
+  lastFrame: number;
+  firstTs: [number, number];
+  lastTs: [number, number];
+  packets = 0;
+  private ctx: [ParseContext, ParseContext];
+
+  constructor(readonly tracker: BgpTracker, readonly id: number, readonly key: string, readonly ends: [Endpoint, Endpoint], at: PacketTime) {
+    this.dirs = [new Direction(this, 0), new Direction(this, 1)];
+    this.firstFrame = this.lastFrame = at.frame;
+    this.firstTs = this.lastTs = [at.tsSec, at.tsNsec];
+    this.ctx = [this.makeContext(0), this.makeContext(1)];
+  }
+
+  /** What the parser needs for messages sent in direction `dir`. */
+  context(dir: 0 | 1): ParseContext {
+    return this.ctx[dir];
+  }
+
+  setOpen(dir: 0 | 1, open: BgpOpen): void {
+    this.opens[dir] = open;
+    this.ctx = [this.makeContext(0), this.makeContext(1)];
+    const ext = this.ctx[0].extendedMessage === true;
+    for (const d of this.dirs) d.framer.maxLength = ext ? BGP_MAX_EXTENDED_LEN : BGP_MAX_LEN;
+  }
+
+  /** True / false when the OPENs say whether 4-octet ASNs are in use, null when they were not both seen. */
+  as4(): boolean | null {
+    const [a, b] = this.opens;
+    if (a && b) return hasCapability(a, CAP_AS4) && hasCapability(b, CAP_AS4);
+    if ((a && !hasCapability(a, CAP_AS4)) || (b && !hasCapability(b, CAP_AS4))) return false;
+    return null;
+  }
+
+  private makeContext(dir: 0 | 1): ParseContext {
+    const sender = this.opens[dir], receiver = this.opens[1 - dir];
+    const as4 = this.as4();
+    const extendedMessage = sender && receiver
+      ? hasCapability(sender, CAP_EXTENDED_MESSAGE) && hasCapability(receiver, CAP_EXTENDED_MESSAGE) : null;
+    const addPath = (afi: number, safi: number): boolean | null => {
+      // RFC 7911: the sender includes path identifiers when it advertised Send and the receiver Receive.
+      const s = sender ? addPathMode(sender, afi, safi) : -1, r = receiver ? addPathMode(receiver, afi, safi) : -1;
+      if (s === 0 || r === 0 || (s > 0 && !(s & 2)) || (r > 0 && !(r & 1))) return false;
+      if (s < 0 || r < 0) return null;
+      return true;
+    };
+    return { as4, extendedMessage, addPath };
+  }
+
+  get isOpen(): boolean {
+    return this.closed === null;
+  }
+}
+
+/** Source and destination IP of layer `ip` as strings. */
+function ipPair(st: PacketState, ip: number): [string, string] {
+  const b = st.buf, o = st.off[ip];
+  if (st.kind[ip] === Proto.IPV4) return [ipv4String(b, o + IPV4_SRC), ipv4String(b, o + IPV4_DST)];
+  return [ipv6String(b, o + IPV6_SRC), ipv6String(b, o + IPV6_DST)];
+}
+
+/** TCP payload length on the wire (more than the captured bytes when snaplen cut the record). */
+function wirePayloadLength(st: PacketState, ip: number, l4: number): number {
+  const captured = st.end[l4] - st.off[l4] - st.hlen[l4];
+  if (!st.snapCut) return captured;
+  const b = st.buf, o = st.off[ip];
+  let ipEnd: number;
+  if (st.kind[ip] === Proto.IPV4) {
+    if (o + 4 > st.capEnd) return captured;
+    const total = (b[o + IPV4_TOTAL_LEN] << 8) | b[o + IPV4_TOTAL_LEN + 1];
+    if (total === 0) return captured;
+    ipEnd = o + total;
+  } else {
+    if (o + 6 > st.capEnd) return captured;
+    const plen = (b[o + 4] << 8) | b[o + 5];
+    if (plen === 0) return captured;
+    ipEnd = o + 40 + plen;
+  }
+  return Math.max(captured, ipEnd - st.off[l4] - st.hlen[l4]);
+}
+
+export interface BgpTrackerOptions {
+  /** Build dissect layer objects for the messages that complete in each packet. */
+  layers?: boolean;
+}
+
+export class BgpTracker {
+  private readonly conns = new Map<string, BgpConnection>();
+  private readonly listeners: BgpListener[] = [];
+  private readonly wantLayers: boolean;
+  private layers: LayerObject[] = [];
+  private layersFrame = -1;
+  /** The packet being processed. */
+  readonly now: PacketTime = { frame: 0, tsSec: 0, tsNsec: 0 };
+  /** BGP port packets seen, connections created. */
+  packets = 0;
+  connections = 0;
+  /** Segments on a closed connection that were not a new SYN. */
+  afterClose = 0;
+  private currentSrc = '';
+
+  constructor(opts: BgpTrackerOptions = {}) {
+    this.wantLayers = opts.layers === true;
+  }
+
+  addListener(l: BgpListener): void {
+    this.listeners.push(l);
+  }
+
+  /** Feeds one decoded packet. Must be called for every packet, in capture order. */
+  onPacket(r: CaptureRecord, st: PacketState): void {
+    if (this.layers.length) this.layers = [];
+    const l4 = st.l4;
+    if (l4 < 0 || st.kind[l4] !== Proto.TCP) return;
+    const ports = st.v1[l4];
+    const sport = ports >>> 16, dport = ports & 0xffff;
+    if (sport !== BGP_PORT && dport !== BGP_PORT) return;
+    if (st.hlen[l4] < TCP_MIN_HEADER || st.off[l4] + st.hlen[l4] > st.end[l4]) return;
+    this.segment(r, st, l4, sport, dport);
+  }
+
+  /** The layer objects of the BGP messages that completed in `frame` (for `dissect`). */
+  layersFor(frame: number): LayerObject[] | null {
+    return frame === this.layersFrame && this.layers.length ? this.layers : null;
+  }
+
+  /** Ends every open connection (end of input): held segments are delivered, partial messages reported lost. */
+  finish(): void {
+    for (const c of this.conns.values()) if (c.isOpen) this.close(c, 'end-of-capture');
+    this.conns.clear();
+  }
+
+  get openConnections(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (c.isOpen) n++;
+    return n;
+  }
+
+  private segment(r: CaptureRecord, st: PacketState, l4: number, sport: number, dport: number): void {
+    this.packets++;
+    const now = this.now;
+    now.frame = r.frame;
+    now.tsSec = r.tsSec;
+    now.tsNsec = r.tsNsec;
+    this.layersFrame = r.frame;
+    const ip = st.innerIp;
+    const [src, dst] = ipPair(st, ip);
+    this.currentSrc = src;
+    const srcFirst = src < dst || (src === dst && sport <= dport);
+    const key = srcFirst ? `${src}|${sport}|${dst}|${dport}` : `${dst}|${dport}|${src}|${sport}`;
+    const b = st.buf, o = st.off[l4];
+    const flags = tcpFlags(b, o);
+    const syn = (flags & TCP_SYN) !== 0, ackf = (flags & TCP_ACK_FLAG) !== 0;
+    const seq = u32(b, o + TCP_SEQ);
+    let conn = this.conns.get(key);
+    if (conn && !conn.isOpen) {
+      if (!(syn && !ackf)) {
+        this.afterClose++;
+        return;
+      }
+      conn = undefined;
+    } else if (conn && syn && !ackf) {
+      // A new SYN from the client with another ISN: the old connection is over.
+      const d = conn.ends[0].ip === src && conn.ends[0].port === sport ? 0 : 1;
+      const re = conn.dirs[d].reasm;
+      if (re.isn !== seq || !conn.synSeen) {
+        this.close(conn, 'replaced');
+        conn = undefined;
+      }
+    }
+    if (!conn) {
+      this.connections++;
+      conn = new BgpConnection(this, this.connections, key, [{ ip: src, port: sport }, { ip: dst, port: dport }], now);
+      this.conns.set(key, conn);
+      for (const l of this.listeners) l.connectionStart?.(conn, { ...now });
+    }
+    conn.packets++;
+    conn.lastFrame = r.frame;
+    conn.lastTs = [r.tsSec, r.tsNsec];
+    const dir: 0 | 1 = conn.ends[0].ip === src && conn.ends[0].port === sport ? 0 : 1;
+    const d = conn.dirs[dir];
+    if (syn) conn.synSeen = true;
+    if (!d.reasm.started) d.framer.synced = syn;
+    const nowNs = r.tsSec * 1e9 + r.tsNsec;
+    const s = o + st.hlen[l4], e = st.end[l4];
+    d.reasm.segment(seq, syn, (flags & TCP_FIN) !== 0, b, s, e, wirePayloadLength(st, ip, l4), r.frame, nowNs);
+    const other = conn.dirs[1 - dir];
+    if (ackf) other.reasm.ack(u32(b, o + TCP_ACK), r.frame);
+    other.reasm.tick(nowNs, r.frame);
+    if (flags & TCP_RST) {
+      this.close(conn, 'rst');
+      return;
+    }
+    for (const x of conn.dirs) {
+      if (!x.ended && x.reasm.finished) {
+        x.ended = true;
+        x.framer.end(r.frame);
+      }
+    }
+    if (conn.dirs[0].ended && conn.dirs[1].ended) this.close(conn, 'fin');
+  }
+
+  private close(conn: BgpConnection, how: NonNullable<BgpConnection['closed']>): void {
+    if (!conn.isOpen) return;
+    for (const x of conn.dirs) {
+      if (!x.ended) {
+        x.reasm.flush(this.now.frame);
+        x.framer.end(this.now.frame);
+        x.ended = true;
+      }
+    }
+    conn.closed = how;
+    for (const l of this.listeners) l.connectionEnd?.(conn, { ...this.now });
+  }
+
+  // Event fan-out (called by the directions).
+  emitMessage(ev: BgpMessageEvent): void {
+    if (this.wantLayers) this.layers.push(messageLayer(ev, this.currentSrc));
+    for (const l of this.listeners) l.message?.(ev);
+  }
+  emitLost(ev: BgpLostEvent): void {
+    if (this.wantLayers) this.layers.push(lostLayer(ev));
+    for (const l of this.listeners) l.lost?.(ev);
+  }
+  emitFramingError(ev: BgpFramingErrorEvent): void {
+    if (this.wantLayers) this.layers.push(framingErrorLayer(ev));
+    for (const l of this.listeners) l.framingError?.(ev);
+  }
+}
