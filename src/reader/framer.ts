@@ -31,9 +31,9 @@ export abstract class Framer {
       off = this.fillCarry(chunk);
       if (this.carry !== null || this.stopped) return;
     }
-    const hs = this.headerSize();
     while (off < n && !this.stopped) {
-      if (n - off < hs) {
+      // Asked each time: the first unit (a pcap file header) changes the size of the ones after it.
+      if (n - off < this.headerSize()) {
         this.startCarry(chunk, off);
         return;
       }

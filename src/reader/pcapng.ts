@@ -42,13 +42,22 @@ interface Iface extends InterfaceInfo {
  * long division over 16-bit limbs, so no intermediate exceeds 2^53.
  */
 export function splitUnits(hi: number, lo: number, decimal: boolean, exponent: number, out: { sec: number; nsec: number }): void {
+  if (decimal ? exponent > 11 : exponent > 32) {
+    // Rare resolutions (finer than 10^-11 or 2^-32) whose limbs would leave 2^53: exact in BigInt.
+    const units = (BigInt(hi) << 32n) | BigInt(lo);
+    const d = decimal ? 10n ** BigInt(exponent) : 1n << BigInt(exponent);
+    out.sec = Number(units / d);
+    out.nsec = Number(((units % d) * 1000000000n) / d);
+    return;
+  }
   if (!decimal) {
-    // Binary resolution 2^-exponent.
-    const units = hi * 4294967296 + lo;
-    const div = Math.pow(2, exponent);
-    const sec = Math.floor(units / div);
-    out.sec = sec;
-    out.nsec = Math.floor(((units - sec * div) * 1e9) / div);
+    // Binary resolution 2^-exponent (exponent <= 32). Exact: frac < 2^32 and 10^9 = 1953125 * 2^9, so
+    // frac * 1953125 < 2^53 and the rest is division by a power of two.
+    const p = Math.pow(2, exponent);
+    const loSec = exponent === 32 ? 0 : Math.floor(lo / p);
+    const frac = lo - loSec * p;
+    out.sec = hi * Math.pow(2, 32 - exponent) + loSec;
+    out.nsec = exponent >= 9 ? Math.floor((frac * 1953125) / Math.pow(2, exponent - 9)) : frac * 1953125 * Math.pow(2, 9 - exponent);
     return;
   }
   const div = Math.pow(10, exponent);
@@ -176,7 +185,8 @@ export class PcapngParser extends Framer {
         if (iface.decimal && iface.exponent === 9) this.info.nanosecond = true;
       } else if (code === OPT_IF_TSOFFSET && olen >= 8) {
         const hi = this.r32(b, this.bigEndian ? v : v + 4), lo = this.r32(b, this.bigEndian ? v + 4 : v);
-        iface.tsOffset = hi * 4294967296 + lo;
+        // Signed 64-bit seconds (a capture taken with a clock behind can carry a negative offset).
+        iface.tsOffset = (hi >= 0x80000000 ? hi - 4294967296 : hi) * 4294967296 + lo;
       } else if (code === OPT_IF_NAME) {
         iface.name = Buffer.from(b.buffer, b.byteOffset + v, olen).toString('utf8').replace(/\0+$/, '');
       }
