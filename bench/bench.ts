@@ -101,10 +101,14 @@ interface Measurement {
   signal: string | null;
   timedOut: boolean;
   peakRssKiB: number | null;
+  /** User + system CPU seconds of the child (GNU time only). */
+  cpuSeconds: number | null;
   stderrTail: string;
 }
 
 let gnuTime: boolean | null = null;
+/** Peak RSS in KiB, user and system CPU seconds. */
+const TIME_FORMAT = '%M %U %S';
 
 /** GNU time with -f/-o; BusyBox or BSD time would not understand them. */
 function haveGnuTime(): boolean {
@@ -112,9 +116,9 @@ function haveGnuTime(): boolean {
   gnuTime = false;
   if (!fs.existsSync(GNU_TIME)) return gnuTime;
   const tmp = path.join(os.tmpdir(), `tunnelscope-bench-probe-${process.pid}`);
-  const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', tmp, process.execPath, '-e', '0'], { stdio: 'ignore' });
+  const r = spawnSync(GNU_TIME, ['-f', TIME_FORMAT, '-o', tmp, process.execPath, '-e', '0'], { stdio: 'ignore' });
   try {
-    gnuTime = r.status === 0 && /^\d+\s*$/m.test(fs.readFileSync(tmp, 'utf8'));
+    gnuTime = r.status === 0 && /^\d+ [\d.]+ [\d.]+\s*$/m.test(fs.readFileSync(tmp, 'utf8'));
     fs.rmSync(tmp, { force: true });
   } catch {
     gnuTime = false;
@@ -145,7 +149,7 @@ function killGroup(pid: number): void {
 function measure(exe: string, args: string[], timeoutSec: number): Promise<Measurement> {
   const useTime = haveGnuTime();
   const rssFile = path.join(os.tmpdir(), `tunnelscope-bench-rss-${process.pid}`);
-  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', rssFile, exe, ...args]] : [exe, args];
+  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', TIME_FORMAT, '-o', rssFile, exe, ...args]] : [exe, args];
   return new Promise((resolve) => {
     let stderrTail = '';
     let polledKiB: number | null = null;
@@ -178,18 +182,23 @@ function measure(exe: string, args: string[], timeoutSec: number): Promise<Measu
       if (poll !== undefined) clearInterval(poll);
       if (timer !== undefined) clearTimeout(timer);
       let peakRssKiB = polledKiB;
+      let cpuSeconds: number | null = null;
       if (useTime) {
+        peakRssKiB = null;
         try {
-          // GNU time may put "Command exited with non-zero status N" before the %M line.
+          // GNU time may put "Command exited with non-zero status N" before the format line.
           const lines = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
-          const v = Number(lines[lines.length - 1]);
-          peakRssKiB = Number.isFinite(v) && v > 0 ? v : null;
+          const f = (lines[lines.length - 1] ?? '').trim().split(/\s+/).map(Number);
+          if (f.length === 3 && f.every(Number.isFinite)) {
+            peakRssKiB = f[0]! > 0 ? f[0]! : null;
+            cpuSeconds = f[1]! + f[2]!;
+          }
           fs.rmSync(rssFile, { force: true });
         } catch {
-          peakRssKiB = null;
+          // leave both unknown
         }
       }
-      resolve({ wallNs, exitCode, signal, timedOut, peakRssKiB, stderrTail });
+      resolve({ wallNs, exitCode, signal, timedOut, peakRssKiB, cpuSeconds, stderrTail });
     };
     child.on('error', (e) => {
       stderrTail += String(e.message);
@@ -212,6 +221,10 @@ interface Row {
   runs?: number;
   wallSeconds?: number;
   allWallSeconds?: number[];
+  /** Median user + system CPU seconds (null without GNU time). */
+  cpuSeconds?: number | null;
+  /** 1-minute load average before and after the tool ran (other work on the host skews wall time). */
+  loadAvg?: [number, number];
   packetsPerSecond?: number;
   mbPerSecond?: number;
   peakRssMiB?: number | null;
@@ -243,7 +256,9 @@ async function runTool(tool: Tool, file: string, sz: SizeResult, runs: number, t
     return { ...base, status: 'skipped', note: `${tool.needs} not installed` };
   }
   const walls: number[] = [];
+  const cpus: number[] = [];
   let peak: number | null = null;
+  const load0 = os.loadavg()[0]!;
   for (let i = 0; i < runs; i++) {
     const m = await measure(tool.exe, tool.args(file), timeoutSec);
     const secs = Number(m.wallNs) / 1e9;
@@ -257,6 +272,7 @@ async function runTool(tool: Tool, file: string, sz: SizeResult, runs: number, t
       };
     }
     walls.push(secs);
+    if (m.cpuSeconds !== null) cpus.push(m.cpuSeconds);
     if (m.peakRssKiB !== null) peak = Math.max(peak ?? 0, m.peakRssKiB);
   }
   const wall = median(walls);
@@ -267,6 +283,8 @@ async function runTool(tool: Tool, file: string, sz: SizeResult, runs: number, t
     runs,
     wallSeconds: wall,
     allWallSeconds: walls,
+    cpuSeconds: cpus.length === walls.length ? median(cpus) : null,
+    loadAvg: [load0, os.loadavg()[0]!],
     packetsPerSecond: sz.packets / wall,
     mbPerSecond: sz.fileBytes / 1e6 / wall,
     peakRssMiB: peak === null ? null : peak / 1024,
@@ -314,16 +332,16 @@ function markdown(sizes: SizeResult[], header: string): string {
   for (const sz of sizes) {
     out.push(`### ${path.basename(sz.file)}: ${int(sz.packets)} packets, ${(sz.fileBytes / 1e6).toFixed(0)} MB`);
     out.push('');
-    out.push('| Tool | Command | Wall | Packets/s | MB/s | Peak RSS | analyze vs this: time | analyze vs this: RSS |');
-    out.push('|---|---|---:|---:|---:|---:|---:|---:|');
+    out.push('| Tool | Command | Wall | CPU | Packets/s | MB/s | Peak RSS | analyze vs this: time | analyze vs this: RSS |');
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of sz.rows) {
       const cmd = `\`${r.command}\``;
       if (r.status !== 'ok') {
-        out.push(`| ${r.label} | ${cmd} | ${r.note ?? r.status} | | | | | |`);
+        out.push(`| ${r.label} | ${cmd} | ${r.note ?? r.status} | | | | | | |`);
         continue;
       }
       const isAnalyze = r.tool === 'analyze';
-      out.push(`| ${r.label} | ${cmd} | ${secs(r.wallSeconds!)} | ${rate(r.packetsPerSecond!)} | ` +
+      out.push(`| ${r.label} | ${cmd} | ${secs(r.wallSeconds!)} | ${r.cpuSeconds == null ? 'n/a' : secs(r.cpuSeconds)} | ${rate(r.packetsPerSecond!)} | ` +
         `${r.mbPerSecond!.toFixed(0)} | ${mib(r.peakRssMiB)} | ` +
         `${isAnalyze ? '(baseline)' : speedup(r.analyzeSpeedup)} | ` +
         `${isAnalyze ? '(baseline)' : r.analyzeRssRatio === undefined ? 'n/a' : `${r.analyzeRssRatio.toFixed(2)}×`} |`);
@@ -344,7 +362,7 @@ function markdown(sizes: SizeResult[], header: string): string {
     }
     out.push('');
   }
-  out.push('Wall = child process lifetime (median of runs), MB/s = file size (10^6 bytes) / wall, ' +
+  out.push('Wall = child process lifetime (median of runs), CPU = user + system time, MB/s = file size (10^6 bytes) / wall, ' +
     'peak RSS = maximum resident set size. "analyze vs this: time" = this tool\'s wall time / ' +
     'tunnelscope analyze\'s; "RSS" = analyze\'s peak RSS / this tool\'s (below 1× = analyze uses less).');
   return out.join('\n');
@@ -457,6 +475,11 @@ async function main(): Promise<number> {
     tshark: which('tshark') !== null ? firstLine('tshark', ['--version']) : null,
     tcpdump: which('tcpdump') !== null ? firstLine('tcpdump', ['--version']) : null,
   };
+  // "TShark (Wireshark) 4.0.17 (Git ...)" -> "tshark 4.0.17" for the table heading.
+  const short = (name: string, line: string | null): string | null => {
+    const m = line === null ? null : /(\d+\.\d+(?:\.\d+)?)/.exec(line);
+    return m === null ? null : `${name} ${m[1]}`;
+  };
   const rssMethod = haveGnuTime() ? 'GNU time %M' : '/proc/<pid>/status VmHWM polled every 10 ms';
   log(`peak RSS via ${rssMethod}`);
 
@@ -464,6 +487,11 @@ async function main(): Promise<number> {
   for (const n of opts.sizes) {
     const sz = await prepareCapture(n);
     sizes.push(sz);
+    const load = os.loadavg()[0]!;
+    if (load > host.cores * 0.75) {
+      log(`warning: load average ${load.toFixed(1)} on ${host.cores} cores; other work inflates wall times ` +
+        '(the CPU column is less sensitive to it)');
+    }
     for (const t of tools) {
       log(`[${int(n)} packets] ${t.label} ...`);
       const row = await runTool(t, sz.file, sz, opts.runs, opts.timeoutSec);
@@ -475,8 +503,9 @@ async function main(): Promise<number> {
     addRatios(sz.rows);
   }
 
-  const header = `## Benchmark (${cpu}, ${host.cores} cores, Node ${process.version}` +
-    `${versions.tshark ? `, ${versions.tshark}` : ''}${versions.tcpdump ? `, ${versions.tcpdump}` : ''})`;
+  const header = `## Benchmark (${[`${cpu}, ${host.cores} cores`, `Node ${process.version}`,
+    short('tshark', versions['tshark'] ?? null), short('tcpdump', versions['tcpdump'] ?? null)]
+    .filter((x) => x !== null).join(', ')})`;
   process.stdout.write(`${markdown(sizes, header)}\n`);
 
   const json = {
