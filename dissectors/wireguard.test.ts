@@ -48,3 +48,21 @@ describe('wireguard', () => {
     expect(d.cls).toBe('wireguard');
   });
 });
+
+describe('wireguard, cut short', () => {
+  it('snaplen cut inside the 16-byte data header: the layer covers only the captured bytes', () => {
+    const f = frame(wgData(1, 1, 64));
+    const d = decode(f.subarray(0, 14 + 20 + 8 + 6), { wireLen: f.length });
+    expect(d.kinds).toEqual(['eth', 'ipv4', 'udp', 'wireguard']);
+    expect(d.hlen[3]).toBe(6);
+    expect(d.off[3] + d.hlen[3]).toBeLessThanOrEqual(f.length);
+    expect(d.layers[3]).toEqual({ proto: 'wireguard', type: 4 });
+  });
+
+  it('a UDP length that ends the message early is not a snaplen cut: not WireGuard', () => {
+    // UDP length 8 + 13: the datagram itself holds 13 bytes, although the record was snapped later on.
+    const f = eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 17 }, udp({ src: 1, dst: 51820, length: 21 }, wgData(1, 1, 64))));
+    const d = decode(f.subarray(0, 100), { wireLen: f.length });
+    expect(d.stack).toBe('eth:ipv4:udp');
+  });
+});

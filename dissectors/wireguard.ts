@@ -33,8 +33,11 @@ export const wireguard: Dissector = {
     // Not WireGuard-shaped: leave it as plain UDP payload rather than claim a layer.
     if (type < 1 || type > 4 || b[off + 1] !== 0 || b[off + 2] !== 0 || b[off + 3] !== 0) return;
     const len = end - off;
-    if (type < WG_TYPE_DATA ? len < FIXED_SIZE[type] && !st.snapCut : len < WG_DATA_HEADER_LEN + WG_TAG_LEN && !st.snapCut) return;
-    const i = st.push(Proto.WIREGUARD, off, type === WG_TYPE_DATA ? WG_DATA_HEADER_LEN : Math.min(FIXED_SIZE[type], len), end);
+    // Short is fine only when snaplen cut the message (it runs to the end of the captured bytes).
+    const cut = st.snapCut && end >= st.capEnd;
+    if (type < WG_TYPE_DATA ? len < FIXED_SIZE[type] && !cut : len < WG_DATA_HEADER_LEN + WG_TAG_LEN && !cut) return;
+    // The header length never runs past the bytes there are.
+    const i = st.push(Proto.WIREGUARD, off, Math.min(type === WG_TYPE_DATA ? WG_DATA_HEADER_LEN : FIXED_SIZE[type], len), end);
     if (i < 0) return;
     st.v1[i] = type;
     void t;
