@@ -25,7 +25,7 @@ export const ARP_TPA = 24;
 export const arp: Dissector = {
   proto: Proto.ARP,
   name: 'arp',
-  registration: { ethertype: [0x0806] },
+  registration: { ethertype: [0x0806, 0x8035] }, // RARP (RFC 903) uses the ARP packet format
   decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
     const b = st.buf;
     if (off + ARP_FIXED_LEN > end) return st.short(Proto.ARP);

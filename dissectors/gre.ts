@@ -27,6 +27,11 @@ export const GRE_PROTO_TEB = 0x6558;
 export const GRE_PROTO_PPP = 0x880b;
 export const GRE_PROTO_ERSPAN2 = 0x88be;
 export const GRE_PROTO_ERSPAN3 = 0x22eb;
+/** WCCP redirection (Cisco): IPv4, after a 4-byte WCCPv2 redirect header unless it starts with IPv4. */
+export const GRE_PROTO_WCCP = 0x883e;
+export const WCCP2_REDIRECT_HEADER_LEN = 4;
+/** GRE-in-UDP (RFC 8086). */
+export const GRE_UDP_PORT = 4754;
 
 /** Offsets of the optional fields of the GRE header at `o`, -1 where absent. */
 export function greFieldOffsets(flags: number): { checksum: number; key: number; seq: number; ack: number; routing: number } {
@@ -52,7 +57,7 @@ export function isNvgre(flags: number, protocol: number): boolean {
 export const gre: Dissector = {
   proto: Proto.GRE,
   name: 'gre',
-  registration: { ipProto: [47] },
+  registration: { ipProto: [47], udpPort: [GRE_UDP_PORT] },
   decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
     const b = st.buf;
     if (off + GRE_BASE_LEN > end) return st.short(Proto.GRE);
@@ -77,13 +82,19 @@ export const gre: Dissector = {
         if (n > 64 || off + h > end) return st.fail(Proto.GRE, Fault.BAD_ROUTING, len);
       }
     }
+    const protocol = u16(b, off + GRE_PROTOCOL);
+    // WCCPv2 puts a redirect header before the IPv4 packet (WCCPv1 does not: the payload starts with IPv4).
+    const wccp2 = protocol === GRE_PROTO_WCCP && off + h < end && b[off + h] >> 4 !== 4;
+    if (wccp2) h += WCCP2_REDIRECT_HEADER_LEN;
+    if (off + h > end) return st.short(Proto.GRE);
     const i = st.push(Proto.GRE, off, h, end);
     if (i < 0) return;
-    const protocol = u16(b, off + GRE_PROTOCOL);
     st.v1[i] = keyAt >= 0 ? u32(b, off + keyAt) : -1;
     st.v2[i] = protocol;
-    if (version === 1 || off + h >= end) return; // PPTP's enhanced GRE carries PPP: not dissected
-    st.then(t.ethertype[protocol], off + h, end);
+    if (off + h >= end) return;
+    // Version 1 (PPTP's enhanced GRE) is dispatched on its protocol type like version 0: PPP (0x880b)
+    // is not dissected, but other payloads (IPv4 from some cloud gateways) are.
+    st.then(protocol === GRE_PROTO_WCCP ? Proto.IPV4 : t.ethertype[protocol], off + h, end);
   },
   describe(st, i) {
     const b = st.buf, o = st.off[i];

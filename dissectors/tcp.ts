@@ -10,7 +10,7 @@
 //  |                    Options                    |    Padding    |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { DecodeTables, Dissector, LayerObject } from '../src/dissector.js';
 
 export const TCP_SRC_PORT = 0;
 export const TCP_DST_PORT = 2;
@@ -59,7 +59,14 @@ export const tcp: Dissector = {
   registration: { ipProto: [6] },
   decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
     const b = st.buf;
-    if (off + TCP_MIN_HEADER > end) return st.short(Proto.TCP);
+    if (off + TCP_MIN_HEADER > end) {
+      // Cut by the snaplen, or quoted by an ICMP error (8 bytes): keep what the bytes hold, as tshark does.
+      if ((st.snapCut || st.inQuote !== 0) && off + 4 <= end) {
+        const i = st.push(Proto.TCP, off, end - off, end);
+        if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+      }
+      return st.short(Proto.TCP);
+    }
     const hlen = (b[off + TCP_OFFSET_FLAGS] >> 4) * 4;
     if (hlen < TCP_MIN_HEADER) {
       const i = st.push(Proto.TCP, off, TCP_MIN_HEADER, end);
@@ -81,7 +88,19 @@ export const tcp: Dissector = {
   describe(st, i) {
     const b = st.buf, o = st.off[i];
     const full = st.hlen[i] >= TCP_MIN_HEADER && o + TCP_MIN_HEADER <= st.end[i];
-    if (!full) return { proto: 'tcp', srcPort: u16(b, o), dstPort: u16(b, o + 2) };
+    if (!full) {
+      // A partial header (snaplen cut or ICMP quote): the fields the captured bytes hold.
+      const partial: LayerObject = { proto: 'tcp', srcPort: u16(b, o), dstPort: u16(b, o + 2) };
+      if (st.hlen[i] < TCP_MIN_HEADER && o + TCP_WINDOW <= st.end[i]) {
+        const f = tcpFlags(b, o);
+        Object.assign(partial, {
+          seq: u32(b, o + TCP_SEQ), ack: u32(b, o + TCP_ACK), flags: tcpFlagString(f), flagBits: f,
+          headerLength: (b[o + TCP_OFFSET_FLAGS] >> 4) * 4,
+        });
+      }
+      if (st.quoted[i]) partial.quoted = true;
+      return partial;
+    }
     const f = tcpFlags(b, o);
     return {
       proto: 'tcp',

@@ -23,7 +23,14 @@ export const udp: Dissector = {
   registration: { ipProto: [17] },
   decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
     const b = st.buf;
-    if (off + UDP_HEADER_LEN > end) return st.short(Proto.UDP);
+    if (off + UDP_HEADER_LEN > end) {
+      // Cut by the snaplen: keep the ports (and length) the bytes hold, as tshark does.
+      if ((st.snapCut || st.inQuote !== 0) && off + 4 <= end) {
+        const i = st.push(Proto.UDP, off, end - off, end);
+        if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+      }
+      return st.short(Proto.UDP);
+    }
     const len = u16(b, off + UDP_LENGTH);
     let payloadEnd = end;
     if (len !== 0) {
@@ -46,6 +53,16 @@ export const udp: Dissector = {
   },
   describe(st, i) {
     const b = st.buf, o = st.off[i];
+    if (st.hlen[i] < UDP_HEADER_LEN) {
+      // A partial header (snaplen cut): the fields the captured bytes hold.
+      return {
+        proto: 'udp',
+        srcPort: u16(b, o + UDP_SRC_PORT),
+        dstPort: u16(b, o + UDP_DST_PORT),
+        ...(o + UDP_CHECKSUM <= st.end[i] ? { length: u16(b, o + UDP_LENGTH) } : {}),
+        ...(st.quoted[i] ? { quoted: true } : {}),
+      };
+    }
     return {
       proto: 'udp',
       srcPort: u16(b, o + UDP_SRC_PORT),
@@ -57,6 +74,7 @@ export const udp: Dissector = {
   },
   summary(st, i) {
     const b = st.buf, o = st.off[i];
-    return `UDP ${u16(b, o)} > ${u16(b, o + 2)} len ${u16(b, o + 4)}`;
+    const len = o + UDP_CHECKSUM <= st.end[i] ? ` len ${u16(b, o + UDP_LENGTH)}` : '';
+    return `UDP ${u16(b, o)} > ${u16(b, o + 2)}${len}`;
   },
 };

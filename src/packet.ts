@@ -28,14 +28,16 @@ export const Proto = {
   LOOP: 19,
   // Raw IP where the version nibble picks IPv4 or IPv6 (LINKTYPE_RAW).
   RAWIP: 20,
-  COUNT: 21,
+  // ERSPAN types I-III over GRE (mirrored Ethernet frames).
+  ERSPAN: 21,
+  COUNT: 22,
 } as const;
 export type ProtoId = (typeof Proto)[keyof typeof Proto];
 
 /** Names used in JSON output (`proto` of a layer) and in error messages. */
 export const PROTO_NAME: readonly string[] = [
   'none', 'eth', 'vlan', 'sll', 'sll2', 'null', 'arp', 'ipv4', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp',
-  'vxlan', 'gre', 'geneve', 'bgp', 'vxlan-gpe', 'wireguard', 'loop', 'raw',
+  'vxlan', 'gre', 'geneve', 'bgp', 'vxlan-gpe', 'wireguard', 'loop', 'raw', 'erspan',
 ];
 
 /** Fault codes; the text is looked up only when an error is printed. */

@@ -19,10 +19,11 @@ import { gre } from '../dissectors/gre.js';
 import { geneve } from '../dissectors/geneve.js';
 import { wireguard } from '../dissectors/wireguard.js';
 import { bgp } from '../dissectors/bgp.js';
+import { erspan } from '../dissectors/erspan.js';
 
 export const ALL_DISSECTORS: readonly Dissector[] = [
   ethernet, vlan, sll, sll2, nullLoopback, loop, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp,
-  vxlan, vxlanGpe, gre, geneve, wireguard, bgp,
+  vxlan, vxlanGpe, gre, geneve, wireguard, bgp, erspan,
 ];
 
 /** Dissector by protocol id (index = Proto.X). */

@@ -15,7 +15,7 @@ import { runTshark } from './helpers/tshark.js';
 
 /** The tshark fields compared (frame.number is implied). */
 export const ORACLE_FIELDS = [
-  'frame.protocols', 'frame.len', 'frame.cap_len',
+  'frame.protocols', 'frame.len', 'frame.cap_len', 'frame.cb_pen',
   'eth.dst', 'eth.src', 'eth.type',
   'vlan.id', 'vlan.etype', 'vlan.len', 'ieee8021ad.id',
   'sll.pkttype', 'sll.hatype', 'sll.ifindex', 'sll.etype', 'sll.gretype', 'sll.ltype',
@@ -28,12 +28,12 @@ export const ORACLE_FIELDS = [
   'icmpv6.type', 'icmpv6.code', 'icmpv6.mtu',
   'udp.srcport', 'udp.dstport', 'udp.length',
   'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.flags', 'tcp.hdr_len',
-  'vxlan.flags', 'vxlan.vni', 'vxlan.gbp',
+  'vxlan.flags', 'vxlan.vni', 'vxlan.gbp', 'vxlan.next_proto',
   'gre.flags.checksum', 'gre.flags.routing', 'gre.flags.key', 'gre.flags.sequence_number', 'gre.flags.version',
   'gre.proto', 'gre.key', 'gre.key.call_id', 'gre.sequence_number',
   'geneve.version', 'geneve.flags.oam', 'geneve.flags.critical', 'geneve.proto_type', 'geneve.vni',
   'geneve.option.class', 'geneve.option.type',
-  'erspan.version', 'erspan.vlan', 'erspan.spanid', 'erspan.index',
+  'erspan.version', 'erspan.vlan', 'erspan.spanid', 'erspan.index', 'erspan.o', 'erspan.platid',
   'wg.type',
 ] as const;
 
@@ -52,14 +52,16 @@ function isPseudo(name: string): boolean {
   return name === 'ethertype' || name === 'data' || name === 'raw' || name.startsWith('ipv6.');
 }
 
-/** Our layer's name in tshark's vocabulary. */
-function tsharkName(l: LayerObject): string {
+/** Our layer's name in tshark's vocabulary; null for a layer tshark does not list in frame.protocols. */
+function tsharkName(l: LayerObject): string | null {
   switch (l.proto) {
     case 'ipv4': return 'ip';
     case 'sll2': return 'sll'; // tshark calls both cooked headers `sll`
     case 'loop': return 'null'; // and both BSD loopback headers `null`
     case 'wireguard': return 'wg';
-    case 'vxlan-gpe': return 'vxlan'; // tshark's VXLAN dissector handles GPE (UDP 4790) too
+    // tshark 4.0 dissects VXLAN-GPE (UDP 4790) with its VXLAN dissector, printing vxlan.* fields,
+    // but does not list the layer in frame.protocols (it shows `udp:ip`, `udp:nsh`).
+    case 'vxlan-gpe': return null;
     case 'vlan': return l.tpid === 0x88a8 ? 'ieee8021ad' : 'vlan';
     default: return l.proto;
   }
@@ -177,6 +179,11 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         put('vxlan.vni', n(l.vni));
         if (l.gbp) put('vxlan.gbp', n((l.gbp as { policyId: number }).policyId));
         break;
+      case 'vxlan-gpe':
+        put('vxlan.flags', n(l.flags));
+        put('vxlan.vni', n(l.vni));
+        put('vxlan.next_proto', n(l.nextProtocol));
+        break;
       case 'gre':
         put('gre.flags.checksum', b(l.checksumPresent));
         put('gre.flags.routing', b(l.routingPresent));
@@ -203,11 +210,17 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         }
         break;
       case 'erspan':
+        // Type I has no header: tshark prints no erspan fields for it.
+        if (l.type === 1) break;
         put('erspan.version', n(l.version));
-        if (l.version !== 0) {
+        if (l.type === 2 || l.type === 3) {
           put('erspan.vlan', n(l.vlan));
           put('erspan.spanid', n(l.sessionId));
-          if (l.index !== undefined) put('erspan.index', n(l.index));
+        }
+        if (l.type === 2) put('erspan.index', n(l.index));
+        if (l.type === 3) {
+          put('erspan.o', b(l.platformId !== undefined));
+          if (l.platformId !== undefined) put('erspan.platid', n(l.platformId));
         }
         break;
       case 'wireguard':
@@ -221,10 +234,9 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
 }
 
 /** tshark's printed value in the form ours is built in (decimal numbers, lower-case text). */
-function normalise(field: string, v: string): string {
+function normalise(v: string): string {
   let s = v.trim();
   if (/^0x[0-9a-f]+$/i.test(s)) s = String(parseInt(s, 16));
-  if (field === 'vxlan.flags') s = String(Number(s) >> 8); // tshark: 16 bits; ours: the flags byte
   return s.toLowerCase();
 }
 
@@ -236,8 +248,11 @@ function fieldProto(field: string): string {
 /** Fields that tshark may print more than once per layer. */
 const MULTI_PER_LAYER = new Set(['geneve.option.class', 'geneve.option.type']);
 
-/** tshark's field lists for one frame, restricted to the layers kept by reduceTsharkStack. */
-function tsharkFieldsKept(fields: Map<string, string[]>, kept: string[], full: string[]): Map<string, string[]> {
+/**
+ * tshark's field lists for one frame, restricted to the layers kept by reduceTsharkStack.
+ * `vxKinds`: our VXLAN and VXLAN-GPE layers in order (vxlan.flags is 16 bits for VXLAN, 8 for GPE).
+ */
+function tsharkFieldsKept(fields: Map<string, string[]>, kept: string[], full: string[], vxKinds: string[]): Map<string, string[]> {
   const keptCount = new Map<string, number>();
   const fullCount = new Map<string, number>();
   for (const p of kept) keptCount.set(p, (keptCount.get(p) ?? 0) + 1);
@@ -246,7 +261,9 @@ function tsharkFieldsKept(fields: Map<string, string[]>, kept: string[], full: s
   for (const [f, vals] of fields) {
     if (f.startsWith('frame.')) continue;
     const p = fieldProto(f);
-    let v = vals.map((x) => normalise(f, x));
+    let v = vals.map(normalise);
+    // VXLAN: tshark's 16-bit flags word; ours is the flags byte. VXLAN-GPE: both are the flags byte.
+    if (f === 'vxlan.flags') v = v.map((x, i) => (vxKinds[i] === 'vxlan-gpe' ? x : String(Number(x) >> 8)));
     const k = keptCount.get(p) ?? 0;
     if (k < (fullCount.get(p) ?? 0)) {
       // Some layers of this protocol lie beyond our last layer: keep the first k occurrences.
@@ -255,8 +272,8 @@ function tsharkFieldsKept(fields: Map<string, string[]>, kept: string[], full: s
     if (f === 'vxlan.gbp') {
       // tshark prints the 16 bits after the flags for every VXLAN header; they are a policy ID only
       // with the G flag (ours: `gbp` is null without G).
-      const flags = (fields.get('vxlan.flags') ?? []).map((x) => normalise('vxlan.flags', x));
-      v = v.filter((_, i) => (Number(flags[i]) & 0x80) !== 0);
+      const flags = (fields.get('vxlan.flags') ?? []).map(normalise);
+      v = v.filter((_, i) => vxKinds[i] === 'vxlan' && (Number(flags[i]) & 0x8000) !== 0);
     }
     if (v.length) out.set(f, v);
   }
@@ -326,12 +343,14 @@ export async function compareFile(file: string, label: string, exclusions: reado
     report({ frame: 0, field: 'count', ours: 'error', tshark: String(tshark.frames.length) });
     return res;
   }
-  if (ours.length !== tshark.frames.length) {
-    report({ frame: 0, field: 'count', ours: String(ours.length), tshark: String(tshark.frames.length) });
+  // tshark 4.0 lists pcapng Custom Blocks as frames (with frame.cb_pen); they are not packets.
+  const tframes = tshark.frames.filter((t) => (t.fields.get('frame.cb_pen') ?? []).length === 0);
+  if (ours.length !== tframes.length) {
+    report({ frame: 0, field: 'count', ours: String(ours.length), tshark: String(tframes.length) });
   }
-  const count = Math.min(ours.length, tshark.frames.length);
+  const count = Math.min(ours.length, tframes.length);
   for (let k = 0; k < count; k++) {
-    const o = ours[k], t = tshark.frames[k];
+    const o = ours[k], t = tframes[k];
     res.packets++;
     res.classes.set(o.cls, (res.classes.get(o.cls) ?? 0) + 1);
     const frame = o.frame;
@@ -343,15 +362,22 @@ export async function compareFile(file: string, label: string, exclusions: reado
     if (first('frame.cap_len') !== String(o.caplen)) report({ frame, field: 'len', ours: String(o.caplen), tshark: first('frame.cap_len') });
     // The layer stack.
     const { kept, full } = reduceTsharkStack(first('frame.protocols'));
-    const mine = o.layers.map(tsharkName);
+    const named = o.layers.map((l, i) => ({ i, name: tsharkName(l) })).filter((x) => x.name !== null);
+    const mine = named.map((x) => x.name as string);
+    let layers = o.layers, keptCmp = kept;
     res.values++;
     if (mine.join(':') !== kept.join(':')) {
       report({ frame, field: 'stack', ours: mine.join(':'), tshark: `${kept.join(':')} (${first('frame.protocols')})` });
-      continue; // with different stacks the field lists do not line up
+      // Compare the fields of the layers both stacks share (their common prefix).
+      let p = 0;
+      while (p < mine.length && p < kept.length && mine[p] === kept[p]) p++;
+      layers = o.layers.slice(0, p < named.length ? named[p].i : o.layers.length);
+      keptCmp = kept.slice(0, p);
     }
     // The fields.
-    const theirs = tsharkFieldsKept(tf, kept, full);
-    const mineF = ourFields(o.layers);
+    const vxKinds = layers.filter((l) => l.proto === 'vxlan' || l.proto === 'vxlan-gpe').map((l) => l.proto);
+    const theirs = tsharkFieldsKept(tf, keptCmp, full, vxKinds);
+    const mineF = ourFields(layers);
     const names = new Set([...theirs.keys(), ...mineF.keys()]);
     for (const f of names) {
       const a = mineF.get(f) ?? [], z = theirs.get(f) ?? [];
