@@ -9,6 +9,11 @@ import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysi
 import { OverheadAnalysis, type OverheadReport } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
 import { Progress } from './progress.js';
+import { standardAnalyses, isMergeable } from './standard.js';
+import { CaptureError } from './reader/record.js';
+import { Worker } from 'node:worker_threads';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { PodCidr } from './podcidr.js';
 
 export interface AnalyzeOptions extends DecoderOptions {
@@ -17,7 +22,11 @@ export interface AnalyzeOptions extends DecoderOptions {
   /** How many flows `topFlows` lists (default 20). */
   top?: number;
   quiet?: boolean;
-  /** Analyses added by other modules (BGP, lint, CNI); each result lands under its name. */
+  /** Worker threads for several files (default: the number of cores; 1 = none). */
+  workers?: number;
+  /** Smallest total input size (bytes) worth spreading over worker threads (default 32 MiB). */
+  parallelThreshold?: number;
+  /** Analyses added by the caller; each result lands under its name. Forces one thread. */
   extraAnalyses?: (decoder: PacketDecoder) => PacketAnalysis[];
 }
 
@@ -57,12 +66,45 @@ export interface AnalysisDocument {
 
 export const VERSION = '0.1.0';
 
-/** Runs every analysis over the inputs (in order) and returns the analyses for the caller to report. */
-export async function runAnalyses(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}) {
+interface RunResult {
+  flows: FlowAnalysis;
+  overhead: OverheadAnalysis;
+  extra: PacketAnalysis[];
+  files: FileSummary[];
+  packets: number;
+  wireBytes: number;
+  linktypes: number[];
+  interfaces: number;
+  first: [number, number];
+  last: [number, number];
+}
+
+/** Everything a worker posts back for one file. */
+export interface WorkerResult {
+  flows: ReturnType<FlowAnalysis['exportState']>;
+  overhead: ReturnType<OverheadAnalysis['exportState']>;
+  extra: [string, unknown][];
+  files: FileSummary[];
+  packets: number;
+  wireBytes: number;
+  linktypes: number[];
+  interfaces: number;
+  first: [number, number];
+  last: [number, number];
+}
+
+function newAnalyses(opts: AnalyzeOptions, decoder: PacketDecoder): { flows: FlowAnalysis; overhead: OverheadAnalysis; extra: PacketAnalysis[] } {
+  return {
+    flows: new FlowAnalysis({ maxFlows: opts.maxFlows, podCidrs: opts.podCidrs }),
+    overhead: new OverheadAnalysis(opts.mtu ?? 1500),
+    extra: [...standardAnalyses(opts, decoder), ...(opts.extraAnalyses?.(decoder) ?? [])],
+  };
+}
+
+/** Reads the inputs one after the other on this thread. `fileBase` numbers the files for capture points. */
+export async function runSequential(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}, fileBase = 0): Promise<RunResult> {
   const decoder = new PacketDecoder(opts);
-  const flows = new FlowAnalysis({ maxFlows: opts.maxFlows, podCidrs: opts.podCidrs });
-  const overhead = new OverheadAnalysis(opts.mtu ?? 1500);
-  const extra = opts.extraAnalyses?.(decoder) ?? [];
+  const { flows, overhead, extra } = newAnalyses(opts, decoder);
   const all: PacketAnalysis[] = [flows, overhead, ...extra];
   const facts = new PacketFacts();
   const files: FileSummary[] = [];
@@ -70,9 +112,10 @@ export async function runAnalyses(inputs: readonly CaptureInput[], opts: Analyze
   let packets = 0, wireBytes = 0;
   const linktypes = new Set<number>();
   let interfaces = 0;
-  for (let fi = 0; fi < inputs.length; fi++) {
-    const input = inputs[fi];
-    const name = typeof input === 'string' ? (input === '-' ? '-' : input) : `stream${fi}`;
+  for (let k = 0; k < inputs.length; k++) {
+    const fi = fileBase + k;
+    const input = inputs[k];
+    const name = typeof input === 'string' ? input : `stream${fi}`;
     const ctx: AnalysisContext = { fileIndex: fi, fileName: name, facts, capturePoint: 0 };
     const progress = Progress.forTerminal(opts.quiet, name);
     const n = all.length;
@@ -98,12 +141,75 @@ export async function runAnalyses(inputs: readonly CaptureInput[], opts: Analyze
       interfaces: info.interfaces.length, packets: info.packets, wireBytes: info.wireBytes, warnings: info.warnings,
     });
   }
-  const span = {
-    firstTs: packets ? formatTimestamp(firstSec, firstNsec) : null,
-    lastTs: packets ? formatTimestamp(lastSec, lastNsec) : null,
-    durationS: packets ? Math.round(((lastSec - firstSec) * 1e9 + (lastNsec - firstNsec)) / 1000) / 1e6 : 0,
+  return { flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, first: [firstSec, firstNsec], last: [lastSec, lastNsec] };
+}
+
+/** Whether several inputs can be read on worker threads: files on disk, compiled code, mergeable analyses. */
+function canRunParallel(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
+  if (opts.workers === 1 || inputs.length < 2 || opts.extraAnalyses) return false;
+  if (!inputs.every((i) => typeof i === 'string' && i !== '-')) return false;
+  if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
+  // Starting a worker costs ~100 ms: only worth it when there is real work to share.
+  const total = inputs.reduce((n, i) => n + fileSize(i as string), 0);
+  if (total < (opts.parallelThreshold ?? 32 * 1024 * 1024)) return false;
+  const probe = newAnalyses(opts, new PacketDecoder(opts));
+  return probe.extra.every(isMergeable);
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Promise<RunResult> {
+  const threads = Math.max(1, Math.min(inputs.length, opts.workers ?? availableParallelism()));
+  const plain: AnalyzeOptions = {
+    mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts,
+    genevePorts: opts.genevePorts, quiet: true,
   };
-  return { decoder, flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, span };
+  const results: WorkerResult[] = new Array(inputs.length);
+  let next = 0;
+  const runOne = (i: number) => new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { file: inputs[i], fileIndex: i, opts: plain } });
+    w.once('message', (m: { ok: true; result: WorkerResult } | { ok: false; message: string; capture: boolean }) => {
+      if (m.ok) { results[i] = m.result; resolve(); }
+      else reject(m.capture ? new CaptureError(m.message) : new Error(m.message));
+    });
+    w.once('error', reject);
+  });
+  await Promise.all(Array.from({ length: threads }, async () => {
+    while (next < inputs.length) await runOne(next++);
+  }));
+  // Merge in file order so frame evidence and flow ids stay deterministic.
+  const decoder = new PacketDecoder(plain);
+  const { flows, overhead, extra } = newAnalyses(plain, decoder);
+  const out: RunResult = { flows, overhead, extra, files: [], packets: 0, wireBytes: 0, linktypes: [], interfaces: 0, first: [Infinity, 0], last: [-Infinity, 0] };
+  const lts = new Set<number>();
+  for (const r of results) {
+    flows.mergeState(r.flows);
+    overhead.mergeState(r.overhead);
+    for (const [name, state] of r.extra) {
+      const a = extra.find((x) => x.name === name);
+      if (a && isMergeable(a)) a.mergeState(state);
+    }
+    out.files.push(...r.files);
+    out.packets += r.packets;
+    out.wireBytes += r.wireBytes;
+    r.linktypes.forEach((l) => lts.add(l));
+    out.interfaces += r.interfaces;
+    if (r.first[0] < out.first[0] || (r.first[0] === out.first[0] && r.first[1] < out.first[1])) out.first = r.first;
+    if (r.last[0] > out.last[0] || (r.last[0] === out.last[0] && r.last[1] > out.last[1])) out.last = r.last;
+  }
+  out.linktypes = [...lts];
+  return out;
+}
+
+/** Runs every analysis over the inputs: several files in parallel on worker threads when possible. */
+export async function runAnalyses(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<RunResult> {
+  return canRunParallel(inputs, opts) ? runParallel(inputs as string[], opts) : runSequential(inputs, opts);
 }
 
 /** Library API: the document `analyze --json` prints. */
@@ -118,6 +224,12 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     if (cidrs) run.flows.addPodCidrs(cidrs);
   }
   const fs = run.flows.finish();
+  const packets = run.packets;
+  const span = {
+    firstTs: packets ? formatTimestamp(run.first[0], run.first[1]) : null,
+    lastTs: packets ? formatTimestamp(run.last[0], run.last[1]) : null,
+    durationS: packets ? Math.round(((run.last[0] - run.first[0]) * 1e9 + (run.last[1] - run.first[1])) / 1000) / 1e6 : 0,
+  };
   return {
     tool: { name: 'tunnelscope', version: VERSION },
     summary: {
@@ -126,7 +238,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
       uniquePackets: fs.uniquePackets,
       copies: fs.copyPackets,
       wireBytes: run.wireBytes,
-      ...run.span,
+      ...span,
       linktypes: run.linktypes.map((l) => ({ linktype: l, name: LINKTYPE_NAMES[l] ?? 'unsupported' })),
       interfaces: run.interfaces,
     },

@@ -6,3 +6,4 @@ export { dissect, describeLayers, packetObject, stackString, type DissectedPacke
 export { PacketState, Proto, TrafficClass, CLASS_NAME, PROTO_NAME } from './packet.js';
 export type { Dissector, LayerObject, Registration } from './dissector.js';
 export { CidrSet, parseCidr } from './cidr.js';
+export { analyze, runAnalyses, type AnalysisDocument, type AnalyzeOptions } from './analyze.js';

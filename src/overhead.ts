@@ -35,23 +35,32 @@ export interface OverheadReport {
   icmpMtuSignals: { protocol: 'icmp' | 'icmpv6'; mtu: number; count: number; firstFrame: number }[];
 }
 
+const OVERHEAD_ARRAYS = ['binPkts', 'binIp', 'binOver', 'exceededPkts', 'exceededMax', 'exceededFirst', 'superPkts',
+  'superMax', 'superFirst', 'superZeroLen', 'fragPkts', 'fragFirst'] as const;
+
+export interface OverheadState {
+  arrays: Record<string, Float64Array>;
+  encaps: [number, number][];
+  icmp: [number, { count: number; firstFrame: number }][];
+}
+
 export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
   readonly name = 'overhead';
   // class * NBINS + bin -> packets, ip bytes, overhead bytes
-  private readonly binPkts = new Float64Array(NCLASS * NBINS);
-  private readonly binIp = new Float64Array(NCLASS * NBINS);
-  private readonly binOver = new Float64Array(NCLASS * NBINS);
+  readonly binPkts = new Float64Array(NCLASS * NBINS);
+  readonly binIp = new Float64Array(NCLASS * NBINS);
+  readonly binOver = new Float64Array(NCLASS * NBINS);
   /** (class, outer family, overhead) -> packets; small integer keys, no strings. */
   private readonly encaps = new Map<number, number>();
-  private readonly exceededPkts = new Float64Array(NCLASS);
-  private readonly exceededMax = new Float64Array(NCLASS);
-  private readonly exceededFirst = new Float64Array(NCLASS);
-  private readonly superPkts = new Float64Array(NCLASS);
-  private readonly superMax = new Float64Array(NCLASS);
-  private readonly superFirst = new Float64Array(NCLASS);
-  private readonly superZeroLen = new Float64Array(NCLASS);
-  private readonly fragPkts = new Float64Array(NCLASS);
-  private readonly fragFirst = new Float64Array(NCLASS);
+  readonly exceededPkts = new Float64Array(NCLASS);
+  readonly exceededMax = new Float64Array(NCLASS);
+  readonly exceededFirst = new Float64Array(NCLASS);
+  readonly superPkts = new Float64Array(NCLASS);
+  readonly superMax = new Float64Array(NCLASS);
+  readonly superFirst = new Float64Array(NCLASS);
+  readonly superZeroLen = new Float64Array(NCLASS);
+  readonly fragPkts = new Float64Array(NCLASS);
+  readonly fragFirst = new Float64Array(NCLASS);
   private readonly icmp = new Map<number, { count: number; firstFrame: number }>();
 
   constructor(readonly mtu = 1500) {}
@@ -94,6 +103,32 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
       const e = this.icmp.get(key);
       if (e) e.count++;
       else this.icmp.set(key, { count: 1, firstFrame: r.frame });
+    }
+  }
+
+  exportState(): OverheadState {
+    const arrays: Record<string, Float64Array> = {};
+    for (const k of OVERHEAD_ARRAYS) arrays[k] = this[k];
+    return { arrays, encaps: [...this.encaps.entries()], icmp: [...this.icmp.entries()] };
+  }
+
+  mergeState(s: OverheadState): void {
+    for (const k of OVERHEAD_ARRAYS) {
+      const mine = this[k], other = s.arrays[k];
+      const firstFrame = k.endsWith('First');
+      const max = k.endsWith('Max');
+      for (let i = 0; i < mine.length; i++) {
+        // Frame numbers of other files are not comparable: keep the first file's evidence.
+        if (firstFrame) { if (!mine[i]) mine[i] = other[i]; }
+        else if (max) mine[i] = Math.max(mine[i], other[i]);
+        else mine[i] += other[i];
+      }
+    }
+    for (const [k, v] of s.encaps) this.encaps.set(k, (this.encaps.get(k) ?? 0) + v);
+    for (const [k, v] of s.icmp) {
+      const e = this.icmp.get(k);
+      if (e) e.count += v.count;
+      else this.icmp.set(k, { ...v });
     }
   }
 

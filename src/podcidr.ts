@@ -32,6 +32,15 @@ export class PodCidrInference {
     this.outer.findOrInsert(this.k);
   }
 
+  exportState(): { inner: Uint32Array; outer: Uint32Array } {
+    return { inner: this.inner.keys.slice(0, this.inner.size), outer: this.outer.keys.slice(0, this.outer.size) };
+  }
+
+  mergeState(s: { inner: Uint32Array; outer: Uint32Array }): void {
+    for (const a of s.inner) this.addInner(a);
+    for (const a of s.outer) this.addOuter(a);
+  }
+
   infer(): PodCidr[] {
     const outerAddrs = Array.from(this.outer.keys.subarray(0, this.outer.size));
     const outerSet = new Set(outerAddrs);

@@ -5,7 +5,7 @@ import { CLASS_NAME, Proto, TrafficClass, ipv4FromU32, u32, type PacketState } f
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
 import { formatTimestamp } from '../reader/record.js';
-import { FlowTable, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, NBINS, SIZE_BINS } from './flowtable.js';
+import { FlowTable, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, NBINS, SIZE_BINS } from './flowtable.js';
 import { PodCidrInference, buildCidrSet, type PodCidr } from '../podcidr.js';
 import type { CidrSet } from '../cidr.js';
 import { formatIp } from '../cidr.js';
@@ -117,6 +117,38 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
         this.inference.addOuter(u32(b, oo + IPV4_DST));
       }
     }
+  }
+
+  /** State for a worker to post back; the main thread merges it with mergeState(). */
+  exportState(): FlowAnalysisState {
+    return {
+      table: this.table.exportState(),
+      inference: this.inference.exportState(),
+      evictedClass: [...this.evictedClass.entries()],
+      evictedTunnels: [...this.evictedTunnels.entries()],
+    };
+  }
+
+  mergeState(s: FlowAnalysisState): void {
+    this.table.mergeState(s.table);
+    this.inference.mergeState(s.inference);
+    for (const [c, acc] of s.evictedClass) {
+      const mine = this.evictedClass.get(c);
+      if (!mine) { this.evictedClass.set(c, acc); continue; }
+      mine.flows += acc.flows; mine.packets += acc.packets; mine.bytes += acc.bytes; mine.ipBytes += acc.ipBytes;
+      mine.innerBytes += acc.innerBytes; mine.overheadBytes += acc.overheadBytes;
+      acc.hist.forEach((v, i) => { mine.hist[i] += v; });
+    }
+    for (const [k, t] of s.evictedTunnels) {
+      const mine = this.evictedTunnels.get(k);
+      if (!mine) { this.evictedTunnels.set(k, t); continue; }
+      mine.flows += t.flows; mine.packets += t.packets; mine.bytes += t.bytes; mine.ipBytes += t.ipBytes;
+      mine.innerBytes += t.innerBytes; mine.overheadBytes += t.overheadBytes;
+    }
+  }
+
+  onFileEnd(): void {
+    this.table.newFile();
   }
 
   /** Pod CIDRs from other sources (BGP announcements), added before finish(). */
@@ -304,6 +336,13 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     }
     return o;
   }
+}
+
+export interface FlowAnalysisState {
+  table: FlowTableState;
+  inference: { inner: Uint32Array; outer: Uint32Array };
+  evictedClass: [number, Acc][];
+  evictedTunnels: [string, TunnelTotals][];
 }
 
 export interface FlowSummary {

@@ -49,10 +49,21 @@ function icmpCounterpart(type: number, v6: boolean): number {
   return type;
 }
 
+export interface FlowTableState {
+  size: number;
+  keys: Uint32Array;
+  cols: Record<string, ArrayLike<number>>;
+  hist: Uint32Array;
+  links: Int32Array;
+  uniquePackets: number;
+  copyPackets: number;
+  evictedFlows: number;
+}
+
 export class FlowTable {
   readonly index = new KeyTable(KEY_WORDS, 4096);
   private readonly key = new Uint32Array(KEY_WORDS);
-  private readonly copies = new CopyDetector();
+  private copies = new CopyDetector();
   /** Fragments of datagrams whose first fragment was seen: (src, dst, id, proto) -> flow. */
   private readonly frags = new KeyTable(10, 256);
   private fragFlow = new Int32Array(256);
@@ -401,6 +412,107 @@ export class FlowTable {
     }
     this.copies.remap(map);
     this.frags.clear();
+  }
+
+  /**
+   * A new input file begins: copies are paired within one capture (one `-i any` file or one
+   * multi-interface pcapng), and fragments never span files.
+   */
+  newFile(): void {
+    this.copies = new CopyDetector();
+    this.frags.clear();
+    // Sequence tracking too: the same segment in two files is two sightings, not a retransmission.
+    this.seqEndA.fill(0);
+    this.seqEndB.fill(0);
+  }
+
+  /** The table's contents as plain typed arrays (for a worker to post back; cold path). */
+  exportState(): FlowTableState {
+    const n = this.index.size;
+    const cols: Record<string, ArrayLike<number>> = {};
+    for (const [name, arr] of Object.entries(this.columnMap())) cols[name] = arr.slice(0, n);
+    return {
+      size: n, keys: this.index.keys.slice(0, n * KEY_WORDS), cols,
+      hist: this.hist.slice(0, n * NBINS), links: this.links.slice(0, n * MAX_LINKS),
+      uniquePackets: this.uniquePackets, copyPackets: this.copyPackets, evictedFlows: this.evictedFlows,
+    };
+  }
+
+  private columnMap(): Record<string, Float64Array | Int32Array | Uint16Array | Uint8Array> {
+    return {
+      origPkts: this.origPkts, respPkts: this.respPkts, origBytes: this.origBytes, respBytes: this.respBytes,
+      innerBytes: this.innerBytes, overheadBytes: this.overheadBytes, ipBytes: this.ipBytes,
+      firstSec: this.firstSec, firstNsec: this.firstNsec, lastSec: this.lastSec, lastNsec: this.lastNsec,
+      minSize: this.minSize, maxSize: this.maxSize, origFlags: this.origFlags, respFlags: this.respFlags,
+      origIsA: this.origIsA, tunOrigIsA: this.tunOrigIsA, tunDstPort: this.tunDstPort, copyPkts: this.copyPkts,
+      retrans: this.retrans, fragPkts: this.fragPkts, seqEndA: this.seqEndA, seqEndB: this.seqEndB, ids: this.ids,
+    };
+  }
+
+  /**
+   * Adds another table's flows (another file's, from a worker). Flows with the same key merge:
+   * counters add, times widen, and the originator is whoever sent the earliest packet.
+   */
+  mergeState(o: FlowTableState): void {
+    const c = o.cols as Record<string, Float64Array>;
+    const map = new Int32Array(o.size);
+    const key = new Uint32Array(KEY_WORDS);
+    for (let f = 0; f < o.size; f++) {
+      key.set(o.keys.subarray(f * KEY_WORDS, f * KEY_WORDS + KEY_WORDS));
+      if (this.index.size >= this.maxFlows) this.evict();
+      const e = this.index.findOrInsert(key);
+      map[f] = e;
+      if (this.index.inserted) {
+        if (e >= this.cap) this.grow(this.cap * 2);
+        for (const [name, arr] of Object.entries(this.columnMap())) arr[e] = c[name][f];
+        this.ids[e] = this.nextId++;
+        this.hist.set(o.hist.subarray(f * NBINS, f * NBINS + NBINS), e * NBINS);
+        this.links.fill(-1, e * MAX_LINKS, e * MAX_LINKS + MAX_LINKS);
+        continue;
+      }
+      // Same flow in both: combine side by side (A/B), then orient by the earliest packet.
+      const same = this.origIsA[e] === c.origIsA[f];
+      if (same) {
+        this.origPkts[e] += c.origPkts[f]; this.respPkts[e] += c.respPkts[f];
+        this.origBytes[e] += c.origBytes[f]; this.respBytes[e] += c.respBytes[f];
+        this.origFlags[e] |= c.origFlags[f]; this.respFlags[e] |= c.respFlags[f];
+      } else {
+        this.origPkts[e] += c.respPkts[f]; this.respPkts[e] += c.origPkts[f];
+        this.origBytes[e] += c.respBytes[f]; this.respBytes[e] += c.origBytes[f];
+        this.origFlags[e] |= c.respFlags[f]; this.respFlags[e] |= c.origFlags[f];
+      }
+      const earlier = c.firstSec[f] < this.firstSec[e] || (c.firstSec[f] === this.firstSec[e] && c.firstNsec[f] < this.firstNsec[e]);
+      if (earlier) {
+        this.firstSec[e] = c.firstSec[f]; this.firstNsec[e] = c.firstNsec[f];
+        this.tunOrigIsA[e] = c.tunOrigIsA[f];
+        if (!same) {
+          // The other file saw the first packet: its originator wins, so swap our sides.
+          [this.origPkts[e], this.respPkts[e]] = [this.respPkts[e], this.origPkts[e]];
+          [this.origBytes[e], this.respBytes[e]] = [this.respBytes[e], this.origBytes[e]];
+          [this.origFlags[e], this.respFlags[e]] = [this.respFlags[e], this.origFlags[e]];
+          this.origIsA[e] = c.origIsA[f];
+        }
+      }
+      if (c.lastSec[f] > this.lastSec[e] || (c.lastSec[f] === this.lastSec[e] && c.lastNsec[f] > this.lastNsec[e])) {
+        this.lastSec[e] = c.lastSec[f]; this.lastNsec[e] = c.lastNsec[f];
+      }
+      for (const name of ['innerBytes', 'overheadBytes', 'ipBytes', 'copyPkts', 'retrans', 'fragPkts'] as const) {
+        (this[name] as Float64Array)[e] += c[name][f];
+      }
+      if (c.minSize[f] < this.minSize[e]) this.minSize[e] = c.minSize[f];
+      if (c.maxSize[f] > this.maxSize[e]) this.maxSize[e] = c.maxSize[f];
+      if (!this.tunDstPort[e]) this.tunDstPort[e] = c.tunDstPort[f];
+      for (let i = 0; i < NBINS; i++) this.hist[e * NBINS + i] += o.hist[f * NBINS + i];
+    }
+    for (let f = 0; f < o.size; f++) {
+      for (let i = 0; i < MAX_LINKS; i++) {
+        const v = o.links[f * MAX_LINKS + i];
+        if (v >= 0 && map[f] >= 0 && map[v] >= 0) this.link(map[f], map[v]);
+      }
+    }
+    this.uniquePackets += o.uniquePackets;
+    this.copyPackets += o.copyPackets;
+    this.evictedFlows += o.evictedFlows;
   }
 
   packets(f: number): number {
