@@ -6,12 +6,14 @@ import { dissectCommand } from './commands/dissect.js';
 import { flowsCommand } from './commands/flows.js';
 import { overheadCommand } from './commands/overhead.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { reportCommand } from './commands/report.js';
 
 const COMMANDS: Record<string, Command> = {
   dissect: dissectCommand,
   flows: flowsCommand,
   overhead: overheadCommand,
   analyze: analyzeCommand,
+  report: reportCommand,
 };
 
 export function registerCommand(c: Command): void {
