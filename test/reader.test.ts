@@ -416,6 +416,17 @@ describe('not a capture', () => {
     mkdirSync(d, { recursive: true });
     expect((await err(d)).message).toMatch(/is a directory/);
   });
+  it('gzip damaged before the capture header says so', async () => {
+    const gz = Buffer.from(gzipSync(writePcap(PCAP_RECORDS)));
+    gz[15] ^= 0xff;
+    const e = await err(streamOf([gz]));
+    expect(e.message).toMatch(/gzip data damaged or cut off before the capture header/);
+  });
+  it('readCapture: a pcap header cut off, and 2 bytes, are CaptureErrors', async () => {
+    const { readCapture } = await import('../src/reader/capture.js');
+    await expect(readCapture(streamOf([writePcap([]).subarray(0, 10)])).next()).rejects.toThrow(/header cut off/);
+    await expect(readCapture(streamOf([writePcap([]).subarray(0, 2)])).next()).rejects.toThrow(/too short/);
+  });
   it('readCapture throws CaptureError too', async () => {
     const it2 = (await import('../src/reader/capture.js')).readCapture(streamOf([Buffer.from('GET / HTTP/1.1\r\n')]));
     await expect(it2.next()).rejects.toBeInstanceOf(CaptureError);

@@ -130,10 +130,7 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
       opts.onProgress(counter.read, total, info.packets);
     }
   }
-  if (parser === null) {
-    if (head === null || head.length === 0) throw new CaptureError(`${describeInput(input)}: empty input, not a capture file`);
-    throw new CaptureError(`${describeInput(input)}: not a pcap or pcapng capture (too short)`);
-  }
+  if (parser === null) throw noCapture(input, head, info);
   if (!limited) parser.finish();
   if (info.format === 'pcap' && !(parser as PcapParser).started) {
     throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
@@ -141,6 +138,14 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
   if (limited) info.packets = seen;
   opts.onProgress?.(counter.read, total, info.packets);
   return info;
+}
+
+/** The error for an input that ended before its first 4 bytes of capture data. */
+function noCapture(input: CaptureInput, head: Uint8Array | null, info: CaptureInfo): CaptureError {
+  const name = describeInput(input);
+  if (info.gzip && info.warnings.length) return new CaptureError(`${name}: gzip data damaged or cut off before the capture header`);
+  if (head === null || head.length === 0) return new CaptureError(`${name}: empty input, not a capture file`);
+  return new CaptureError(`${name}: not a pcap or pcapng capture (too short)`);
 }
 
 function safeSize(path: string): number | null {
@@ -189,8 +194,11 @@ export async function* readCapture(input: CaptureInput, opts: ReadOptions & { in
     }
     if (parser.stopped) break;
   }
-  if (parser === null) throw new CaptureError(`${describeInput(input)}: empty input, not a capture file`);
+  if (parser === null) throw noCapture(input, head, info);
   parser.finish();
+  if (info.format === 'pcap' && !(parser as PcapParser).started) {
+    throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
+  }
   for (const r of batch) {
     if (seen++ >= limit) break;
     yield r;
