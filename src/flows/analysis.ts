@@ -293,7 +293,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     const icmp = proto === 1 || proto === 58;
     const hasPorts = proto === 6 || proto === 17 || proto === 132;
     const epA: Endpoint = innerFam ? { ip: addr(K_A, innerFam), port: hasPorts ? pa : icmp ? pa : null } : { ip: null, port: null };
-    const epB: Endpoint = innerFam ? { ip: addr(K_B, innerFam), port: hasPorts ? pb : icmp ? 0 : null } : { ip: null, port: null };
+    const epB: Endpoint = innerFam ? { ip: addr(K_B, innerFam), port: hasPorts || icmp ? pb : null } : { ip: null, port: null };
     let tunnel: FlowObject['tunnel'] = null;
     if (c >= TrafficClass.VXLAN) {
       const ta = addr(K_TUN_A, outerFam), tb = addr(K_TUN_B, outerFam);
@@ -312,8 +312,8 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       id: t.ids[f],
       class: CLASS_NAME[c],
       tunnel,
-      orig: aIsOrig ? epA : epB,
-      resp: aIsOrig ? epB : epA,
+      orig: icmp ? { ip: (aIsOrig ? epA : epB).ip, port: pa } : aIsOrig ? epA : epB,
+      resp: icmp ? { ip: (aIsOrig ? epB : epA).ip, port: pb } : aIsOrig ? epB : epA,
       protocol: innerFam ? proto : null,
       packets,
       bytes: t.bytes(f),

@@ -186,8 +186,9 @@ export class FlowTable {
     let ports = 0;
     let pa = f.srcPort, pb = f.dstPort;
     if (f.protocol === 1 || f.protocol === 58) {
+      // Type and code stand in for the ports; a reply is keyed by its request's type.
       const t = icmpCounterpart(f.srcPort, f.protocol === 58);
-      k[K_PORTS] = (t << 16) | 0;
+      k[K_PORTS] = (t << 16) | f.dstPort;
       pa = 0; pb = 0;
       ports = -1;
     }
@@ -260,7 +261,7 @@ export class FlowTable {
 
     // Copies of one packet at several capture points count once.
     let isCopy = false;
-    if (st.innerIp >= 0 && f.fragment !== 2) {
+    if (st.innerIp >= 0) {
       const h1 = this.fingerprint(st, f, 0x9e3779b1), h2 = this.fingerprint(st, f, 0x85ebca77);
       const first = this.copies.observe(h1, h2, tsSec, tsNsec, point, flow);
       if (first >= 0) {
