@@ -3,6 +3,7 @@
 import { UsageError, type Command } from './commands/common.js';
 import { CaptureError } from './reader/record.js';
 import { dissectCommand } from './commands/dissect.js';
+import { lintCommand } from './commands/lint.js';
 import { flowsCommand } from './commands/flows.js';
 import { overheadCommand } from './commands/overhead.js';
 import { analyzeCommand } from './commands/analyze.js';
@@ -10,6 +11,7 @@ import { reportCommand } from './commands/report.js';
 
 const COMMANDS: Record<string, Command> = {
   dissect: dissectCommand,
+  lint: lintCommand,
   flows: flowsCommand,
   overhead: overheadCommand,
   analyze: analyzeCommand,

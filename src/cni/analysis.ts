@@ -1,0 +1,440 @@
+// The CNI fingerprint analysis: per packet it counts the facts that CNIs leave in traffic (VXLAN
+// port and VNI, Geneve options, IP-in-IP between nodes, TCP 179, WireGuard ports, routed pod
+// blocks between node MACs, Calico's proxy-ARP MAC); finish() turns them into evidence and a
+// verdict (src/cni/fingerprint.ts).
+import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
+import type { CaptureRecord } from '../reader/record.js';
+import { DecodeTables } from '../dissector.js';
+import { ALL_DISSECTORS } from '../registry.js';
+import { Proto, TrafficClass, u16, u32, type PacketState } from '../packet.js';
+import { VXLAN_FLAG_G, VXLAN_FLAG_I, VXLAN_HEADER_LEN, vxlanReservedBitsSet } from '../../dissectors/vxlan.js';
+import { GENEVE_BASE_LEN, GENEVE_OPT_HEADER_LEN } from '../../dissectors/geneve.js';
+import { ETH_DST, ETH_SRC } from '../../dissectors/ethernet.js';
+import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
+import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
+import { CountTable, ipv4Text, macHi, macLo, macText, mix32 } from '../lint/tables.js';
+import { plausibleVxlanInner } from '../lint/vxlan.js';
+import type { BgpInput } from '../lint/bgp.js';
+import { L2Analysis, type L2Result } from './l2.js';
+import { fingerprint, type CniEvidence, type CniResult } from './fingerprint.js';
+
+export interface CniOptions {
+  /** Extra VXLAN / Geneve ports (as given to the decoder). */
+  vxlanPorts?: readonly number[];
+  genevePorts?: readonly number[];
+  /**
+   * A shared L2 analysis. When given, the driver feeds it (it is a PacketAnalysis of its own, 'l2')
+   * and this analysis only reads it; when absent, this analysis keeps and feeds a private one.
+   */
+  l2?: L2Analysis;
+  /** BGP sessions and routes (adapted from the 'bgp' analysis); absent or null: only TCP 179 counts are used. */
+  bgp?: () => BgpInput | null;
+}
+
+const OVN_CLASS = 0x0102;
+
+function isPrivate4(a: number): boolean {
+  const o1 = a >>> 24, o2 = (a >>> 16) & 255;
+  return o1 === 10 || (o1 === 172 && o2 >= 16 && o2 < 32) || (o1 === 192 && o2 === 168) || (o1 === 100 && o2 >= 64 && o2 < 128);
+}
+
+export class CniAnalysis implements PacketAnalysis<CniResult> {
+  readonly name = 'cni';
+  private readonly tables = new DecodeTables();
+  private readonly l2: L2Analysis;
+  private readonly ownL2: boolean;
+  private readonly bgp: (() => BgpInput | null) | null;
+  private readonly key = new Uint32Array(8);
+
+  private packets = 0;
+  private tsMin = Infinity;
+  private tsMax = -Infinity;
+  /** [port, vni] */
+  private readonly vxlan = new CountTable(2, 65536);
+  /** [port] packets with the Group Policy (G) flag. */
+  private readonly vxlanGbp = new CountTable(1, 1024);
+  /** [port, vni, inner source hash] */
+  private readonly vxlanSrc = new CountTable(3, 65536);
+  /** [port, endpoint a hash, endpoint b hash] (unordered) */
+  private readonly vxlanPairs = new CountTable(3, 65536);
+  /** [port, inner IPv4 /16] */
+  private readonly vxlanInner16 = new CountTable(2, 4096);
+  /** [port, vni] */
+  private readonly geneve = new CountTable(2, 65536);
+  /** [port, option class] */
+  private readonly geneveClasses = new CountTable(2, 4096);
+  /** [port] packets without options / with OVN's option */
+  private readonly geneveNoOpt = new CountTable(1, 1024);
+  private readonly geneveOvn = new CountTable(1, 1024);
+  private readonly geneveSrc = new CountTable(3, 65536);
+  private readonly genevePairs = new CountTable(3, 65536);
+  /** [endpoint a hash, endpoint b hash] */
+  private readonly ipipPairs = new CountTable(2, 65536);
+  private readonly ipipInner16 = new CountTable(1, 4096);
+  private gre = 0;
+  private greFirst = 0;
+  private nvgre = 0;
+  private nvgreFirst = 0;
+  /** [port] */
+  private readonly wireguard = new CountTable(1, 1024);
+  /** [endpoint a hash, endpoint b hash] */
+  private readonly bgpPairs = new CountTable(2, 65536);
+  /** IPv4 node addresses: tunnel endpoints and TCP 179 speakers. */
+  private readonly nodeIps = new CountTable(1, 65536);
+  /** [src mac hi, lo, dst mac hi, lo, src /24, dst /24] of plain IPv4 between private addresses */
+  private readonly routed = new CountTable(6, 16384);
+  private routedByCidr = 0;
+  private routedByCidrFirst = 0;
+
+  constructor(opts: CniOptions = {}) {
+    for (const d of ALL_DISSECTORS) this.tables.bind(d);
+    for (const p of opts.vxlanPorts ?? []) this.tables.udpPort[p] = Proto.VXLAN;
+    for (const p of opts.genevePorts ?? []) this.tables.udpPort[p] = Proto.GENEVE;
+    this.ownL2 = opts.l2 === undefined;
+    this.l2 = opts.l2 ?? new L2Analysis();
+    this.bgp = opts.bgp ?? null;
+  }
+
+  /** 32-bit address (IPv4) or hash (IPv6) of one side of IP layer `ip`. */
+  private addr(st: PacketState, ip: number, dst: boolean): number {
+    const b = st.buf, o = st.off[ip];
+    if (st.kind[ip] === Proto.IPV4) return u32(b, o + (dst ? IPV4_DST : IPV4_SRC));
+    const a = o + (dst ? IPV6_DST : IPV6_SRC);
+    let h = 0x811c9dc5 | 0;
+    for (let k = 0; k < 16; k += 4) h = mix32(h, u32(b, a + k));
+    return h >>> 0;
+  }
+
+  /** Writes [x, min(a,b), max(a,b)] of the outer IP pair at key[pos..]. */
+  private pair(st: PacketState, ip: number, pos: number): void {
+    const a = this.addr(st, ip, false), b = this.addr(st, ip, true);
+    this.key[pos] = Math.min(a, b);
+    this.key[pos + 1] = Math.max(a, b);
+  }
+
+  private node(st: PacketState, ip: number, frame: number, file: number): void {
+    if (st.kind[ip] !== Proto.IPV4) return;
+    this.key[0] = this.addr(st, ip, false);
+    this.nodeIps.add(this.key.subarray(0, 1), frame, file);
+    this.key[0] = this.addr(st, ip, true);
+    this.nodeIps.add(this.key.subarray(0, 1), frame, file);
+  }
+
+  onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
+    if (this.ownL2) this.l2.onPacket(r, st, ctx);
+    this.packets++;
+    const ts = r.tsSec + r.tsNsec * 1e-9;
+    if (ts < this.tsMin) this.tsMin = ts;
+    if (ts > this.tsMax) this.tsMax = ts;
+    const frame = r.frame, file = ctx.fileIndex;
+    const b = st.buf, t = st.tunnel, outer = st.outerIp;
+    if (t >= 0 && outer >= 0) {
+      const k = st.kind[t];
+      if (k === Proto.VXLAN) {
+        const udp = t - 1;
+        if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
+        const vo = st.off[t];
+        const headerOk = (b[vo] & VXLAN_FLAG_I) !== 0 && !vxlanReservedBitsSet(b, vo);
+        if (!headerOk && !plausibleVxlanInner(b, vo + VXLAN_HEADER_LEN, st.end[t])) return;
+        const uo = st.off[udp], dport = u16(b, uo + 2);
+        const port = this.tables.udpPort[dport] === Proto.VXLAN ? dport : u16(b, uo);
+        this.key[0] = port;
+        this.key[1] = st.v1[t];
+        this.vxlan.add(this.key.subarray(0, 2), frame, file);
+        if (b[vo] & VXLAN_FLAG_G) this.vxlanGbp.add(this.key.subarray(0, 1), frame, file);
+        this.innerFacts(st, port, this.vxlanSrc, this.vxlanInner16, frame, file);
+        this.key[0] = port;
+        this.pair(st, outer, 1);
+        this.vxlanPairs.add(this.key.subarray(0, 3), frame, file);
+        this.node(st, outer, frame, file);
+      } else if (k === Proto.GENEVE) {
+        const udp = t - 1;
+        if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
+        const uo = st.off[udp], dport = u16(b, uo + 2);
+        const port = this.tables.udpPort[dport] === Proto.GENEVE ? dport : u16(b, uo);
+        this.key[0] = port;
+        this.key[1] = st.v1[t];
+        this.geneve.add(this.key.subarray(0, 2), frame, file);
+        const go = st.off[t], hlen = st.hlen[t];
+        let ovn = false;
+        if (hlen === GENEVE_BASE_LEN) this.geneveNoOpt.add(this.key.subarray(0, 1), frame, file);
+        for (let p = go + GENEVE_BASE_LEN; p + GENEVE_OPT_HEADER_LEN <= go + hlen; ) {
+          const cls = u16(b, p);
+          if (cls === OVN_CLASS) ovn = true;
+          this.key[0] = port;
+          this.key[1] = cls;
+          this.geneveClasses.add(this.key.subarray(0, 2), frame, file);
+          p += GENEVE_OPT_HEADER_LEN + (b[p + 3] & 0x1f) * 4;
+        }
+        this.key[0] = port;
+        if (ovn) this.geneveOvn.add(this.key.subarray(0, 1), frame, file);
+        this.innerFacts(st, port, this.geneveSrc, null, frame, file);
+        this.key[0] = port;
+        this.pair(st, outer, 1);
+        this.genevePairs.add(this.key.subarray(0, 3), frame, file);
+        this.node(st, outer, frame, file);
+      } else if (st.cls === TrafficClass.IPIP) {
+        this.pair(st, outer, 0);
+        this.ipipPairs.add(this.key.subarray(0, 2), frame, file);
+        this.node(st, outer, frame, file);
+        if (st.kind[t] === Proto.IPV4) {
+          this.key[0] = u32(b, st.off[t] + IPV4_SRC) >>> 16;
+          this.ipipInner16.add(this.key.subarray(0, 1), frame, file);
+        }
+      } else if (k === Proto.WIREGUARD) {
+        const udp = t - 1;
+        if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
+        const uo = st.off[udp], dport = u16(b, uo + 2);
+        this.key[0] = this.tables.udpPort[dport] === Proto.WIREGUARD ? dport : u16(b, uo);
+        this.wireguard.add(this.key.subarray(0, 1), frame, file);
+        this.node(st, outer, frame, file);
+      } else if (st.cls === TrafficClass.NVGRE) {
+        if (this.nvgre++ === 0) this.nvgreFirst = frame;
+      } else if (st.cls === TrafficClass.GRE) {
+        if (this.gre++ === 0) this.greFirst = frame;
+      }
+      return;
+    }
+    if (outer < 0) return;
+    const l4 = st.l4;
+    if (l4 >= 0 && st.kind[l4] === Proto.TCP) {
+      const lo = st.off[l4];
+      if (u16(b, lo) === 179 || u16(b, lo + 2) === 179) {
+        this.pair(st, outer, 0);
+        this.bgpPairs.add(this.key.subarray(0, 2), frame, file);
+        this.node(st, outer, frame, file);
+        return;
+      }
+    }
+    if (st.cls === TrafficClass.ROUTED) {
+      if (this.routedByCidr++ === 0) this.routedByCidrFirst = frame;
+    }
+    // Plain IPv4 between two private addresses, directly on an Ethernet link: routed-pod candidates.
+    if (st.kind[outer] !== Proto.IPV4 || st.kind[0] !== Proto.ETH) return;
+    let p = outer - 1;
+    while (p > 0 && st.kind[p] === Proto.VLAN) p--;
+    if (p !== 0) return;
+    const src = u32(b, st.off[outer] + IPV4_SRC), dst = u32(b, st.off[outer] + IPV4_DST);
+    if (!isPrivate4(src) || !isPrivate4(dst)) return;
+    const eo = st.off[0];
+    const k = this.key;
+    k[0] = macHi(b, eo + ETH_SRC);
+    k[1] = macLo(b, eo + ETH_SRC);
+    k[2] = macHi(b, eo + ETH_DST);
+    k[3] = macLo(b, eo + ETH_DST);
+    k[4] = (src & 0xffffff00) >>> 0;
+    k[5] = (dst & 0xffffff00) >>> 0;
+    this.routed.add(k.subarray(0, 6), frame, file);
+  }
+
+  /** [port, vni, inner source] and inner /16 of tunnelled IPv4. */
+  private innerFacts(st: PacketState, port: number, srcTable: CountTable, inner16: CountTable | null, frame: number, file: number): void {
+    const inner = st.innerIp;
+    if (inner < 0 || inner === st.outerIp) return;
+    const vni = this.key[1];
+    const a = this.addr(st, inner, false);
+    this.key[0] = port;
+    this.key[1] = vni;
+    this.key[2] = a;
+    srcTable.add(this.key.subarray(0, 3), frame, file);
+    if (inner16 && st.kind[inner] === Proto.IPV4) {
+      this.key[0] = port;
+      this.key[1] = a >>> 16;
+      inner16.add(this.key.subarray(0, 2), frame, file);
+    }
+  }
+
+  /** The facts gathered so far, for the fingerprint. */
+  evidence(): CniEvidence {
+    const l2 = this.l2;
+    const bgp = this.bgp ? this.bgp() : null;
+    const perPort = (tab: CountTable, pairs: CountTable, src: CountTable, inner16: CountTable | null) => {
+      const ports = new Map<number, { packets: number; firstFrame: number; vnis: Map<number, number> }>();
+      for (let e = 0; e < tab.size; e++) {
+        const k = tab.keyOf(e);
+        let p = ports.get(k[0]);
+        if (!p) ports.set(k[0], (p = { packets: 0, firstFrame: tab.first[e], vnis: new Map() }));
+        p.packets += tab.counts[e];
+        p.firstFrame = Math.min(p.firstFrame, tab.first[e]);
+        p.vnis.set(k[1], (p.vnis.get(k[1]) ?? 0) + tab.counts[e]);
+      }
+      const pairCount = new Map<number, number>();
+      for (let e = 0; e < pairs.size; e++) pairCount.set(pairs.keyOf(e)[0], (pairCount.get(pairs.keyOf(e)[0]) ?? 0) + 1);
+      // Inner sources per port, and how many use more than one VNI.
+      const srcVnis = new Map<number, Map<number, Set<number>>>();
+      for (let e = 0; e < src.size; e++) {
+        const k = src.keyOf(e);
+        let m = srcVnis.get(k[0]);
+        if (!m) srcVnis.set(k[0], (m = new Map()));
+        let s = m.get(k[2]);
+        if (!s) m.set(k[2], (s = new Set()));
+        s.add(k[1]);
+      }
+      const inner = new Map<number, [number, number][]>();
+      if (inner16) {
+        for (let e = 0; e < inner16.size; e++) {
+          const k = inner16.keyOf(e);
+          let l = inner.get(k[0]);
+          if (!l) inner.set(k[0], (l = []));
+          l.push([k[1], inner16.counts[e]]);
+        }
+      }
+      return [...ports].sort((a, b) => b[1].packets - a[1].packets).map(([port, p]) => {
+        const m = srcVnis.get(port);
+        let several = 0;
+        if (m) for (const s of m.values()) if (s.size > 1) several++;
+        return {
+          port,
+          packets: p.packets,
+          firstFrame: p.firstFrame,
+          vnis: [...p.vnis].sort((a, b) => b[1] - a[1]).map(([vni, packets]) => ({ vni, packets })),
+          vtepPairs: pairCount.get(port) ?? 0,
+          innerSources: m ? m.size : 0,
+          innerSourcesWithSeveralVnis: several,
+          innerPrefixes: (inner.get(port) ?? []).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([v16]) => `${v16 >>> 8}.${v16 & 255}.0.0/16`),
+        };
+      });
+    };
+    const vxlan = perPort(this.vxlan, this.vxlanPairs, this.vxlanSrc, this.vxlanInner16).map((p) => {
+      const g = this.findCount(this.vxlanGbp, [p.port]);
+      return { ...p, gbpPackets: g };
+    });
+    const geneve = perPort(this.geneve, this.genevePairs, this.geneveSrc, null).map((p) => {
+      const classes: Record<string, number> = {};
+      for (let e = 0; e < this.geneveClasses.size; e++) {
+        const k = this.geneveClasses.keyOf(e);
+        if (k[0] === p.port) classes[`0x${k[1].toString(16).padStart(4, '0')}`] = this.geneveClasses.counts[e];
+      }
+      return { ...p, optionClasses: classes, ovnOptionPackets: this.findCount(this.geneveOvn, [p.port]), noOptionPackets: this.findCount(this.geneveNoOpt, [p.port]) };
+    });
+    let ipipPackets = 0, ipipFirst = 0;
+    for (let e = 0; e < this.ipipPairs.size; e++) {
+      ipipPackets += this.ipipPairs.counts[e];
+      ipipFirst = ipipFirst === 0 ? this.ipipPairs.first[e] : Math.min(ipipFirst, this.ipipPairs.first[e]);
+    }
+    let tcp179 = 0, tcp179First = 0;
+    for (let e = 0; e < this.bgpPairs.size; e++) {
+      tcp179 += this.bgpPairs.counts[e];
+      tcp179First = tcp179First === 0 ? this.bgpPairs.first[e] : Math.min(tcp179First, this.bgpPairs.first[e]);
+    }
+    const wireguard: CniEvidence['wireguard'] = [];
+    for (const e of this.wireguard.sorted()) wireguard.push({ port: this.wireguard.keyOf(e)[0], packets: this.wireguard.counts[e], firstFrame: this.wireguard.first[e] });
+    return {
+      packets: this.packets,
+      durationS: this.packets > 0 && Number.isFinite(this.tsMin) ? Math.max(0, this.tsMax - this.tsMin) : 0,
+      vxlan,
+      geneve,
+      ipip: {
+        packets: ipipPackets, firstFrame: ipipFirst, pairs: this.ipipPairs.size,
+        innerPrefixes: this.ipipInner16.sorted().slice(0, 4).map((e) => { const v = this.ipipInner16.keyOf(e)[0]; return `${v >>> 8}.${v & 255}.0.0/16`; }),
+      },
+      gre: { packets: this.gre, firstFrame: this.greFirst },
+      nvgre: { packets: this.nvgre, firstFrame: this.nvgreFirst },
+      wireguard,
+      tcp179: { packets: tcp179, pairs: this.bgpPairs.size, firstFrame: tcp179First },
+      bgp: bgp ? summarizeBgp(bgp) : null,
+      routed: this.routedEvidence(l2, bgp),
+      routedByPodCidr: { packets: this.routedByCidr, firstFrame: this.routedByCidrFirst },
+      proxyArpMac: l2.proxyArpMac(),
+    };
+  }
+
+  private findCount(t: CountTable, words: number[]): number {
+    for (let e = 0; e < t.size; e++) {
+      const k = t.keyOf(e);
+      let ok = true;
+      for (let i = 0; i < words.length; i++) if (k[i] !== words[i]) { ok = false; break; }
+      if (ok) return t.counts[e];
+    }
+    return 0;
+  }
+
+  /**
+   * Routed pod traffic: plain IPv4 between private /24 blocks that hold no node address (ARP-bound,
+   * tunnel endpoint, BGP speaker), forwarded between two different MACs.
+   */
+  private routedEvidence(l2: L2Analysis, bgp: BgpInput | null): CniEvidence['routed'] {
+    if (this.routed.size === 0) return null;
+    const arpBound = l2.arpBoundIpv4();
+    const nodeBlocks = new Set<number>();
+    for (const ip of arpBound.keys()) nodeBlocks.add((ip & 0xffffff00) >>> 0);
+    for (let e = 0; e < this.nodeIps.size; e++) nodeBlocks.add((this.nodeIps.keyOf(e)[0] & 0xffffff00) >>> 0);
+    for (const s of bgp?.sessions ?? []) for (const p of s.peers) {
+      const m = /^(\d+)\.(\d+)\.(\d+)\.\d+$/.exec(p);
+      if (m) nodeBlocks.add((((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8)) >>> 0));
+    }
+    const macNode = new Map<string, string>();
+    for (const [ip, mac] of arpBound) if (!macNode.has(mac)) macNode.set(mac, ipv4Text(ip));
+    const blocks = new Map<number, { macs: Set<string>; packets: number }>();
+    let packets = 0, first = 0;
+    const macsSeen = new Set<string>();
+    for (let e = 0; e < this.routed.size; e++) {
+      const k = this.routed.keyOf(e);
+      if (k[0] === k[2] && k[1] === k[3]) continue;
+      if (k[4] === k[5] || nodeBlocks.has(k[4]) || nodeBlocks.has(k[5])) continue;
+      const sMac = macText(k[0], k[1]), dMac = macText(k[2], k[3]);
+      if ((k[2] >>> 8) & 1) continue; // to a group address: not forwarded to a next hop
+      packets += this.routed.counts[e];
+      first = first === 0 ? this.routed.first[e] : Math.min(first, this.routed.first[e]);
+      for (const [blk, mac] of [[k[4], sMac], [k[5], dMac]] as [number, string][]) {
+        let x = blocks.get(blk);
+        if (!x) blocks.set(blk, (x = { macs: new Set(), packets: 0 }));
+        x.macs.add(mac);
+        x.packets += this.routed.counts[e];
+        macsSeen.add(mac);
+      }
+    }
+    if (packets === 0) return null;
+    const list = [...blocks].sort((a, b) => a[0] - b[0]).map(([blk, x]) => {
+      const macs = [...x.macs].sort();
+      return { block: `${ipv4Text(blk)}/24`, macs, nodeIp: macs.length === 1 ? macNode.get(macs[0]) ?? null : null, packets: x.packets };
+    });
+    const consistent = list.every((x) => x.macs.length === 1) && macsSeen.size >= 2;
+    const betweenNodes = [...macsSeen].every((m) => macNode.has(m));
+    const prefixes = (bgp?.routes ?? []).map((r) => r.prefix);
+    const covered = list.filter((x) => prefixes.some((p) => blockInPrefix(x.block, p))).length;
+    return { packets, firstFrame: first, blocks: list, consistent, betweenNodes, macs: macsSeen.size, blocksInBgpRoutes: covered };
+  }
+
+  finish(): CniResult {
+    return fingerprint(this.evidence());
+  }
+
+  /** The L2 result when this analysis owns its L2 inventory (lint --json prints it as "l2"). */
+  l2Result(): L2Result {
+    return this.l2.finish();
+  }
+}
+
+function summarizeBgp(bgp: BgpInput): NonNullable<CniEvidence['bgp']> {
+  const asns = new Set<number>();
+  for (const s of bgp.sessions) for (const a of s.asns ?? []) if (a !== null) asns.add(a);
+  const prefixes = [...new Set((bgp.routes ?? []).map((r) => r.prefix))];
+  const lens = new Map<number, number>();
+  for (const p of prefixes) {
+    const m = /\/(\d+)$/.exec(p);
+    if (m) lens.set(Number(m[1]), (lens.get(Number(m[1])) ?? 0) + 1);
+  }
+  let first = 0;
+  for (const s of bgp.sessions) if (s.firstFrame) first = first === 0 ? s.firstFrame : Math.min(first, s.firstFrame);
+  return {
+    sessions: bgp.sessions.length,
+    asns: [...asns].sort((a, b) => a - b),
+    prefixes: prefixes.slice(0, 50),
+    prefixLengths: Object.fromEntries([...lens].sort((a, b) => a[0] - b[0]).map(([l, n]) => [`/${l}`, n])),
+    firstFrame: first,
+  };
+}
+
+function blockInPrefix(block24: string, prefix: string): boolean {
+  const pm = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(prefix);
+  const bm = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/24$/.exec(block24);
+  if (!pm || !bm) return false;
+  const v = (m: RegExpExecArray) => ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  const len = Number(pm[5]);
+  const blk = v(bm), pre = v(pm);
+  // The /24 holds the prefix (a /26 block inside it) or lies inside the prefix.
+  const shorter = Math.min(len, 24);
+  const mask = shorter === 0 ? 0 : (0xffffffff << (32 - shorter)) >>> 0;
+  return ((blk & mask) >>> 0) === ((pre & mask) >>> 0);
+}

@@ -1,0 +1,170 @@
+// `tunnelscope lint FILE... [--vxlan-port P]... [--vni N|A-B]... [--mtu M] [--arp-storm-rate N]
+//  [--fail-on error|warning|info] [--config FILE] [--json]`: findings, one per line (or JSON), and
+// exit status 1 when a finding at or above --fail-on exists.
+import { PacketDecoder } from '../decoder.js';
+import { PacketFacts, extractFacts } from '../facts.js';
+import { forEachRecord } from '../reader/capture.js';
+import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
+import { LintAnalysis, type LintResult } from '../lint/analysis.js';
+import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
+import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
+import type { BgpInput } from '../lint/bgp.js';
+import { CniAnalysis } from '../cni/analysis.js';
+import { L2Analysis, type L2Result } from '../cni/l2.js';
+import type { CniResult } from '../cni/fingerprint.js';
+import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
+
+export interface LintRun {
+  lint: LintResult;
+  cni: CniResult;
+  l2: L2Result;
+}
+
+export interface LintRunOptions {
+  vxlanPorts?: number[];
+  genevePorts?: number[];
+  podCidrs?: string[];
+  vnis?: Array<[number, number]>;
+  config?: LintConfigFile;
+  mtu?: number;
+  arpStormRate?: number;
+  /** Called with each file's reader warnings. */
+  onWarnings?: (file: string, warnings: string[]) => void;
+  /** A BGP analysis to run alongside, and how to read its result (src/lint/bgp.ts bgpInputFrom). */
+  bgp?: { analysis: PacketAnalysis; input: (result: unknown) => BgpInput | null };
+}
+
+/** Runs lint, CNI and L2 over the files (the library form of the command). */
+export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun> {
+  const decoder = new PacketDecoder({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs });
+  let bgpInput: BgpInput | null | undefined;
+  const bgpSource = o.bgp
+    ? () => {
+        if (bgpInput === undefined) bgpInput = o.bgp!.input(o.bgp!.analysis.finish());
+        return bgpInput;
+      }
+    : undefined;
+  const thresholds = { ...(o.config?.thresholds ?? {}) };
+  if (o.mtu !== undefined) thresholds.mtu = o.mtu;
+  if (o.arpStormRate !== undefined) thresholds.arpStormRate = o.arpStormRate;
+  const lint = new LintAnalysis({
+    vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, vnis: o.vnis, thresholds, rules: o.config?.rules, bgp: bgpSource,
+  });
+  const l2 = new L2Analysis();
+  const cni = new CniAnalysis({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, l2, bgp: bgpSource });
+  const analyses: PacketAnalysis[] = [l2, cni, lint];
+  if (o.bgp) analyses.unshift(o.bgp.analysis);
+  const facts = new PacketFacts();
+  for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
+    const file = files[fileIndex];
+    const ctx: AnalysisContext = { fileIndex, fileName: file, facts, capturePoint: 0 };
+    const info = await forEachRecord(file, (r) => {
+      const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+      extractFacts(st, r.len, facts);
+      ctx.capturePoint = r.interfaceId * 0x10000 + ((st.ifIndex + 1) & 0xffff);
+      for (let i = 0; i < analyses.length; i++) analyses[i].onPacket(r, st, ctx);
+    });
+    for (const a of analyses) a.onFileEnd?.(info, ctx);
+    o.onWarnings?.(file, info.warnings);
+  }
+  // BGP first: lint and CNI read its result.
+  const lintResult = lint.finish();
+  return { lint: lintResult, cni: cni.finish(), l2: l2.finish() };
+}
+
+export function formatFinding(f: LintResult['findings'][number]): string {
+  return `${f.severity.padEnd(7)} ${f.rule}  ${f.message}  (count ${f.count}, first frame ${f.firstFrame})`;
+}
+
+export function formatText(run: LintRun): string {
+  const lines: string[] = [];
+  for (const f of run.lint.findings) lines.push(formatFinding(f));
+  const s = run.lint.summary;
+  if (run.lint.findings.length === 0) lines.push('no findings');
+  lines.push(`summary: ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info`);
+  const byReason = new Map<string, string[]>();
+  for (const n of run.lint.notEvaluated) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), n.rule]);
+  if (byReason.size > 0) lines.push(`not evaluated: ${[...byReason].map(([reason, rules]) => `${rules.join(', ')} (${reason})`).join('; ')}`);
+  const c = run.cni;
+  if (c.status === 'identified') lines.push(`cni: ${c.reason} (confidence ${c.confidence}, ${c.level})`);
+  else {
+    const cands = c.candidates.slice(0, 4).map((x) => `${x.label} ${x.confidence}`).join(', ');
+    lines.push(`cni: unknown${c.status === 'unknown' ? '' : ` (${c.status})`}: ${c.reason}${cands && c.status === 'unknown' ? `; candidates: ${cands}` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function listRules(): string {
+  return RULES.map((r) => `${r.id.padEnd(32)} ${r.severity.padEnd(8)} ${r.trigger}`).join('\n') + '\n';
+}
+
+function explainRule(id: string): string {
+  const r = RULES.find((x) => x.id === id.toUpperCase());
+  if (!r) throw new UsageError(`--explain: unknown rule '${id}' (see --list-rules)`);
+  return `${r.id} (default severity ${r.severity})\n\nTrigger: ${r.trigger}\n\nCause: ${r.cause}\n\nFix: ${r.fix}\n`;
+}
+
+export const lintCommand: Command = {
+  name: 'lint',
+  summary: 'overlay misconfiguration findings (ports, VNIs, flags, MTU, checksums, BGP) and the CNI fingerprint; exit 1 at --fail-on',
+  usage:
+    'tunnelscope lint FILE... [--vxlan-port P]... [--geneve-port P]... [--vni N|A-B]... [--mtu M] [--arp-storm-rate N] ' +
+    '[--fail-on error|warning|info] [--config FILE] [--json] [--list-rules] [--explain RULE]',
+  async run(args) {
+    const p = parse(this, args, {
+      ...DECODE_OPTIONS,
+      vni: { type: 'string', multiple: true },
+      mtu: { type: 'string' },
+      'arp-storm-rate': { type: 'string' },
+      'fail-on': { type: 'string' },
+      config: { type: 'string' },
+      'list-rules': { type: 'boolean' },
+      explain: { type: 'string' },
+    });
+    if (!p) return 0;
+    if (p.values['list-rules']) {
+      process.stdout.write(listRules());
+      return 0;
+    }
+    if (typeof p.values.explain === 'string') {
+      process.stdout.write(explainRule(p.values.explain));
+      return 0;
+    }
+    const failOn = (p.values['fail-on'] ?? 'error') as string;
+    if (!SEVERITIES.includes(failOn as Severity)) throw new UsageError(`--fail-on: '${failOn}' is not one of ${SEVERITIES.join(', ')}`);
+    const num = (flag: string, min: number): number | undefined => {
+      const v = p.values[flag];
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min || !Number.isInteger(n)) throw new UsageError(`--${flag}: '${v}' is not a whole number >= ${min}`);
+      return n;
+    };
+    const mtu = num('mtu', 68);
+    const arpStormRate = num('arp-storm-rate', 1);
+    let config: LintConfigFile | undefined;
+    let vnis: Array<[number, number]>;
+    try {
+      config = typeof p.values.config === 'string' ? loadConfigFile(p.values.config) : undefined;
+      vnis = parseVniRanges(stringList(p.values.vni));
+    } catch (e) {
+      if (e instanceof LintConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (p.positionals.length === 0) throw new UsageError(`no capture file given\nusage: ${this.usage}`);
+    const dec = decoderOptions(p.values);
+    const run = await runLint(p.positionals, {
+      vxlanPorts: dec.vxlanPorts ? [...dec.vxlanPorts] : [], genevePorts: dec.genevePorts ? [...dec.genevePorts] : [], podCidrs: dec.podCidrs ? [...dec.podCidrs] : [],
+      vnis, config, mtu, arpStormRate,
+      onWarnings: (file, w) => printWarnings(w, file),
+    });
+    const out = new Out();
+    if (p.values.json) {
+      await out.write(JSON.stringify({ findings: run.lint.findings, summary: run.lint.summary, notEvaluated: run.lint.notEvaluated, cni: run.cni, l2: run.l2 }) + '\n');
+    } else {
+      await out.write(formatText(run));
+    }
+    await out.flush();
+    const rank = SEVERITY_RANK[failOn as Severity];
+    return run.lint.findings.some((f) => SEVERITY_RANK[f.severity] >= rank) ? 1 : 0;
+  },
+};

@@ -1,0 +1,198 @@
+// Small numeric helpers shared by the lint and CNI analyses: a bounded counting table over
+// fixed-width uint32 keys (KeyTable + parallel counters), address words, MAC words and their
+// text forms for the cold path.
+import { KeyTable } from '../flows/keytable.js';
+import { Proto, u32, type PacketState } from '../packet.js';
+import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
+import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
+import { formatIp } from '../cidr.js';
+
+/** Counts per key with the first frame (and file) seen; stops adding keys at `max` (then counts `dropped`). */
+export class CountTable {
+  readonly index: KeyTable;
+  counts: Float64Array;
+  first: Float64Array;
+  firstFile: Int32Array;
+  dropped = 0;
+
+  constructor(readonly width: number, readonly max = 65536, initial = 64) {
+    this.index = new KeyTable(width, initial);
+    this.counts = new Float64Array(initial);
+    this.first = new Float64Array(initial);
+    this.firstFile = new Int32Array(initial);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Adds n to the key's count; returns the entry, or -1 when the table is full and the key is new. */
+  add(key: Uint32Array, frame: number, file: number, n = 1): number {
+    let e = this.index.find(key);
+    if (e < 0) {
+      if (this.index.size >= this.max) {
+        this.dropped += n;
+        return -1;
+      }
+      e = this.index.findOrInsert(key);
+      if (e >= this.counts.length) this.grow();
+      this.counts[e] = 0;
+      this.first[e] = frame;
+      this.firstFile[e] = file;
+    }
+    this.counts[e] += n;
+    return e;
+  }
+
+  private grow(): void {
+    const n = this.counts.length * 2;
+    this.counts = growF64(this.counts, n);
+    this.first = growF64(this.first, n);
+    this.firstFile = growI32(this.firstFile, n);
+  }
+
+  /** Key words of entry e (a view; copy before keeping). */
+  keyOf(e: number): Uint32Array {
+    return this.index.keys.subarray(e * this.width, e * this.width + this.width);
+  }
+
+  /** Entry indexes sorted by count, highest first. */
+  sorted(): number[] {
+    const out: number[] = [];
+    for (let e = 0; e < this.size; e++) out.push(e);
+    return out.sort((a, b) => this.counts[b] - this.counts[a] || this.first[a] - this.first[b]);
+  }
+}
+
+export function growF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+export function growI32(a: Int32Array, n: number, fill = 0): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  if (fill !== 0) b.fill(fill);
+  b.set(a);
+  return b;
+}
+export function growU8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}
+
+/** Writes the source (or destination) address of IP layer `ip` into key[pos..pos+4): IPv4 in the first word. */
+export function ipWords(st: PacketState, ip: number, dst: boolean, key: Uint32Array, pos: number): void {
+  const b = st.buf, o = st.off[ip];
+  if (st.kind[ip] === Proto.IPV4) {
+    key[pos] = u32(b, o + (dst ? IPV4_DST : IPV4_SRC));
+    key[pos + 1] = 0;
+    key[pos + 2] = 0;
+    key[pos + 3] = 0;
+  } else {
+    const a = o + (dst ? IPV6_DST : IPV6_SRC);
+    key[pos] = u32(b, a);
+    key[pos + 1] = u32(b, a + 4);
+    key[pos + 2] = u32(b, a + 8);
+    key[pos + 3] = u32(b, a + 12);
+  }
+}
+
+/** 6 = IPv6, else IPv4. */
+export function ipFamily(st: PacketState, ip: number): number {
+  return st.kind[ip] === Proto.IPV6 ? 6 : 4;
+}
+
+/** Text form of an address stored by ipWords. */
+export function ipText(family: number, w: Uint32Array, pos: number): string {
+  if (family !== 6) return formatIp(wordBytes(w, pos, 1));
+  return formatIp(wordBytes(w, pos, 4));
+}
+
+function wordBytes(w: Uint32Array, pos: number, n: number): Uint8Array {
+  const b = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    const v = w[pos + i];
+    b[4 * i] = v >>> 24;
+    b[4 * i + 1] = (v >>> 16) & 255;
+    b[4 * i + 2] = (v >>> 8) & 255;
+    b[4 * i + 3] = v & 255;
+  }
+  return b;
+}
+
+export function ipv4Text(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** Compares two stored addresses (4 words each) for an order-independent pair key. */
+export function compareWords(w: Uint32Array, a: number, b: number, n: number): number {
+  for (let i = 0; i < n; i++) {
+    if (w[a + i] !== w[b + i]) return w[a + i] < w[b + i] ? -1 : 1;
+  }
+  return 0;
+}
+
+/** MAC at b[o..o+6) as two words: the top 16 bits and the low 32 bits. */
+export function macHi(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+export function macLo(b: Uint8Array, o: number): number {
+  return u32(b, o + 2);
+}
+export function macText(hi: number, lo: number): string {
+  const h = (x: number) => x.toString(16).padStart(2, '0');
+  return `${h(hi >>> 8)}:${h(hi & 255)}:${h(lo >>> 24)}:${h((lo >>> 16) & 255)}:${h((lo >>> 8) & 255)}:${h(lo & 255)}`;
+}
+
+/** Cheap 32-bit mixing step (FNV-style). */
+export function mix32(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x01000193);
+  return h ^ (h >>> 15);
+}
+
+/** Object from numeric keys to counts, keys in ascending order (JSON evidence). */
+export function countsObject(pairs: Iterable<[number | string, number]>): Record<string, number> {
+  const arr = [...pairs].sort((a, b) => (typeof a[0] === 'number' && typeof b[0] === 'number' ? a[0] - b[0] : String(a[0]).localeCompare(String(b[0]))));
+  const o: Record<string, number> = {};
+  for (const [k, v] of arr) o[String(k)] = v;
+  return o;
+}
+
+/** Events in a sliding window of `span` seconds: push() returns how many fall in the window ending now. */
+export class RateWindow {
+  private ring = new Float64Array(256);
+  private head = 0;
+  private tail = 0;
+  /** Most events seen in one window, and the start time of that window. */
+  peak = 0;
+  peakStart = 0;
+  total = 0;
+
+  constructor(readonly span = 1) {}
+
+  push(ts: number): number {
+    this.total++;
+    let mask = this.ring.length - 1;
+    while (this.tail > this.head && ts - this.ring[this.head & mask] >= this.span) this.head++;
+    if (this.tail - this.head >= this.ring.length) {
+      const old = this.ring, n = old.length;
+      this.ring = new Float64Array(n * 2);
+      for (let k = this.head; k < this.tail; k++) this.ring[k & (n * 2 - 1)] = old[k & (n - 1)];
+      mask = this.ring.length - 1;
+    }
+    this.ring[this.tail & mask] = ts;
+    this.tail++;
+    const inWindow = this.tail - this.head;
+    if (inWindow > this.peak) {
+      this.peak = inWindow;
+      this.peakStart = this.ring[this.head & mask];
+    }
+    return inWindow;
+  }
+
+  /** Start time of the current window. */
+  windowStart(): number {
+    return this.ring[this.head & (this.ring.length - 1)];
+  }
+}
