@@ -65,9 +65,14 @@ export function summaryLine(r: CaptureRecord, st: PacketState): string {
     if (s) parts.push(s);
   };
   if (st.tunnel >= 0) pick(st.tunnel);
-  if (st.innerIp >= 0) pick(st.innerIp);
-  if (st.l4 >= 0) pick(st.l4);
-  if (st.innerIp < 0 && st.count > 0) pick(st.count - 1);
+  if (st.tunnel >= 0 && st.innerIp < st.tunnel) {
+    // The tunnel carries something other than IP (ARP, ...): show that, not the outer headers.
+    if (st.count - 1 > st.tunnel) pick(st.count - 1);
+  } else {
+    if (st.innerIp >= 0) pick(st.innerIp);
+    if (st.l4 >= 0) pick(st.l4);
+    if (st.innerIp < 0 && st.count > 0) pick(st.count - 1);
+  }
   const err = st.errorText();
   const trunc = st.truncated || r.caplen < r.len ? ' [truncated]' : '';
   return `${r.frame} ${formatTimestamp(r.tsSec, r.tsNsec)} ${CLASS_NAME[st.cls]} ${stackString(st) || '-'} ${parts.join(' | ')}${trunc}${err ? ` [error: ${err}]` : ''}`;
