@@ -29,7 +29,7 @@ import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { PacketDecoder } from '../src/decoder.js';
-import { packetObject } from '../src/dissect.js';
+import { packetObject, summaryLine } from '../src/dissect.js';
 import { MAX_LAYERS, Proto, TrafficClass, type PacketState } from '../src/packet.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CaptureError, CaptureRecord } from '../src/reader/record.js';
@@ -262,6 +262,8 @@ function mutate(m: Mutator, seed: Seed, other: Seed, buf: Uint8Array, start: num
         buf.copyWithin(start + at, start + at + n, start + len);
         len -= n;
       }
+    } else if (op < 0.965 && seed.kinds.length > 0) {
+      len = nest(m, seed, buf, start, len, limit);
     } else {
       // Repeat a slice (a header stacked twice, e.g. VLAN tags or IP-in-IP).
       const a = m.int(len + 1), b = Math.min(len, a + 4 + m.int(40));
@@ -274,6 +276,28 @@ function mutate(m: Mutator, seed: Seed, other: Seed, buf: Uint8Array, start: num
     }
   }
   return len;
+}
+
+/**
+ * Deep nesting: a header of the seed made to name itself as the next protocol (VLAN in VLAN,
+ * Ethernet in Ethernet through 0x6558, IPv4 in IPv4, IPv6 in IPv6) and repeated up to 60 times in
+ * front of itself, to reach the layer limit.
+ */
+function nest(m: Mutator, seed: Seed, buf: Uint8Array, start: number, len: number, limit: number): number {
+  const li = m.int(seed.kinds.length);
+  const kind = seed.kinds[li], off = seed.offs[li], h = seed.hlens[li];
+  if (h <= 0 || off + h > len) return len;
+  const hdr = buf.slice(start + off, start + off + h);
+  if (kind === Proto.VLAN) { hdr[2] = 0x81; hdr[3] = 0x00; }
+  else if (kind === Proto.ETH) { hdr[12] = 0x65; hdr[13] = 0x58; }
+  else if (kind === Proto.IPV4) { hdr[9] = m.chance(0.8) ? 4 : 41; hdr[2] = 0; hdr[3] = 0; hdr[6] &= 0xe0; hdr[7] = 0; }
+  else if (kind === Proto.IPV6) { hdr[6] = m.chance(0.8) ? 41 : 4; hdr[4] = 0; hdr[5] = 0; }
+  else if (m.chance(0.7)) return len;
+  const n = Math.min(1 + m.int(60), Math.floor((limit - len) / h));
+  if (n <= 0) return len;
+  buf.copyWithin(start + off + n * h, start + off, start + len);
+  for (let k = 0; k < n; k++) buf.set(hdr, start + off + k * h);
+  return len + n * h;
 }
 
 function put16(buf: Uint8Array, o: number, v: number, end: number): void {
@@ -559,6 +583,8 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
         rec.buf = padB;
         const objB = packetObject(rec, dec.decode(padB, PAD, len, wireLen, lt));
         const jb = JSON.stringify(objB);
+        // The one-line text output goes through every dissector's summary().
+        if (summaryLine(rec, dec.state).length === 0) throw new Error('empty summary line');
         decodes += 2;
         if (ja !== jb) {
           report({ kind: 'oob-read', message: `JSON depends on bytes outside the record:\n  00-padded ${ja}\n  ff-padded ${jb}`, hex: hex(buf.subarray(start, start + len)), linktype: lt, wireLen });
@@ -604,13 +630,18 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
 // The reader fuzzer
 
 /** A small capture file of a random format holding a few seed packets, and its length-field offsets. */
-export function buildCapture(m: Mutator, seeds: Seed[]): { bytes: Uint8Array; fields: number[]; be: boolean } {
+/** A built capture: its bytes, the offsets of its length/header fields, and its units (records or blocks). */
+export interface BuiltCapture { bytes: Uint8Array; fields: number[]; be: boolean; units: [number, number, number][] }
+
+export function buildCapture(m: Mutator, seeds: Seed[]): BuiltCapture {
   const pkts: Seed[] = [];
   for (let k = 1 + m.int(5); k > 0; k--) {
     const s = seeds[m.int(seeds.length)];
     pkts.push(s.bytes.length > 600 ? { ...s, bytes: s.bytes.subarray(0, 600) } : s);
   }
   const fields: number[] = [];
+  // [offset, length, header size] of each record (pcap) or block (pcapng).
+  const units: [number, number, number][] = [];
   if (m.chance(0.45)) {
     const o = { bigEndian: m.chance(0.5), nano: m.chance(0.3), modified: m.chance(0.15), linktype: pkts[0].linktype };
     const bytes = writePcap(pkts.map((p, i) => ({ sec: 1700000000 + i, frac: i * 1000, data: p.bytes, orig: m.chance(0.2) ? p.bytes.length + 100 : undefined })), o);
@@ -618,8 +649,8 @@ export function buildCapture(m: Mutator, seeds: Seed[]): { bytes: Uint8Array; fi
     fields.push(0, 4, 16, 20);
     const rh = o.modified ? 24 : 16;
     let p = 24;
-    for (const s of pkts) { fields.push(p, p + 4, p + 8, p + 12); p += rh + s.bytes.length; }
-    return { bytes, fields, be: o.bigEndian };
+    for (const s of pkts) { fields.push(p, p + 4, p + 8, p + 12); units.push([p, rh + s.bytes.length, rh]); p += rh + s.bytes.length; }
+    return { bytes, fields, be: o.bigEndian, units };
   }
   const be = m.chance(0.5);
   const w = new PcapngWriter(be);
@@ -645,9 +676,10 @@ export function buildCapture(m: Mutator, seeds: Seed[]): { bytes: Uint8Array; fi
       : (bytes[p + 7] << 24 | bytes[p + 6] << 16 | bytes[p + 5] << 8 | bytes[p + 4]) >>> 0;
     if (L < 12 || p + L > bytes.length) break;
     fields.push(p, p + 4, p + L - 4, p + 8, p + 12, p + 20, p + 24, p + L - 8);
+    units.push([p, L, 8]);
     p += L;
   }
-  return { bytes, fields, be };
+  return { bytes, fields, be, units };
 }
 
 function put32(b: Uint8Array, o: number, v: number, be: boolean): void {
@@ -656,10 +688,36 @@ function put32(b: Uint8Array, o: number, v: number, be: boolean): void {
   for (let k = 0; k < 4; k++) b[o + k] = be ? x[k] : x[3 - k];
 }
 
-export function mutateCapture(m: Mutator, c: { bytes: Uint8Array; fields: number[]; be: boolean }): Uint8Array {
+/**
+ * Resizes one record or block consistently (its length fields agree with the bytes there are), so
+ * the framing stays intact and the damage reaches the block parsers: an IDB too short for its
+ * fields, an EPB whose captured length exceeds the block, an SHB of 12 bytes, a tiny record.
+ */
+function resizeUnit(m: Mutator, c: BuiltCapture, b: Uint8Array): Uint8Array {
+  if (c.units.length === 0) return b;
+  const [o, L, hs] = m.pick(c.units);
+  if (o + L > b.length) return b;
+  const pcapng = hs === 8;
+  const newL = pcapng ? 12 + 4 * m.int(Math.max(1, (L - 12) / 4 + 3)) : hs + m.int(L - hs + 24);
+  const unit = new Uint8Array(newL);
+  unit.set(b.subarray(o, o + Math.min(L, newL)));
+  if (pcapng) {
+    put32(unit, 4, newL, c.be);
+    put32(unit, newL - 4, newL, c.be);
+  } else {
+    put32(unit, 8, newL - hs, c.be);
+  }
+  return concat(b.subarray(0, o), unit, b.subarray(o + L));
+}
+
+export function mutateCapture(m: Mutator, c: BuiltCapture): Uint8Array {
   let b: Uint8Array = c.bytes.slice();
   for (let r = 1 + m.int(3); r > 0; r--) {
     const op = m.rand();
+    if (op < 0.2) {
+      b = resizeUnit(m, c, b);
+      continue;
+    }
     if (op < 0.45 && c.fields.length) {
       const o = m.pick(c.fields);
       const cur = c.be ? ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0 : ((b[o + 3] << 24) | (b[o + 2] << 16) | (b[o + 1] << 8) | b[o]) >>> 0;
