@@ -73,7 +73,7 @@ function summarySection(doc: AnalysisDocument): string {
   out.push(table(
     [{ label: 'file' }, { label: 'format' }, { label: 'link types' }, { label: 'packets', num: true }, { label: 'wire bytes', num: true }, { label: 'warnings' }],
     s.files.map((f) => [
-      { html: `<span class="mono">${esc(f.name)}</span>`, v: f.name }, `${f.format}${f.gzip ? ' (gzip)' : ''}`,
+      { html: esc(f.name), cls: 'mono' }, `${f.format}${f.gzip ? ' (gzip)' : ''}`,
       f.linktypes.map((l) => l.name).join(', '), f.packets, { html: esc(bytes(f.wireBytes)), v: f.wireBytes }, f.warnings.join('; '),
     ]),
     { id: 'files-table', what: 'files' },
@@ -85,14 +85,14 @@ function summarySection(doc: AnalysisDocument): string {
     { label: 'efficiency', num: true, title: 'innermost IP bytes / outer IP bytes' },
   ];
   out.push(table(cols, doc.classes.map((c) => [
-    { html: classChip(c.class, classLabel(c.class)), v: c.class }, c.flows, c.packets, { html: esc(bytes(c.bytes)), v: c.bytes },
+    { html: classChip(c.class, classLabel(c.class)) }, c.flows, c.packets, { html: esc(bytes(c.bytes)), v: c.bytes },
     { html: esc(bytes(c.overheadBytes)), v: c.overheadBytes }, { html: esc(share(c.overheadShare)), v: c.overheadShare },
     { html: c.ipBytes ? esc(share(c.efficiency)) : '–', v: c.efficiency },
   ]), { id: 'classes-table', what: 'classes', rowAttrs: (i) => `data-class="${esc(doc.classes[i].class)}"` }));
   out.push('<h3>Pod CIDRs</h3>');
   if (doc.podCidrs.length) {
     out.push(table([{ label: 'CIDR' }, { label: 'source' }, { label: 'evidence' }],
-      doc.podCidrs.map((c) => [{ html: `<span class="mono">${esc(c.cidr)}</span>`, v: c.cidr }, c.source, c.evidence]),
+      doc.podCidrs.map((c) => [{ html: esc(c.cidr), cls: 'mono' }, c.source, c.evidence]),
       { id: 'podcidrs-table', what: 'pod CIDRs' }));
   } else {
     out.push('<p class="note">No pod CIDR given (--pod-cidr), announced over BGP or inferred from tunnels: plain IP traffic counts as underlay.</p>');
@@ -125,10 +125,32 @@ function timelineSeries(doc: AnalysisDocument, tl: TimelineResult): AreaSeries[]
     .map(([key, values]) => ({ key, label: classLabel(key), color: classColor(key), values }));
 }
 
+/** Buckets the chart draws at most (a few pixels each); finer timelines merge pairs of buckets. */
+export const CHART_BUCKETS = 160;
+
+/** Merges adjacent pairs (aligned to absolute multiples of the width, as the analysis does) until at most `max` buckets remain. */
+export function coarsen(tl: TimelineResult, max = CHART_BUCKETS): TimelineResult {
+  let cur = tl;
+  while (cur.buckets > max) {
+    const w = cur.bucketSeconds;
+    const abs0 = Math.round(cur.start / w);
+    const nb0 = Math.floor(abs0 / 2);
+    const n = Math.floor((abs0 + cur.buckets - 1) / 2) - nb0 + 1;
+    const fold = (v: number[]) => {
+      const out = new Array<number>(n).fill(0);
+      for (let i = 0; i < v.length; i++) out[Math.floor((abs0 + i) / 2) - nb0] += v[i];
+      return out;
+    };
+    cur = { ...cur, bucketSeconds: w * 2, start: nb0 * w * 2, buckets: n, series: cur.series.map((s) => ({ class: s.class, bytes: fold(s.bytes), packets: fold(s.packets) })) };
+  }
+  return cur;
+}
+
 function trafficSection(doc: AnalysisDocument): string {
-  const tl = doc.timeline;
-  if (!isTimeline(tl)) return section('traffic', 'Traffic by class over time', notAvailable('Traffic over time'));
-  if (tl.buckets === 0) return section('traffic', 'Traffic by class over time', '<p class="note">No packets.</p>');
+  const full = doc.timeline;
+  if (!isTimeline(full)) return section('traffic', 'Traffic by class over time', notAvailable('Traffic over time'));
+  if (full.buckets === 0) return section('traffic', 'Traffic by class over time', '<p class="note">No packets.</p>');
+  const tl = coarsen(full);
   const series = timelineSeries(doc, tl);
   const first = Number(doc.summary.firstTs ?? tl.start);
   const out: string[] = [];
@@ -170,7 +192,7 @@ function overheadSection(doc: AnalysisDocument): string {
     const rows: BarRow[] = top.map((t) => {
       const full = tunnelLabel(t);
       return {
-        label: full.length > 46 ? full.slice(0, 45) + '…' : full, title: full, color: classColor(t.class),
+        label: full.length > 50 ? full.slice(0, 49) + '…' : full, title: full, color: classColor(t.class),
         a: t.overheadBytes, aText: bytes(t.overheadBytes), b: t.overheadShare, bText: `${share(t.overheadShare)} of ${bytes(t.bytes)}`,
       };
     });
@@ -184,7 +206,7 @@ function overheadSection(doc: AnalysisDocument): string {
   out.push(`<h3>MTU fit (underlay MTU ${int(o.mtu)})</h3>`);
   if (o.encapsulations.length) {
     out.push(table([{ label: 'encapsulation' }, { label: 'header bytes', num: true }, { label: 'packets', num: true }, { label: 'largest inner packet', num: true, title: 'the largest inner IP packet that fits the MTU with these headers' }],
-      o.encapsulations.map((e) => [{ html: classChip(e.class, `${classLabel(e.class)} over IPv${e.outerFamily}`), v: e.class }, e.overheadBytes, e.packets, e.maxInnerPacket]),
+      o.encapsulations.map((e) => [{ html: classChip(e.class, `${classLabel(e.class)} over IPv${e.outerFamily}`) }, e.overheadBytes, e.packets, e.maxInnerPacket]),
       { id: 'mtu-table', what: 'encapsulations' }));
   } else {
     out.push('<p class="note">No encapsulation seen.</p>');
@@ -201,7 +223,7 @@ function overheadSection(doc: AnalysisDocument): string {
     const used = edges.map((_, i) => i).concat([edges.length]).filter((i) => o.sizeBins.some((s) => s.bins[i]?.packets));
     const lab = (i: number) => (i < edges.length ? `≤ ${edges[i]}` : `> ${edges[edges.length - 1]}`);
     out.push(table([{ label: 'class' }, ...used.map((i) => ({ label: lab(i), num: true }))],
-      o.sizeBins.map((s) => [{ html: classChip(s.class, classLabel(s.class)), v: s.class },
+      o.sizeBins.map((s) => [{ html: classChip(s.class, classLabel(s.class)) },
         ...used.map((i): Cell => (s.bins[i]?.packets ? { html: esc(share(s.bins[i].overheadShare)), v: s.bins[i].overheadShare } : null))]),
       { id: 'sizecost-table', what: 'classes' }));
   }
@@ -240,9 +262,9 @@ function flowsSection(doc: AnalysisDocument, opts: ReportOptions): string {
     { label: 'retrans', num: true, title: 'TCP retransmissions' }, { label: 'copies', num: true, title: 'packets also seen at another capture point' },
   ];
   const rows: Cell[][] = flows.map((f) => [
-    { html: classChip(f.class), v: f.class }, { html: `<span class="mono">${esc(tunnelText(f))}</span>`, v: tunnelText(f) },
-    { html: `<span class="mono">${esc(endpoint(f.orig))}</span>`, v: endpoint(f.orig) },
-    { html: `<span class="mono">${esc(endpoint(f.resp))}</span>`, v: endpoint(f.resp) },
+    { html: classChip(f.class) }, { html: esc(tunnelText(f)), cls: 'mono' },
+    { html: esc(endpoint(f.orig)), cls: 'mono' },
+    { html: esc(endpoint(f.resp)), cls: 'mono' },
     f.protocol !== null ? (PROTO[f.protocol] ?? String(f.protocol)) : f.ethertype !== undefined ? `0x${f.ethertype.toString(16).padStart(4, '0')}` : null,
     f.packets, { html: esc(bytes(f.bytes)), v: f.bytes }, { html: esc(bytes(f.overheadBytes)), v: f.overheadBytes },
     { html: f.durationS.toFixed(3), v: f.durationS }, f.tcpFlags ? `${f.tcpFlags.orig}/${f.tcpFlags.resp}` : null,
@@ -267,9 +289,10 @@ function tunnelsSection(doc: AnalysisDocument, opts: ReportOptions): string {
     { label: 'share', num: true }, { label: 'efficiency', num: true },
   ];
   const rows: Cell[][] = t.map((x) => [
-    { html: classChip(x.class, classLabel(x.class)), v: x.class }, { html: `<span class="mono">${esc(x.a)}</span>`, v: x.a },
-    { html: `<span class="mono">${esc(x.b)}</span>`, v: x.b },
-    x.vni ?? (x.key !== null ? { html: `key ${x.key}`, v: x.key } : null), x.dstPort, x.flows, x.packets,
+    { html: classChip(x.class, classLabel(x.class)) }, { html: esc(x.a), cls: 'mono' },
+    { html: esc(x.b), cls: 'mono' },
+    x.vni !== null ? { html: String(x.vni), v: x.vni } : x.key !== null ? { html: `key ${x.key}`, v: x.key } : null,
+    x.dstPort !== null ? { html: String(x.dstPort), v: x.dstPort } : null, x.flows, x.packets,
     { html: esc(bytes(x.bytes)), v: x.bytes }, { html: esc(bytes(x.overheadBytes)), v: x.overheadBytes },
     { html: esc(share(x.overheadShare)), v: x.overheadShare }, { html: esc(share(x.efficiency)), v: x.efficiency },
   ]);

@@ -1,5 +1,6 @@
 // The page's only style sheet and script, inlined: the page makes no request at all (its
 // Content-Security-Policy forbids any), so it opens from a file, a CI artifact or an e-mail.
+import { CLASS_CSS } from './format.js';
 
 export const CSS = `
 :root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#fff;--panel:#f8fafc;--accent:#2563eb;
@@ -24,14 +25,14 @@ p{margin:6px 0}
 .note{color:var(--muted);font-size:13px}
 .na{color:var(--muted);font-style:italic}
 a{color:var(--accent)}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:12.5px}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:12px}
 .stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:4px 0 12px}
 .stat{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:9px 12px}
 .stat .k{color:var(--muted);font-size:12px}
 .stat .v{font-size:20px;font-weight:650;font-variant-numeric:tabular-nums;white-space:nowrap}
 .stat .d{color:var(--muted);font-size:12px}
 .chip{display:inline-flex;align-items:center;gap:6px;white-space:nowrap}
-.chip i{display:inline-block;width:11px;height:11px;border-radius:3px}
+.chip::before{content:"";display:inline-block;width:11px;height:11px;border-radius:3px;background:var(--c,#888)}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;margin:6px 0 2px;font-size:13px}
 .chart{display:block;width:100%;height:auto;font-family:inherit}
 .chart .grid{stroke:#eef0f3;stroke-width:1}
@@ -50,7 +51,7 @@ figure figcaption{font-size:13px;font-weight:600}
 .table-wrap{overflow:auto;max-height:640px;border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 caption{text-align:left;padding:6px 8px;color:var(--muted)}
-th,td{padding:5px 9px;border-bottom:1px solid #f0f1f3;text-align:left;vertical-align:top}
+th,td{padding:5px 8px;border-bottom:1px solid #f0f1f3;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 thead th{position:sticky;top:0;background:#f3f4f6;z-index:1;border-bottom:1px solid var(--line)}
 th button{all:unset;cursor:pointer;font-weight:600;color:#111827;white-space:nowrap}
@@ -78,6 +79,7 @@ ul.plain{margin:4px 0;padding-left:18px}
 .glossary :target,.glossary dt:target{background:#fff7d6}
 footer{color:var(--muted);font-size:12px;padding:18px 0 30px}
 @media print{nav.toc{display:none}.table-wrap{max-height:none;overflow:visible}}
+${CLASS_CSS}
 `;
 
 /** Click a column header to sort; again to reverse. Numbers sort by data-v, largest first. */

@@ -24,6 +24,18 @@ function ticksIn(a: number, b: number, count: number): number[] {
   return out;
 }
 
+/** Drops points in the middle of a horizontal or vertical run, and repeated points. */
+function simplify(pts: readonly [string, string][]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const p of pts) {
+    const a = out[out.length - 1], b = out[out.length - 2];
+    if (a && a[0] === p[0] && a[1] === p[1]) continue;
+    if (a && b && ((a[1] === p[1] && b[1] === p[1]) || (a[0] === p[0] && b[0] === p[0]))) out[out.length - 1] = p;
+    else out.push(p);
+  }
+  return out;
+}
+
 /**
  * Stacked area of bytes per second over time. `t0` is the start of the first bucket in seconds
  * relative to the first packet; buckets are `width` seconds wide.
@@ -57,16 +69,21 @@ export function stackedArea(series: readonly AreaSeries[], t0: number, width: nu
   }
   out.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${T + ph}" y2="${T + ph}"/>`);
   out.push(`<text class="axis-label" x="${L + pw / 2}" y="${H - 6}" text-anchor="middle">seconds since the first packet (buckets of ${tick(width)} s)</text>`);
-  // Areas, bottom up: the x of bucket i is its middle (a lone bucket spans its whole width).
-  const xs: number[] = n === 1 ? [X(x0), X(x1)] : Array.from({ length: n }, (_, i) => X(t0 + (i + 0.5) * width));
-  const idx = n === 1 ? [0, 0] : Array.from({ length: n }, (_, i) => i);
+  // Areas, bottom up, as steps: each bucket is flat over its own time span.
   const base = new Array<number>(n).fill(0);
   for (const s of series) {
     const top = base.map((b, i) => b + s.values[i] / width);
-    const up = idx.map((i, k) => `${c1(xs[k])} ${c1(Y(top[i]))}`);
-    const down = idx.map((i, k) => `${c1(xs[k])} ${c1(Y(base[i]))}`).reverse();
+    const pts: [string, string][] = [];
+    for (let i = 0; i < n; i++) {
+      const xa = c1(X(t0 + i * width)), xb = c1(X(t0 + (i + 1) * width)), y = c1(Y(top[i]));
+      pts.push([xa, y], [xb, y]);
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      const xa = c1(X(t0 + i * width)), xb = c1(X(t0 + (i + 1) * width)), y = c1(Y(base[i]));
+      pts.push([xb, y], [xa, y]);
+    }
     const sum = s.values.reduce((a, b) => a + b, 0);
-    out.push(`<path class="area" data-series="${esc(s.key)}" fill="${s.color}" d="M${up.join('L')}L${down.join('L')}Z"><title>${esc(s.label)}: ${int(sum)} bytes in total</title></path>`);
+    out.push(`<path class="area" data-series="${esc(s.key)}" fill="${s.color}" d="M${simplify(pts).map((p) => p.join(' ')).join('L')}Z"><title>${esc(s.label)}: ${int(sum)} bytes in total</title></path>`);
     for (let i = 0; i < n; i++) base[i] = top[i];
   }
   out.push('</svg>');
@@ -89,8 +106,9 @@ export interface BarRow {
  * `aUnit` is 'bytes' (binary units on the axis) or 'share' (percent).
  */
 export function pairedBars(rows: readonly BarRow[], opts: { id: string; label: string; aTitle: string; bTitle: string; aUnit: 'bytes' | 'share'; bUnit: 'bytes' | 'share' }): string {
-  const W = 1000, LBL = 300, GAP = 36, R = 70, T = 30, RH = 26, B = 44;
-  const pw = (W - LBL - GAP - R * 2) / 2;
+  const longest = Math.max(4, ...rows.map((r) => r.label.length));
+  const W = 1000, LBL = Math.min(360, Math.max(90, Math.round(longest * 6.9) + 18)), VA = 80, VB = 130, GAP = 24, T = 30, RH = 26, B = 44;
+  const pw = (W - LBL - VA - VB - GAP) / 2;
   const H = T + rows.length * RH + B;
   const out: string[] = [];
   out.push(`<svg id="${esc(opts.id)}" class="chart bars" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.label)}" ${FONT}>`);
@@ -126,9 +144,9 @@ export function pairedBars(rows: readonly BarRow[], opts: { id: string; label: s
     out.push(`<text class="row-label" x="${LBL - 10}" y="${T + i * RH + RH / 2 + 4}" text-anchor="end">${esc(r.label)}${r.title ? `<title>${esc(r.title)}</title>` : ''}</text>`);
   });
   panel(LBL, opts.aTitle, opts.aUnit, (r) => r.a, (r) => r.aText, 'a');
-  panel(LBL + pw + R + GAP, opts.bTitle, opts.bUnit, (r) => r.b, (r) => r.bText, 'b');
+  panel(LBL + pw + VA + GAP, opts.bTitle, opts.bUnit, (r) => r.b, (r) => r.bText, 'b');
   out.push(`<text class="axis-label" x="${LBL + pw / 2}" y="${H - 6}" text-anchor="middle">${opts.aUnit === 'bytes' ? 'bytes (binary units)' : 'percent'}</text>`);
-  out.push(`<text class="axis-label" x="${LBL + pw * 1.5 + R + GAP}" y="${H - 6}" text-anchor="middle">${opts.bUnit === 'bytes' ? 'bytes (binary units)' : 'percent of wire bytes'}</text>`);
+  out.push(`<text class="axis-label" x="${LBL + pw * 1.5 + VA + GAP}" y="${H - 6}" text-anchor="middle">${opts.bUnit === 'bytes' ? 'bytes (binary units)' : 'percent of wire bytes'}</text>`);
   out.push('</svg>');
   return out.join('');
 }
@@ -149,7 +167,7 @@ function binRange(edges: readonly number[], i: number): string {
  * header share of bytes per bin (tunnel classes) for the tooltips.
  */
 export function histogram(counts: readonly number[], edges: readonly number[], mtu: number, opts: { id: string; label: string; color: string; shares?: readonly number[] }): string {
-  const W = 460, H = 230, L = 58, R = 10, T = 22, B = 46;
+  const W = 380, H = 220, L = 50, R = 8, T = 22, B = 44;
   const pw = W - L - R, ph = H - T - B;
   const n = counts.length;
   const total = counts.reduce((a, b) => a + b, 0);
@@ -165,7 +183,7 @@ export function histogram(counts: readonly number[], edges: readonly number[], m
     const y = c1(Y(v));
     out.push(`<line class="grid" x1="${L}" x2="${W - R}" y1="${y}" y2="${y}"/><text class="tick" x="${L - 6}" y="${y}" dy="4" text-anchor="end">${tick(v)}</text>`);
   }
-  out.push(`<text class="axis-label" transform="translate(14 ${T + ph / 2}) rotate(-90)" text-anchor="middle">packets</text>`);
+  out.push(`<text class="axis-label" transform="translate(12 ${T + ph / 2}) rotate(-90)" text-anchor="middle">packets</text>`);
   for (let i = 0; i < n; i++) {
     const h = (counts[i] / ymax) * ph;
     const x = L + i * slot;
@@ -175,7 +193,7 @@ export function histogram(counts: readonly number[], edges: readonly number[], m
     out.push(`<text class="tick" x="${c1(x + slot / 2)}" y="${T + ph + 15}" text-anchor="middle">${esc(binLabel(edges, i))}</text>`);
   }
   out.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${T + ph}" y2="${T + ph}"/>`);
-  out.push(`<text class="axis-label" x="${L + pw / 2}" y="${H - 8}" text-anchor="middle">IP packet size, bytes (bin upper edge; outer IP for tunnels)</text>`);
+  out.push(`<text class="axis-label" x="${L + pw / 2}" y="${H - 8}" text-anchor="middle">IP packet size, bytes (bin upper edge)</text>`);
   // The MTU: interpolated inside the bin whose range holds it.
   let j = 0;
   while (j < edges.length && mtu > edges[j]) j++;

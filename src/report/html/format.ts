@@ -79,10 +79,13 @@ export function classLabel(c: string): string {
   return CLASS_LABELS[c] ?? c;
 }
 
-/** Legend chip + label for a class, as HTML. */
+/** Legend chip + label for a class, as HTML (the colour comes from the c-CLASS rule of CLASS_CSS). */
 export function classChip(c: string, label = c): string {
-  return `<span class="chip"><i style="background:${classColor(c)}"></i>${esc(label)}</span>`;
+  return CLASS_COLORS[c] ? `<span class="chip c-${c}">${esc(label)}</span>` : `<span class="chip" style="--c:${classColor(c)}">${esc(label)}</span>`;
 }
+
+/** The chip colour rules, one per class. */
+export const CLASS_CSS = Object.entries(CLASS_COLORS).map(([c, col]) => `.c-${c}{--c:${col}}`).join('');
 
 /** Epoch seconds (string or number) as an ISO UTC time with milliseconds. */
 export function isoTime(ts: string | number | null | undefined): string {

@@ -30,7 +30,8 @@ export interface TableOptions {
 function cellHtml(c: Cell, col: Col): string {
   const cls = col.num ? ' class="num"' : '';
   if (c === null || c === undefined || c === '') return `<td${cls}>–</td>`;
-  if (typeof c === 'number') return `<td class="num" data-v="${Number.isFinite(c) ? c : ''}">${Number.isInteger(c) ? int(c) : esc(c)}</td>`;
+  // Whole numbers sort by their text (the script drops the separators); others carry their value.
+  if (typeof c === 'number') return Number.isInteger(c) ? `<td class="num">${int(c)}</td>` : `<td class="num" data-v="${Number.isFinite(c) ? c : ''}">${esc(c)}</td>`;
   if (typeof c === 'string') return `<td${cls}>${esc(c)}</td>`;
   const v = c.v === undefined ? '' : ` data-v="${esc(c.v)}"`;
   const k = [col.num ? 'num' : '', c.cls ?? ''].filter(Boolean).join(' ');
