@@ -55,3 +55,16 @@ describe('vlan', () => {
     expect(d.error).toBe('vlan: truncated header');
   });
 });
+
+describe('vlan inside tunnels', () => {
+  it('GRE (with a key) and Geneve carrying a tagged frame: the TPID is the protocol type, not the key or VNI', async () => {
+    const { gre, geneve, udp } = await import('../test-support/bytes.js');
+    const ip = ipv4({ protocol: 6 }, tcp({ src: 1, dst: 2, flags: TCP.ACK }));
+    const g = decode(eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 47 }, gre({ k: true, key: 0x1234, protocol: ETHERTYPE_VLAN }, vlanTag({ vid: 30, type: ETHERTYPE_IPV4 }, ip)))));
+    expect(g.kinds).toEqual(['eth', 'ipv4', 'gre', 'vlan', 'ipv4', 'tcp']);
+    expect(g.layers[3]).toMatchObject({ id: 30, tpid: 0x8100 });
+    const v = decode(eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 17 }, udp({ src: 1, dst: 6081 }, geneve({ protocol: ETHERTYPE_QINQ, vni: 77 }, vlanTag({ vid: 31, type: ETHERTYPE_IPV4 }, ip))))));
+    expect(v.kinds).toEqual(['eth', 'ipv4', 'udp', 'geneve', 'vlan', 'ipv4', 'tcp']);
+    expect(v.layers[4]).toMatchObject({ id: 31, tpid: 0x88a8 });
+  });
+});

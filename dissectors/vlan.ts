@@ -24,7 +24,10 @@ export const vlan: Dissector = {
     if (i < 0) return;
     const type = u16(st.buf, off + VLAN_TYPE);
     st.v1[i] = type;
-    st.v2[i] = i > 0 ? st.v1[i - 1] : 0;
+    // The TPID is the previous layer's EtherType: v1 of Ethernet, VLAN and SLL, but v2 (the protocol
+    // type) of GRE and Geneve, whose v1 is the key / VNI.
+    const prev = i > 0 ? st.kind[i - 1] : Proto.NONE;
+    st.v2[i] = i === 0 ? 0 : prev === Proto.GRE || prev === Proto.GENEVE ? st.v2[i - 1] : st.v1[i - 1];
     if (type < 0x0600) return;
     st.then(t.ethertype[type], off + VLAN_HEADER_LEN, end);
   },
