@@ -1,0 +1,195 @@
+// The HTML report in a real browser: Debian's headless Chromium driven by playwright-core opens
+// the page from a file:// URL and checks that every section and chart rendered with a size, that
+// the numbers on the page are those of the `analyze --json` document, that the flows table sorts
+// on click, that nothing was logged as an error and that no request left the page. Screenshots go
+// to test-output/. UPDATE_DOCS_SCREENSHOT=1 also rewrites docs/report.png from the sample.
+//
+// Skipped, with a message, where /usr/bin/chromium is missing (CI installs it: .ci/) and, for the
+// corpus capture, where /work/shared is absent.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze, type AnalysisDocument } from '../src/analyze.js';
+import { renderReport } from '../src/report/html.js';
+import { reportAnalyzeOptions } from '../src/commands/report.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const OUT = join(ROOT, 'test-output');
+const SAMPLE = join(ROOT, 'fixtures', 'sample', 'node-mix.pcap');
+const CHROMIUM = '/usr/bin/chromium';
+const CORPUS_VXLAN = '/work/shared/corpus/real/ndpi__vxlan.pcap';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+  '--no-first-run', '--disable-component-update', '--disable-sync',
+];
+
+const hasChromium = existsSync(CHROMIUM);
+const hasCorpus = existsSync(CORPUS_VXLAN);
+if (!hasChromium) console.warn(`report browser tests SKIPPED: ${CHROMIUM} is missing (Debian: apt-get install chromium)`);
+else if (!hasCorpus) console.warn(`report browser test on ${CORPUS_VXLAN} SKIPPED: /work/shared is absent`);
+
+const SECTIONS = ['summary', 'traffic', 'overhead', 'sizes', 'flows', 'tunnels', 'bgp', 'lint', 'cni', 'glossary'];
+const num = (s: string | null) => Number((s ?? '').replace(/[,\s]/g, ''));
+
+interface Opened { page: Page; errors: string[]; requests: string[]; url: string }
+
+describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
+  let ctx: BrowserContext;
+  let profile = '';
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'tunnelscope-chromium-'));
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 1000 }, offline: true,
+    });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function open(html: string, name: string): Promise<Opened> {
+    const file = join(OUT, `report-${name}.html`);
+    writeFileSync(file, html);
+    const page = await ctx.newPage();
+    const errors: string[] = [], requests: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+    page.on('request', (r) => requests.push(r.url()));
+    const url = pathToFileURL(file).href;
+    await page.goto(url, { waitUntil: 'load' });
+    return { page, errors, requests, url };
+  }
+
+  async function size(page: Page, selector: string): Promise<{ width: number; height: number }> {
+    const box = await page.locator(selector).first().boundingBox();
+    expect(box, `${selector} has a box`).not.toBeNull();
+    return box!;
+  }
+
+  /** The common checks; `json` is the `analyze --json` document of the same capture. */
+  async function checkPage(json: AnalysisDocument, page: Page): Promise<void> {
+    // Every section, every chart, with a size.
+    for (const id of SECTIONS) {
+      const b = await size(page, `section#${id}`);
+      expect(b.width, id).toBeGreaterThan(300);
+      expect(b.height, id).toBeGreaterThan(20);
+    }
+    const charts = ['#traffic-chart'];
+    if (json.classes.some((c) => c.overheadBytes > 0)) charts.push('#overhead-class-chart');
+    if (json.tunnels.length) charts.push('#overhead-tunnel-chart');
+    const histClasses = json.classes.filter((c) => c.packets > 0).map((c) => c.class);
+    for (const c of histClasses) charts.push(`#hist-${c}`);
+    expect(await page.locator('svg.chart').count()).toBe(charts.length);
+    for (const sel of charts) {
+      const b = await size(page, sel);
+      expect(b.width, sel).toBeGreaterThan(200);
+      expect(b.height, sel).toBeGreaterThan(100);
+    }
+    // The traffic chart: one area per legend entry, each drawn.
+    const legend = await page.locator('#traffic-legend .chip').count();
+    expect(legend).toBeGreaterThan(0);
+    expect(await page.locator('#traffic-chart path.area').count()).toBe(legend);
+    for (const p of await page.locator('#traffic-chart path.area').all()) expect((await p.boundingBox())!.width).toBeGreaterThan(0);
+    // Histograms: one bar per non-empty bin, the MTU marked.
+    for (const c of json.classes.filter((x) => x.packets > 0)) {
+      expect(await page.locator(`#hist-${c.class} rect.bar`).count(), c.class).toBe(c.histogram.filter((x) => x > 0).length);
+      expect(await page.locator(`#hist-${c.class} .mtu text`).textContent()).toBe(`MTU ${json.overhead.mtu.toLocaleString('en-US')}`);
+      for (const r of await page.locator(`#hist-${c.class} rect.bar`).all()) expect((await r.boundingBox())!.height).toBeGreaterThan(0);
+    }
+    if (json.tunnels.length) {
+      const bars = page.locator('#overhead-tunnel-chart rect.bar[data-bar="a"]');
+      expect(await bars.count()).toBe(Math.min(20, json.tunnels.length));
+    }
+
+    // Numbers: the summary, the classes, the tunnels, the flows.
+    expect(num(await page.locator('[data-k="packets"]').textContent())).toBe(json.summary.packets);
+    expect(num(await page.locator('[data-k="flows"]').textContent())).toBe(json.flows.total);
+    expect(num(await page.locator('[data-k="tunnels"]').textContent())).toBe(json.tunnels.length);
+    expect(await page.locator('#classes-table tbody tr').count()).toBe(json.classes.length);
+    for (const c of json.classes) {
+      const cells = page.locator(`#classes-table tr[data-class="${c.class}"] td`);
+      expect(num(await cells.nth(1).textContent()), `${c.class} flows`).toBe(c.flows);
+      expect(num(await cells.nth(2).textContent()), `${c.class} packets`).toBe(c.packets);
+    }
+    if (json.tunnels.length) {
+      const t = json.tunnels[0];
+      const row = page.locator('#tunnels-table tbody tr').first();
+      expect(await row.getAttribute('data-vni')).toBe(t.vni === null ? '' : String(t.vni));
+      const cells = row.locator('td');
+      expect(await cells.nth(1).textContent()).toBe(t.a);
+      expect(await cells.nth(2).textContent()).toBe(t.b);
+      if (t.vni !== null) expect(await cells.nth(3).textContent()).toBe(String(t.vni));
+      expect(num(await cells.nth(6).textContent())).toBe(t.packets);
+    }
+    const flowRows = page.locator('#flows-table tbody tr');
+    expect(await flowRows.count()).toBe(Math.min(500, json.flows.total));
+    expect(num(await flowRows.first().locator('td').nth(5).textContent())).toBe(json.topFlows[0].packets);
+
+    // Sorting: packets (numeric: largest first, then reversed), then class (text: A to Z).
+    const packetsCol = async () => Promise.all((await page.locator('#flows-table tbody tr td:nth-child(6)').allTextContents()).map(num));
+    const th = page.locator('#flows-table thead th').nth(5);
+    await th.locator('button').click();
+    expect(await th.getAttribute('aria-sort')).toBe('descending');
+    const desc = await packetsCol();
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    await th.locator('button').click();
+    expect(await th.getAttribute('aria-sort')).toBe('ascending');
+    const asc = await packetsCol();
+    expect(asc).toEqual([...desc].sort((a, b) => a - b));
+    const cls = page.locator('#flows-table thead th').nth(0);
+    await cls.locator('button').click();
+    const names = await page.locator('#flows-table tbody tr td:nth-child(1)').allTextContents();
+    expect(names).toEqual([...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    expect(await th.getAttribute('aria-sort')).toBeNull();
+
+    // Lint links go to an anchor of the page's glossary or to the README.
+    for (const a of await page.locator('#lint a.rule').all()) {
+      const href = (await a.getAttribute('href'))!;
+      if (href.startsWith('#')) expect(await page.locator(href).count(), href).toBe(1);
+      else expect(href).toMatch(/^README\.md#[a-z0-9-]+$/);
+    }
+  }
+
+  function expectQuiet(o: Opened): void {
+    expect(o.errors).toEqual([]);
+    // The page itself is the only request.
+    expect(o.requests).toEqual([o.url]);
+  }
+
+  it('renders the bundled sample capture', async () => {
+    const json = JSON.parse(JSON.stringify(await analyze(SAMPLE, { quiet: true }))) as AnalysisDocument;
+    const doc = await analyze(SAMPLE, reportAnalyzeOptions({ quiet: true }));
+    const o = await open(renderReport(doc), 'sample');
+    await checkPage(json, o.page);
+    // The sample has tunnels of four kinds: a VXLAN VNI is on the page.
+    expect(json.tunnels.some((t) => t.class === 'vxlan' && t.vni === 1)).toBe(true);
+    expect(await o.page.locator('#tunnels-table tr[data-vni="1"][data-class="vxlan"]').count()).toBe(1);
+    await o.page.screenshot({ path: join(OUT, 'report-sample.png'), fullPage: true });
+    if (process.env.UPDATE_DOCS_SCREENSHOT) {
+      await o.page.reload();
+      await o.page.setViewportSize({ width: 1280, height: 1400 });
+      const png = join(ROOT, 'docs', 'report.png');
+      mkdirSync(join(ROOT, 'docs'), { recursive: true });
+      await o.page.screenshot({ path: png, clip: { x: 0, y: 0, width: 1280, height: 1400 } });
+      expect(statSync(png).size).toBeLessThan(300 * 1024);
+    }
+    expectQuiet(o);
+    await o.page.close();
+  });
+
+  it.skipIf(!hasCorpus)(`renders a real corpus capture (${CORPUS_VXLAN}${hasCorpus ? '' : ': SKIPPED, /work/shared absent'})`, async () => {
+    const json = JSON.parse(JSON.stringify(await analyze(CORPUS_VXLAN, { quiet: true }))) as AnalysisDocument;
+    const doc = await analyze(CORPUS_VXLAN, reportAnalyzeOptions({ quiet: true }));
+    expect(json.tunnels.length).toBeGreaterThan(0);
+    const o = await open(renderReport(doc), 'ndpi-vxlan');
+    await checkPage(json, o.page);
+    await o.page.screenshot({ path: join(OUT, 'report-ndpi-vxlan.png'), fullPage: true });
+    expectQuiet(o);
+    await o.page.close();
+  });
+});
