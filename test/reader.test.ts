@@ -245,10 +245,8 @@ describe('pcapng', () => {
     expect(info.warnings[0]).toMatch(/undeclared interface 3/);
   });
 
-  it('a block before any section header is damage', async () => {
+  it('a section header with a broken byte-order magic is damage: a warning, no records', async () => {
     const w = new PcapngWriter(false).idb(1).epb(0, 1n, PKT[0]).bytes();
-    // Drop the SHB (28 bytes), and prepend the pcapng magic by way of a bogus first block? No: a file
-    // must start with an SHB to be detected; here the SHB's byte-order magic is broken instead.
     const broken = w.slice();
     broken[8] = 0;
     const { recs, info } = await collect(streamOf([broken]));
@@ -336,8 +334,8 @@ describe('records split across chunks', () => {
           const { recs, info } = await collect(streamOf([bytes.slice(0, cut)]));
           // Records are a prefix of the full list; a cut inside a record drops only that one.
           expect(recs).toEqual(whole.slice(0, recs.length));
-          const full = (await collect(streamOf([bytes.slice(0, cut)]), {})).recs.length;
-          expect(full).toBe(recs.length);
+          // Read in 3-byte slices, the same records survive the cut.
+          expect((await collect(streamOf(fixedSlices(bytes.slice(0, cut), 3)))).recs).toEqual(recs);
           const atBoundary = info.warnings.length === 0;
           if (!atBoundary) expect(info.warnings[0]).toMatch(/cut off mid-record/);
           // The warning is a single line.
