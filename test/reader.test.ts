@@ -147,6 +147,7 @@ describe('pcapng', () => {
         [0x80 | 20, (1_700_000_000n << 20n) + (1n << 20n) - 1n],
         [0x80 | 30, (1_700_000_000n << 30n) + 123_456_789n],
         [0x80 | 32, (1_700_000_000n << 32n) + 0xffffffffn],
+        [0x80 | 40, (1_000_000n << 40n) + 0x123456789an],
       ];
       const w = new PcapngWriter(be);
       cases.forEach(([r]) => w.idb(1, { tsresol: r }));
@@ -155,6 +156,13 @@ describe('pcapng', () => {
       expect(recs.map((r) => r.ts)).toEqual(cases.map(([r, units]) => tsText(units, r)));
       // Spot-check one by hand: 512 / 2^10 = 0.5 s.
       expect(recs[0].ts).toBe('1700000000.500000000');
+    });
+
+    it(`${order}: if_tsresol 10^-12 (picoseconds) is exact too`, async () => {
+      const units = 1_700_000_000_123_456_789_999n;
+      const w = new PcapngWriter(be).idb(1, { tsresol: 12 }).epb(0, units & 0xffffffffffffffffn, PKT[0]);
+      const { recs } = await collect(streamOf([w.bytes()]));
+      expect(recs[0].ts).toBe(tsText(units & 0xffffffffffffffffn, 12));
     });
 
     it(`${order}: if_tsoffset adds seconds (positive and negative)`, async () => {
@@ -368,6 +376,37 @@ describe('records split across chunks', () => {
     expect(info.warnings[0]).toBe(`capture cut off mid-record at byte ${bytes.length - 23}: 20 bytes of a 23-byte record left unread`);
   });
 });
+
+describe('streaming', () => {
+  it('memory does not grow with the number of packets (300,000 records streamed)', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const rec = pcapRecordBytes(PKT[0]);
+    const per = Math.floor(65536 / rec.length);
+    const chunk = new Uint8Array(per * rec.length);
+    for (let k = 0; k < per; k++) chunk.set(rec, k * rec.length);
+    const total = 300_000;
+    async function* gen() {
+      yield writePcap([]);
+      for (let n = 0; n < total; n += per) yield chunk.slice(0, Math.min(per, total - n) * rec.length);
+    }
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let peak = 0, n = 0;
+    const info = await forEachRecord(gen(), () => {
+      if (++n % 50_000 === 0) { gc(); peak = Math.max(peak, process.memoryUsage().heapUsed); }
+    });
+    expect(info.packets).toBe(total);
+    expect(n).toBe(total);
+    expect(peak - before).toBeLessThan(16 << 20);
+  });
+});
+
+function pcapRecordBytes(data: Uint8Array): Uint8Array {
+  return writePcap([{ sec: 1, frac: 2, data }]).subarray(24);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Inputs that are not captures.
