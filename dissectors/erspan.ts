@@ -66,7 +66,14 @@ export const erspan: Dissector = {
       if (i >= 0) { st.v1[i] = 0; st.v2[i] = version; }
       return st.fail(Proto.ERSPAN, Fault.BAD_VERSION, version);
     }
-    if (off + hlen > end) return st.short(Proto.ERSPAN);
+    if (off + hlen > end) {
+      // Cut by the snaplen inside type III's platform subheader: keep the fixed header's fields.
+      if (st.snapCut && version === 2) {
+        const i = st.push(Proto.ERSPAN, off, end - off, end);
+        if (i >= 0) { st.v1[i] = 3; st.v2[i] = version; }
+      }
+      return st.short(Proto.ERSPAN);
+    }
     const i = st.push(Proto.ERSPAN, off, hlen, end);
     if (i < 0) return;
     st.v1[i] = version + 1;
@@ -98,7 +105,9 @@ export const erspan: Dissector = {
       hwId: (f >> 4) & 0x3f,
       direction: (f & 0x0008) !== 0 ? 'egress' : 'ingress',
       granularity: (f >> 1) & 3,
-      ...(f & ERSPAN3_FLAG_O ? { platformId: b[o + ERSPAN3_HEADER_LEN] >> 2 } : {}),
+      platformPresent: (f & ERSPAN3_FLAG_O) !== 0,
+      // The platform subheader is read as a whole (a snaplen cut inside it leaves platformId out).
+      ...(f & ERSPAN3_FLAG_O && st.hlen[i] === ERSPAN3_HEADER_LEN + ERSPAN3_PLATFORM_LEN ? { platformId: b[o + ERSPAN3_HEADER_LEN] >> 2 } : {}),
     };
   },
   summary(st, i) {

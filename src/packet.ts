@@ -121,6 +121,8 @@ export class PacketState {
   errFault = 0;
   /** A number that makes the error message precise (a length, a version); -1 when none. */
   errDetail = -1;
+  /** The protocol whose header ran out of captured bytes (snaplen cut, ICMP quote, or truncation), else 0. */
+  cutProto = 0;
 
   // Link-layer metadata (SLL/SLL2 packet type, SLL2 interface index), -1 when unknown.
   pktType = -1;
@@ -150,6 +152,7 @@ export class PacketState {
     this.errProto = 0;
     this.errFault = 0;
     this.errDetail = -1;
+    this.cutProto = 0;
     this.pktType = -1;
     this.ifIndex = -1;
     this.cls = TrafficClass.OTHER;
@@ -189,6 +192,7 @@ export class PacketState {
 
   /** A header needed more bytes than were captured: an error unless the record was cut by snaplen. */
   short(proto: number): void {
+    if (this.cutProto === 0) this.cutProto = proto;
     if (this.inQuote !== 0) {
       // An ICMP error quotes the IP header and only 8 bytes of its payload (RFC 792): not a fault.
       this.next = Proto.NONE;

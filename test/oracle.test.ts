@@ -19,6 +19,24 @@ const CORPUS = join(SHARED, 'corpus', 'real');
  * Nothing here hides a bug of ours: those get fixed in the dissector.
  */
 export const EXCLUSIONS: readonly Exclusion[] = [
+  { file: /^corpus\/tcpdump__bigtcp-ipv4-vxlan-ipv4\.pcap$/, field: 'stack', frames: [1],
+    reason: 'BIG TCP frame with IPv4 total length 0 and UDP length 0: we run both to the end of the bytes (GSO/BIG TCP) and open the VXLAN inside; tshark 4.0 calls UDP length 0 bogus and stops at udp' },
+  { file: /^corpus\/tcpdump__bigtcp-ipv4-vxlan-ipv4\.pcap$/, field: 'ip.len', frames: [1],
+    reason: 'we report the IPv4 total-length field as sent (0); tshark prints the length it presumes for TSO (80102)' },
+  { file: /^fixtures\/malformed\.pcap$/, field: 'stack', frames: [16],
+    reason: 'Geneve version 1: RFC 8926 says to drop unknown versions, so we stop with "geneve: bad version (1)"; tshark warns and dissects the payload anyway' },
+  ...['ip.src', 'ip.dst', 'ip.proto', 'ip.id', 'ip.ttl', 'ip.flags.df', 'ip.flags.mf', 'ip.frag_offset'].map((field) => ({
+    file: /^fixtures\/malformed\.pcap$/, field, frames: [7],
+    reason: 'IPv4 total length 10 (< header length): tshark stops adding header fields after the bogus length; we report every field of the 20 header bytes that are there',
+  })),
+  ...['geneve.option.class', 'geneve.option.type'].map((field) => ({
+    file: /^fixtures\/malformed\.pcap$/, field, frames: [15],
+    reason: 'a Geneve option whose length (128) runs past the 4-byte options area: we list its header with the declared length (dissectors/geneve.test.ts pins this); tshark only raises an expert warning and lists no option',
+  })),
+  ...['tcp.ack_raw', 'tcp.flags'].map((field) => ({
+    file: /^fixtures\/malformed\.pcap$/, field, frames: [25],
+    reason: 'TCP data offset 3 (bogus): tshark stops adding header fields after seq; we report every field of the 20 bytes that are there',
+  })),
 ];
 
 const haveTshark = tsharkPath() !== null;
