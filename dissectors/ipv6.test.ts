@@ -53,6 +53,16 @@ describe('ipv6', () => {
     expect(d.stack).toBe('eth:ipv6:udp');
   });
 
+  it('mobility (135), HIP (139) and shim6 (140) headers are walked like other extension headers', () => {
+    // Mobility header (RFC 6275): payload proto 59, header len 1 (16 bytes), MH type, ...
+    const mh = ipv6({ nextHeader: 135 }, ipv6Ext(59, 1));
+    const d = decode(eth({ type: ETHERTYPE_IPV6 }, mh));
+    expect(d.layers[1]).toMatchObject({ protocol: 59, headerLength: 56, extensions: [{ type: 135, length: 16 }] });
+    const hip = decode(eth({ type: ETHERTYPE_IPV6 }, ipv6({ nextHeader: 139 }, ipv6Ext(140, 2, ipv6Ext(17, 0, UDP)))));
+    expect(hip.layers[1]).toMatchObject({ protocol: 17, headerLength: 40 + 24 + 8, extensions: [{ type: 139, length: 24 }, { type: 140, length: 8 }] });
+    expect(hip.stack).toBe('eth:ipv6:udp');
+  });
+
   it('a chain: hop-by-hop, destination options, routing, fragment, then UDP', () => {
     const ip = ipv6({ nextHeader: 0 },
       ipv6Ext(60, 0, ipv6Ext(43, 0, ipv6Routing(44, 0, 0, [], ipv6Frag(17, 0, true, 0xcafe, UDP)))));
