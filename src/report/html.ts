@@ -9,7 +9,7 @@ import type { TimelineResult } from './timeline.js';
 import { CSS, SCRIPT } from './html/assets.js';
 import { histogram, pairedBars, stackedArea, type AreaSeries, type BarRow } from './html/charts.js';
 import {
-  bytes, classChip, classColor, classLabel, duration, esc, int, isoTime, share,
+  bytes, classChip, classColor, classLabel, duration, esc, int, isoTime, share, width,
 } from './html/format.js';
 import { ROW_CAP, genericBlock, genericTable, plainText, table, type Cell, type Col } from './html/tables.js';
 import { endpoint, tunnelText } from './text.js';
@@ -66,11 +66,13 @@ function summarySection(doc: AnalysisDocument): string {
   out.push(stat('flows', 'Flows', int(doc.flows.total), doc.flows.evicted ? `${int(doc.flows.evicted)} evicted at the --max-flows cap` : 'none evicted'));
   out.push(stat('tunnels', 'Tunnels', int(doc.tunnels.length), 'VTEP pair + VNI/key'));
   out.push('</div>');
-  out.push(`<dl class="kv"><dt>First packet</dt><dd>${esc(isoTime(s.firstTs))} <span class="note mono">${esc(s.firstTs ?? '')}</span></dd>`);
+  const one = s.files.length === 1 && !s.files[0].warnings.length ? s.files[0] : null;
+  out.push('<dl class="kv">');
+  if (one) out.push(`<dt>File</dt><dd><span class="mono">${esc(one.name)}</span>: ${esc(one.format)}${one.gzip ? ' (gzip)' : ''}, ${int(one.packets)} packets, ${esc(bytes(one.wireBytes))}</dd>`);
+  out.push(`<dt>First packet</dt><dd>${esc(isoTime(s.firstTs))} <span class="note mono">${esc(s.firstTs ?? '')}</span></dd>`);
   out.push(`<dt>Last packet</dt><dd>${esc(isoTime(s.lastTs))} <span class="note mono">${esc(s.lastTs ?? '')}</span></dd>`);
   out.push(`<dt>Link types</dt><dd>${esc(s.linktypes.map((l) => `${l.name} (${l.linktype})`).join(', ') || '–')}; ${int(s.interfaces)} interface(s)</dd></dl>`);
-  out.push('<h3>Files</h3>');
-  out.push(table(
+  if (!one) out.push('<h3>Files</h3>', table(
     [{ label: 'file' }, { label: 'format' }, { label: 'link types' }, { label: 'packets', num: true }, { label: 'wire bytes', num: true }, { label: 'warnings' }],
     s.files.map((f) => [
       { html: esc(f.name), cls: 'mono' }, `${f.format}${f.gzip ? ' (gzip)' : ''}`,
@@ -156,7 +158,7 @@ function trafficSection(doc: AnalysisDocument): string {
   const out: string[] = [];
   out.push(`<div class="legend" id="traffic-legend">${series.map((s) => classChip(s.key, s.label)).join('')}</div>`);
   out.push(stackedArea(series, tl.start - first, tl.bucketSeconds, { id: 'traffic-chart', label: 'Wire bytes per second by traffic class, stacked' }));
-  out.push(`<p class="note">Stacked wire bytes per second in ${int(tl.buckets)} buckets of ${tl.bucketSeconds} s from ${esc(isoTime(doc.summary.firstTs))}. ` +
+  out.push(`<p class="note">Stacked wire bytes per second in ${int(tl.buckets)} buckets of ${width(tl.bucketSeconds)} from ${esc(isoTime(doc.summary.firstTs))}. ` +
     'Routed and underlay traffic are one series here: whether a plain packet is pod traffic is settled per flow once the whole capture ' +
     'has been read (pod CIDRs are also learned from tunnels and BGP); the class table above has the exact split.</p>');
   return section('traffic', 'Traffic by class over time', out.join(''));

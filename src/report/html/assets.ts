@@ -11,7 +11,7 @@ body{margin:0;color:var(--fg);background:var(--bg);font:14px/1.5 system-ui,-appl
 header.top{background:#0f172a;color:#e2e8f0;padding:18px 0 14px}
 header.top h1{margin:0;font-size:22px;font-weight:650;letter-spacing:-.01em;color:#fff}
 header.top .sub{color:#94a3b8;font-size:13px;margin-top:2px;word-break:break-all}
-.wrap{max-width:1180px;margin:0 auto;padding:0 24px}
+.wrap{max-width:1320px;margin:0 auto;padding:0 24px}
 nav.toc{position:sticky;top:0;z-index:5;background:rgba(255,255,255,.96);border-bottom:1px solid var(--line);backdrop-filter:blur(4px)}
 nav.toc .wrap{display:flex;flex-wrap:wrap;gap:2px 14px;padding-top:7px;padding-bottom:7px}
 nav.toc a{color:var(--muted);text-decoration:none;font-size:13px}
@@ -51,7 +51,7 @@ figure figcaption{font-size:13px;font-weight:600}
 .table-wrap{overflow:auto;max-height:640px;border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 caption{text-align:left;padding:6px 8px;color:var(--muted)}
-th,td{padding:5px 8px;border-bottom:1px solid #f0f1f3;text-align:left;vertical-align:top}
+th,td{padding:5px 7px;border-bottom:1px solid #f0f1f3;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 thead th{position:sticky;top:0;background:#f3f4f6;z-index:1;border-bottom:1px solid var(--line)}
 th button{all:unset;cursor:pointer;font-weight:600;color:#111827;white-space:nowrap}

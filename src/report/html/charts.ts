@@ -1,7 +1,7 @@
 // Charts as SVG written here, on the server side: no charting library, nothing to inline, and
 // the page renders without JavaScript. Every chart has axis labels with units and a legend or
 // row labels; colours come from CLASS_COLORS so a class looks the same everywhere.
-import { byteUnit, c1, esc, int, niceTicks, tick } from './format.js';
+import { byteUnit, c1, esc, int, niceTicks, tick, width as widthText } from './format.js';
 
 export interface AreaSeries {
   key: string;
@@ -68,7 +68,7 @@ export function stackedArea(series: readonly AreaSeries[], t0: number, width: nu
     out.push(`<line class="axis" x1="${x}" x2="${x}" y1="${T + ph}" y2="${T + ph + 5}"/><text class="tick" x="${x}" y="${T + ph + 18}" text-anchor="middle">${tick(t)}</text>`);
   }
   out.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${T + ph}" y2="${T + ph}"/>`);
-  out.push(`<text class="axis-label" x="${L + pw / 2}" y="${H - 6}" text-anchor="middle">seconds since the first packet (buckets of ${tick(width)} s)</text>`);
+  out.push(`<text class="axis-label" x="${L + pw / 2}" y="${H - 6}" text-anchor="middle">seconds since the first packet (buckets of ${widthText(width)})</text>`);
   // Areas, bottom up, as steps: each bucket is flat over its own time span.
   const base = new Array<number>(n).fill(0);
   for (const s of series) {
@@ -153,7 +153,8 @@ export function pairedBars(rows: readonly BarRow[], opts: { id: string; label: s
 
 /** Upper-edge label of a size bin. */
 function binLabel(edges: readonly number[], i: number): string {
-  return i < edges.length ? String(edges[i]) : `>${edges[edges.length - 1]}`;
+  const k = (v: number) => (v >= 2000 && v % 1000 === 0 ? `${v / 1000}k` : String(v));
+  return i < edges.length ? k(edges[i]) : `>${k(edges[edges.length - 1])}`;
 }
 
 function binRange(edges: readonly number[], i: number): string {

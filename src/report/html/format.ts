@@ -104,3 +104,9 @@ export function duration(s: number): string {
   if (s < 7200) return `${(s / 60).toFixed(1)} min`;
   return `${(s / 3600).toFixed(1)} h`;
 }
+
+/** A bucket width: seconds, or milliseconds below one second (0.0078125 s is "7.81 ms"). */
+export function width(s: number): string {
+  if (s >= 1) return `${Number(s.toPrecision(6))} s`;
+  return `${Number((s * 1000).toPrecision(3))} ms`;
+}
