@@ -49,5 +49,35 @@ export function udpChecksumStatus(st: PacketState, ip: number, udp: number): num
   const p = fold16(pseudo);
   // Linux leaves ~csum_tcpudp_magic(..., 0), i.e. the folded pseudo-header sum, for the NIC to complete.
   if (stored === p || stored === (~p & 0xffff)) return CSUM_PARTIAL;
+  // Local checksum offload (Linux udp_set_csum/lco_csum): the outer checksum is computed for the final
+  // packet while the inner TCP/UDP checksum is still the partial value the NIC (or the veth peer) fills
+  // in. Put the inner checksum the NIC would write into the sum and verify again.
+  const fixed = innerFinalChecksumSum(st, udp, uo, len, total);
+  if (fixed === 0xffff) return CSUM_PARTIAL;
   return CSUM_BAD;
+}
+
+/** The outer sum with the innermost TCP/UDP checksum replaced by its correct value, or -1. */
+function innerFinalChecksumSum(st: PacketState, udp: number, uo: number, len: number, total: number): number {
+  const l4 = st.l4, ip = st.innerIp;
+  if (l4 <= udp || ip <= udp || l4 <= ip) return -1;
+  const k = st.kind[l4];
+  if (k !== Proto.TCP && k !== Proto.UDP) return -1;
+  const b = st.buf, lo = st.off[l4], io = st.off[ip];
+  const csumAt = lo + (k === Proto.TCP ? 16 : 6);
+  // The inner segment runs to the end of the inner IP packet, which must lie inside the outer datagram.
+  const ipEnd = st.end[ip];
+  if (ipEnd > uo + len || csumAt + 2 > ipEnd) return -1;
+  const segLen = ipEnd - lo;
+  let pseudo: number;
+  const proto = k === Proto.TCP ? 6 : 17;
+  if (st.kind[ip] === Proto.IPV4) pseudo = sum16(b, io + IPV4_SRC, io + IPV4_SRC + 8, 0) + proto + segLen;
+  else pseudo = sum16(b, io + IPV6_SRC, io + IPV6_DST + 16, 0) + proto + segLen;
+  const old = u16(b, csumAt);
+  // Sum of the segment with its checksum field taken as zero.
+  const segSum = fold16(sum16(b, lo, ipEnd, pseudo) + (~old & 0xffff));
+  let correct = ~segSum & 0xffff;
+  if (k === Proto.UDP && correct === 0) correct = 0xffff;
+  if (correct === old) return -1; // the inner checksum was already final: the outer one is simply wrong
+  return fold16(total + (~old & 0xffff) + correct);
 }
