@@ -15,6 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type AnalysisDocument } from '../src/analyze.js';
 import { renderReport } from '../src/report/html.js';
 import { reportAnalyzeOptions } from '../src/commands/report.js';
+import { runLint } from '../src/commands/lint.js';
+import type { LintResult } from '../src/lint/analysis.js';
+import type { CniResult } from '../src/cni/fingerprint.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'test-output');
@@ -157,7 +160,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
 
   function expectQuiet(o: Opened): void {
     expect(o.errors).toEqual([]);
-    // The page itself is the only request.
+    // The page itself is the only request (following in-page anchors requests nothing).
     expect(o.requests).toEqual([o.url]);
   }
 
@@ -182,6 +185,47 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
       await shot.close();
     }
     await o.page.close();
+  });
+
+  it('renders lint findings, the CNI verdict and L2 from the real modules, with rule links into the glossary', async () => {
+    const file = join(ROOT, 'fixtures', 'vxlan-lint.pcap');
+    const doc = await analyze(file, reportAnalyzeOptions({ quiet: true }));
+    // Until analyze runs them itself (src/standard.ts), take them from the lint command's library form.
+    const run = await runLint([file]);
+    doc.lint ??= run.lint;
+    doc.cni ??= run.cni;
+    doc.l2 ??= run.l2;
+    const lint = doc.lint as LintResult, cni = doc.cni as CniResult;
+    const json = JSON.parse(JSON.stringify(doc)) as AnalysisDocument;
+    const o = await open(renderReport(doc), 'vxlan-lint');
+    await checkPage(json, o.page);
+    const p = o.page;
+    expect(lint.findings.length).toBeGreaterThan(0);
+    expect(await p.locator('#lint-table tbody tr').count()).toBe(lint.findings.length);
+    for (const f of lint.findings) {
+      const row = p.locator(`#lint-table tr[data-rule="${f.rule}"]`);
+      expect(num(await row.locator('td').nth(3).textContent()), f.rule).toBe(f.count);
+      expect(await row.locator('td').nth(2).textContent()).toBe(f.message.replace(/`/g, '')); // `code` spans render as <code>
+      // The rule links to its glossary entry, which has the cause and the fix.
+      await row.locator('a.rule').click();
+      expect(new URL(p.url()).hash).toBe(`#lint-${f.rule}`);
+      const entry = p.locator(`#lint-${f.rule} + dd`);
+      expect(await entry.textContent()).toContain('Fix.');
+      const box = (await p.locator(`#lint-${f.rule}`).boundingBox())!;
+      expect(box.height).toBeGreaterThan(0);
+    }
+    for (const sev of ['error', 'warning', 'info'] as const) {
+      expect(await p.locator('[data-k="lint-summary"]').textContent()).toContain(`${lint.summary[sev]} ${sev}`);
+    }
+    expect(await p.locator('[data-k="cni-verdict"]').textContent()).toBe(cni.status === 'identified' ? cni.label || cni.verdict : cni.verdict);
+    expect(await p.locator('#cni [data-candidate]').count()).toBe(Math.min(12, cni.candidates.length));
+    expect((await p.locator('#cni .card').first().boundingBox())!.height).toBeGreaterThan(20);
+    expect(await p.locator('section#extra-l2').count()).toBe(1);
+    expect((await p.locator('section#extra-l2').boundingBox())!.height).toBeGreaterThan(20);
+    await p.screenshot({ path: join(OUT, 'report-vxlan-lint.png'), fullPage: true });
+    expect(o.errors).toEqual([]);
+    expect(o.requests.every((u) => u === o.url)).toBe(true);
+    await p.close();
   });
 
   it.skipIf(!hasCorpus)(`renders a real corpus capture (${CORPUS_VXLAN}${hasCorpus ? '' : ': SKIPPED, /work/shared absent'})`, async () => {

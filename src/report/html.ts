@@ -13,6 +13,8 @@ import {
 } from './html/format.js';
 import { ROW_CAP, genericBlock, genericTable, plainText, table, type Cell, type Col } from './html/tables.js';
 import { endpoint, tunnelText } from './text.js';
+import { RULES } from '../lint/rules.js';
+import type { CniCandidate, CniResult, EvidenceFact } from '../cni/fingerprint.js';
 
 /** What the glossary says about a lint rule (from the lint module when it exports it). */
 export interface RuleDoc {
@@ -24,7 +26,7 @@ export interface RuleDoc {
 }
 
 export interface ReportOptions {
-  /** Lint rule explanations by rule id; without them, findings link to the README. */
+  /** Lint rule explanations by rule id (default: the lint module's catalogue); a rule without one links to the README. */
   rules?: Readonly<Record<string, RuleDoc>>;
   /** Where the README is, for rule links when `rules` lacks a rule (default README.md). */
   readme?: string;
@@ -350,11 +352,17 @@ function lintSection(doc: AnalysisDocument, opts: ReportOptions): string {
       return [
         { html: `<span class="sev sev-${esc(sev)}">${esc(sev)}</span>`, v: sevRank[sev] ?? 0 },
         { html: `<a class="rule mono" href="${esc(ruleHref(rule, opts))}">${esc(rule)}</a>`, v: rule },
-        str(f.message), num(f.count), num(f.firstFrame),
+        { html: md(str(f.message) ?? '') }, num(f.count), num(f.firstFrame),
         { html: `<span class="evidence">${esc(plainText(f.evidence))}</span>`, v: plainText(f.evidence) },
       ];
     });
     out.push(table(cols, rows, { id: 'lint-table', what: 'findings', cap: opts.rowCap, rowAttrs: (i) => `data-rule="${esc(findings[i].rule)}"` }));
+  }
+  const skipped = arr(v.notEvaluated).filter(isObj);
+  if (skipped.length) {
+    const byReason = new Map<string, string[]>();
+    for (const n of skipped) byReason.set(str(n.reason) ?? '', [...(byReason.get(str(n.reason) ?? '') ?? []), str(n.rule) ?? '?']);
+    out.push(`<p class="note">Not evaluated on this capture: ${[...byReason].map(([reason, rules]) => `${rules.map((r) => `<a class="mono" href="${esc(ruleHref(r, opts))}">${esc(r)}</a>`).join(', ')} (${esc(reason)})`).join('; ')}.</p>`);
   }
   return section('lint', 'Lint findings', out.join(''));
 }
@@ -387,9 +395,53 @@ function verdictCard(v: Obj, i: number): string {
   return out.join('');
 }
 
+const STATUS_CLASS: Record<string, string> = { identified: 'sev-ok', ambiguous: 'sev-warning', mixed: 'sev-warning', unknown: 'sev-muted' };
+
+function meter(conf: number, level: string | null): string {
+  const pc = Math.max(0, Math.min(100, conf * 100));
+  return `<div class="note">confidence <b data-k="cni-confidence">${pc.toFixed(0)}%</b>${level ? ` (${esc(level)})` : ''}</div><div class="meter"><b style="width:${pc.toFixed(0)}%"></b></div>`;
+}
+
+function evidenceList(ev: readonly EvidenceFact[]): string {
+  if (!ev.length) return '<p class="note">No evidence.</p>';
+  return `<ul class="plain evidence">${ev.slice(0, 50).map((e) => {
+    const n = [e.packets !== undefined ? `${int(e.packets)} packets` : '', e.count !== undefined ? `${int(e.count)} time${e.count === 1 ? '' : 's'}` : '', e.firstFrame ? `first frame ${int(e.firstFrame)}` : ''].filter(Boolean).join(', ');
+    return `<li>${esc(e.fact)}${n ? ` <span class="note">(${n})</span>` : ''}</li>`;
+  }).join('')}</ul>`;
+}
+
+/** The CNI fingerprint's result (src/cni/fingerprint.ts): verdict, candidates with evidence, encryption, facts. */
+function cniResult(r: CniResult): string {
+  const out: string[] = [];
+  const name = r.status === 'identified' ? r.label || r.verdict : r.verdict;
+  out.push(`<div class="card verdict" data-verdict="${esc(r.verdict)}"><h3><span data-k="cni-verdict">${esc(name)}</span> <span class="sev ${STATUS_CLASS[r.status] ?? 'sev-muted'}">${esc(r.status)}</span></h3>`);
+  if (r.status === 'identified' || r.confidence > 0) out.push(meter(r.confidence, r.level));
+  out.push(`<p>${esc(r.reason)}</p></div>`);
+  const cands = arr(r.candidates).filter(isObj) as unknown as CniCandidate[];
+  if (cands.length) {
+    out.push('<h3>Candidates</h3><div class="cards">');
+    for (const c of cands.slice(0, 12)) {
+      out.push(`<div class="card" data-candidate="${esc(c.cni)}"><h3>${esc(c.label || c.cni)}</h3>${meter(c.confidence, c.level)}${evidenceList(arr(c.evidence) as EvidenceFact[])}`);
+      const cav = arr(c.caveats);
+      if (cav.length) out.push(`<p class="note">Caveats: ${esc(cav.map(String).join(' '))}</p>`);
+      out.push('</div>');
+    }
+    out.push('</div>');
+  }
+  const enc = arr(r.encryption).filter(isObj);
+  if (enc.length) {
+    out.push(`<h3>Encryption</h3><ul class="plain">${enc.map((e) => `<li>${esc(plainText(e.kind))} on UDP ${esc(plainText(e.port))}: ${esc(plainText(e.packets))} packets (first frame ${esc(plainText(e.firstFrame))})${e.usedBy ? `, used by ${esc(plainText(e.usedBy))}` : ''}</li>`).join('')}</ul>`);
+  }
+  if (isObj(r.facts)) out.push(`<details class="facts"><summary>Facts behind the verdict</summary>${genericBlock(r.facts, 'cni-facts')}</details>`);
+  return out.join('');
+}
+
 function cniSection(doc: AnalysisDocument): string {
   const v = doc.cni;
   if (!isObj(v) && !Array.isArray(v)) return section('cni', 'CNI verdict', notAvailable('CNI fingerprint'));
+  if (isObj(v) && typeof v.verdict === 'string' && typeof v.status === 'string' && Array.isArray(v.candidates)) {
+    return section('cni', 'CNI verdict', cniResult(v as unknown as CniResult));
+  }
   const out: string[] = [];
   const list = Array.isArray(v) ? v : arr(v.verdicts ?? v.candidates);
   if (isObj(v)) {
@@ -415,6 +467,11 @@ function otherSections(doc: AnalysisDocument): { id: string; title: string; html
   });
 }
 
+/** Escaped text with `code` spans (the rule catalogue is written in Markdown). */
+function md(text: string): string {
+  return esc(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
 function glossarySection(doc: AnalysisDocument, opts: ReportOptions): string {
   const rules = opts.rules ?? {};
   const ids = Object.keys(rules);
@@ -424,7 +481,7 @@ function glossarySection(doc: AnalysisDocument, opts: ReportOptions): string {
     for (const id of ids.sort()) {
       const r = rules[id];
       out.push(`<dt id="${ruleAnchor(id)}"><span class="mono">${esc(id)}</span>${r.severity ? ` <span class="sev sev-${esc(r.severity)}">${esc(r.severity)}</span>` : ''}</dt>`);
-      out.push(`<dd>${r.trigger ? `<p>${esc(r.trigger)}</p>` : ''}${r.cause ? `<p><b>Cause.</b> ${esc(r.cause)}</p>` : ''}${r.fix ? `<p><b>Fix.</b> ${esc(r.fix)}</p>` : ''}</dd>`);
+      out.push(`<dd>${r.trigger ? `<p>${md(r.trigger)}</p>` : ''}${r.cause ? `<p><b>Cause.</b> ${md(r.cause)}</p>` : ''}${r.fix ? `<p><b>Fix.</b> ${md(r.fix)}</p>` : ''}</dd>`);
     }
     out.push('</dl>');
   } else {
@@ -443,7 +500,13 @@ function glossarySection(doc: AnalysisDocument, opts: ReportOptions): string {
 
 // ---------------------------------------------------------------------------------------------
 
-export function renderReport(doc: AnalysisDocument, opts: ReportOptions = {}): string {
+/** The lint module's rule catalogue as glossary entries. */
+export function lintRuleDocs(): Record<string, RuleDoc> {
+  return Object.fromEntries(RULES.map((r) => [r.id, { severity: r.severity, trigger: r.trigger, cause: r.cause, fix: r.fix }]));
+}
+
+export function renderReport(doc: AnalysisDocument, options: ReportOptions = {}): string {
+  const opts: ReportOptions = { ...options, rules: options.rules ?? lintRuleDocs() };
   const files = doc.summary.files.map((f) => f.name);
   const title = `tunnelscope report: ${files.map((f) => f.split('/').pop()).join(', ')}`;
   const others = otherSections(doc);

@@ -63,7 +63,9 @@ tbody tr:nth-child(even){background:#fafbfc}
 tbody tr:hover{background:#eef4ff}
 td.mono,td .mono{white-space:nowrap}
 .sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
-.sev-error{background:var(--err)}.sev-warning{background:var(--warn)}.sev-info{background:var(--info)}
+.sev-error{background:var(--err)}.sev-warning{background:var(--warn)}.sev-info{background:var(--info)}.sev-ok{background:var(--ok)}.sev-muted{background:#6b7280}
+.card.verdict{max-width:760px}
+details.facts{margin:10px 0}details.facts summary{cursor:pointer;color:var(--accent)}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--panel)}
 .card h3{margin:2px 0 6px}

@@ -67,7 +67,8 @@ const isPlain = (v: unknown): v is string | number | boolean | null => v === nul
 /** A value of unknown shape as short text. */
 export function plainText(v: unknown, depth = 0): string {
   if (v === null || v === undefined) return '–';
-  if (typeof v === 'number') return Number.isInteger(v) ? int(v) : String(Number(v.toFixed(4)));
+  // No digit grouping: these are often ports, VNIs, ASNs and frame numbers.
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(4)));
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
     if (v.length === 0) return '–';
@@ -75,7 +76,7 @@ export function plainText(v: unknown, depth = 0): string {
     return parts.join(', ') + (v.length > 12 ? `, … ${v.length - 12} more` : '');
   }
   if (typeof v === 'object') {
-    if (depth > 2) return '{…}';
+    if (depth > 3) return '{…}';
     const ents = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
     const s = ents.slice(0, 10).map(([k, x]) => `${k}: ${plainText(x, depth + 1)}`).join('; ');
     return ents.length > 10 ? `${s}; …` : s;
@@ -83,14 +84,28 @@ export function plainText(v: unknown, depth = 0): string {
   return String(v);
 }
 
-/** A table of objects of unknown shape: one column per key seen in the first rows. */
+/** Nested objects as dotted columns (a.ip, a.open.asn), two levels deep; lists stay one cell. */
+function flatten(o: Record<string, unknown>, prefix = '', depth = 0, out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && depth < 2) flatten(v as Record<string, unknown>, key, depth + 1, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** Columns a generic table shows at most; the others are left out with a note. */
+const MAX_COLS = 16;
+
+/** A table of objects of unknown shape: one column per (flattened) key seen in the first rows. */
 export function genericTable(list: readonly unknown[], id: string, what = 'rows'): string {
-  const objs = list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
+  const objs = list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)).map((o) => flatten(o));
   if (objs.length === 0) {
     return list.length ? `<ul class="plain">${list.slice(0, ROW_CAP).map((x) => `<li>${esc(plainText(x))}</li>`).join('')}</ul>` : '<p class="note">None.</p>';
   }
-  const keys: string[] = [];
-  for (const o of objs.slice(0, 200)) for (const k of Object.keys(o)) if (!keys.includes(k)) keys.push(k);
+  const all: string[] = [];
+  for (const o of objs.slice(0, 200)) for (const k of Object.keys(o)) if (!all.includes(k)) all.push(k);
+  const keys = all.slice(0, MAX_COLS);
   const numeric = new Set(keys.filter((k) => objs.slice(0, 200).every((o) => o[k] === undefined || o[k] === null || typeof o[k] === 'number')));
   const cols: Col[] = keys.map((k) => ({ label: k, num: numeric.has(k) }));
   const rows: Cell[][] = objs.map((o) => keys.map((k) => {
@@ -99,7 +114,8 @@ export function genericTable(list: readonly unknown[], id: string, what = 'rows'
     if (v === null || v === undefined) return null;
     return plainText(v);
   }));
-  return table(cols, rows, { id, what });
+  const more = all.length > keys.length ? `<p class="note">${all.length - keys.length} more fields not shown: ${esc(all.slice(MAX_COLS).join(', '))}.</p>` : '';
+  return table(cols, rows, { id, what }) + more;
 }
 
 /** Any JSON value as HTML: scalars as a definition list, arrays of objects as tables. */
