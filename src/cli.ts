@@ -8,6 +8,7 @@ import { flowsCommand } from './commands/flows.js';
 import { overheadCommand } from './commands/overhead.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { reportCommand } from './commands/report.js';
+import { bgpCommand } from './commands/bgp.js';
 
 const COMMANDS: Record<string, Command> = {
   dissect: dissectCommand,
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   overhead: overheadCommand,
   analyze: analyzeCommand,
   report: reportCommand,
+  bgp: bgpCommand,
 };
 
 export function registerCommand(c: Command): void {

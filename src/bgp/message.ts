@@ -197,6 +197,12 @@ export interface BgpUpdate extends BgpBase {
   clusterList: string[];
   mpReach: MpReach | null;
   mpUnreach: MpUnreach | null;
+  /** Further MP_REACH_NLRI / MP_UNREACH_NLRI attributes (malformed per RFC 7606, decoded anyway). */
+  mpReachMore?: MpReach[];
+  mpUnreachMore?: MpUnreach[];
+  /** How many of `nlri` came from the NLRI field (the last ones), and of `withdrawn` from the Withdrawn Routes field (the first ones). */
+  nlriFieldCount: number;
+  withdrawnFieldCount: number;
   /** The family of an End-of-RIB marker (RFC 4724), else null. */
   endOfRib: string | null;
   /** Every path attribute in wire order, with flags and length. */
@@ -730,7 +736,12 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
   const wd = readPrefixesAuto(b, p, p + wlen, AFI_IPV4, SAFI_UNICAST, addPath4, 'withdrawn routes');
   if (wd.error) f.add(wd.error);
   p += wlen;
-  if (p + 2 > end) { f.add('total path attribute length truncated'); m.withdrawn = wd.prefixes; return; }
+  if (p + 2 > end) {
+    f.add('total path attribute length truncated');
+    m.withdrawn = wd.prefixes;
+    m.withdrawnFieldCount = wd.prefixes.length;
+    return;
+  }
   const alen = u16(b, p);
   p += 2;
   const astart = p;
@@ -763,10 +774,15 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
       partial: (flags & ATTR_FLAG_PARTIAL) !== 0, extendedLength: (flags & ATTR_FLAG_EXTENDED) !== 0, length: len,
     };
     m.attributes.push(attr);
-    if (seen.has(code)) {
+    const repeated = seen.has(code);
+    if (repeated) {
       f.add(`path attribute ${name} appears more than once`);
-      p = ve;
-      continue;
+      // A repeated MP_REACH_NLRI / MP_UNREACH_NLRI (another family) is still decoded; any other
+      // repeat is ignored (RFC 7606 3.g keeps the first).
+      if (code !== ATTR_MP_REACH_NLRI && code !== ATTR_MP_UNREACH_NLRI) {
+        p = ve;
+        continue;
+      }
     }
     seen.add(code);
     const wantLen = (n: number): boolean => {
@@ -838,7 +854,8 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
         if (len < 5) { f.add(`MP_REACH_NLRI length ${len} (at least 5)`); break; }
         const afi = u16(b, vs), safi = b[vs + 2], nhl = b[vs + 3];
         const mp: MpReach = { afi, safi, family: familyName(afi, safi), nextHops: [], nlri: [] };
-        m.mpReach = mp;
+        if (m.mpReach) (m.mpReachMore ??= []).push(mp);
+        else m.mpReach = mp;
         if (vs + 4 + nhl + 1 > ve) {
           f.add(`MP_REACH_NLRI next hop length ${nhl} runs past the attribute (${ve - vs - 4} bytes left)`);
           break;
@@ -862,7 +879,8 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
         if (len < 3) { f.add(`MP_UNREACH_NLRI length ${len} (at least 3)`); break; }
         const afi = u16(b, vs), safi = b[vs + 2];
         const mp: MpUnreach = { afi, safi, family: familyName(afi, safi), withdrawn: [] };
-        m.mpUnreach = mp;
+        if (m.mpUnreach) (m.mpUnreachMore ??= []).push(mp);
+        else m.mpUnreach = mp;
         if (decodesPrefixes(afi, safi)) {
           const ap = ctx.addPath ? ctx.addPath(afi, safi) : false;
           const r = readPrefixesAuto(b, vs + 3, ve, afi, safi, ap, 'MP_UNREACH_NLRI');
@@ -905,16 +923,17 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
   const nlri = readPrefixesAuto(b, aend, end, AFI_IPV4, SAFI_UNICAST, addPath4, 'NLRI');
   if (nlri.error) f.add(nlri.error);
   if (!m.nextHop && m.mpReach && m.mpReach.nextHops.length) m.nextHop = m.mpReach.nextHops[0];
-  m.withdrawn = m.mpUnreach ? wd.prefixes.concat(m.mpUnreach.withdrawn) : wd.prefixes;
-  m.nlri = m.mpReach ? m.mpReach.nlri.concat(nlri.prefixes) : nlri.prefixes;
-  if (wd.pathIds || nlri.pathIds || m.mpReach?.pathIds || m.mpUnreach?.pathIds) {
+  const reach = mpReachAll(m), unreach = mpUnreachAll(m);
+  m.withdrawn = wd.prefixes.concat(...unreach.map((x) => x.withdrawn));
+  m.nlri = ([] as string[]).concat(...reach.map((x) => x.nlri), nlri.prefixes);
+  if (wd.pathIds || nlri.pathIds || reach.some((x) => x.pathIds) || unreach.some((x) => x.pathIds)) {
     const zeros = (n: number) => new Array<number>(n).fill(0);
     const w4 = wd.pathIds ?? zeros(wd.prefixes.length), n4 = nlri.pathIds ?? zeros(nlri.prefixes.length);
-    const wm = m.mpUnreach ? (m.mpUnreach.pathIds ?? zeros(m.mpUnreach.withdrawn.length)) : [];
-    const nm = m.mpReach ? (m.mpReach.pathIds ?? zeros(m.mpReach.nlri.length)) : [];
-    m.withdrawnPathIds = w4.concat(wm);
-    m.nlriPathIds = nm.concat(n4);
+    m.withdrawnPathIds = w4.concat(...unreach.map((x) => x.pathIds ?? zeros(x.withdrawn.length)));
+    m.nlriPathIds = ([] as number[]).concat(...reach.map((x) => x.pathIds ?? zeros(x.nlri.length)), n4);
   }
+  m.nlriFieldCount = nlri.prefixes.length;
+  m.withdrawnFieldCount = wd.prefixes.length;
   // End-of-RIB (RFC 4724 2): an empty UPDATE (IPv4 unicast), or one whose only attribute is an
   // empty MP_UNREACH_NLRI.
   if (wlen === 0 && alen === 0 && end === aend) m.endOfRib = 'ipv4-unicast';
@@ -1048,7 +1067,7 @@ export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: Pars
         type: 'UPDATE', ...base, withdrawn: [], nlri: [], origin: null, asPath: null, as4Path: null, nextHop: null,
         med: null, localPref: null, atomicAggregate: false, aggregator: null, as4Aggregator: null, communities: [],
         largeCommunities: [], extendedCommunities: [], originatorId: null, clusterList: [], mpReach: null,
-        mpUnreach: null, endOfRib: null, attributes: [],
+        mpUnreach: null, nlriFieldCount: 0, withdrawnFieldCount: 0, endOfRib: null, attributes: [],
       };
       parseUpdate(b, o, stop, u, ctx, f);
       m = u;
@@ -1078,6 +1097,26 @@ export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: Pars
   }
   f.apply(m);
   return m;
+}
+
+/** Every MP_REACH_NLRI of an UPDATE, in attribute order. */
+export function mpReachAll(u: BgpUpdate): MpReach[] {
+  return u.mpReach ? [u.mpReach, ...(u.mpReachMore ?? [])] : [];
+}
+
+/** Every MP_UNREACH_NLRI of an UPDATE, in attribute order. */
+export function mpUnreachAll(u: BgpUpdate): MpUnreach[] {
+  return u.mpUnreach ? [u.mpUnreach, ...(u.mpUnreachMore ?? [])] : [];
+}
+
+/** The prefixes of the NLRI field (IPv4) of an UPDATE: the tail of `nlri`. */
+export function nlriField(u: BgpUpdate): string[] {
+  return u.nlri.slice(u.nlri.length - u.nlriFieldCount);
+}
+
+/** The prefixes of the Withdrawn Routes field (IPv4) of an UPDATE: the head of `withdrawn`. */
+export function withdrawnField(u: BgpUpdate): string[] {
+  return u.withdrawn.slice(0, u.withdrawnFieldCount);
 }
 
 /** The 4-octet AS capability's ASN of an OPEN, or null. */

@@ -2,6 +2,8 @@
 import { PacketDecoder } from '../decoder.js';
 import { packetObject, summaryLine } from '../dissect.js';
 import { forEachRecord } from '../reader/capture.js';
+import { BgpTracker } from '../bgp/tracker.js';
+import { layerSummary } from '../bgp/layer.js';
 import { DECODE_OPTIONS, Out, decoderOptions, intOption, parse, printWarnings, requireFiles, type Command } from './common.js';
 
 export const dissectCommand: Command = {
@@ -16,12 +18,20 @@ export const dissectCommand: Command = {
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const json = p.values.json === true;
     const out = new Out();
+    // BGP messages span TCP segments: a tracker reassembles port 179 and names the messages that complete in each packet.
+    const bgp = new BgpTracker({ layers: true });
+    const bgpLayers = (frame: number) => bgp.layersFor(frame);
     let pending: Promise<void> | void = undefined;
     for (const file of files) {
       const lines: string[] = [];
       const info = await forEachRecord(file, (r) => {
         const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-        lines.push(json ? JSON.stringify(packetObject(r, st)) : summaryLine(r, st));
+        bgp.onPacket(r, st);
+        if (json) lines.push(JSON.stringify(packetObject(r, st, bgpLayers)));
+        else {
+          const b = bgp.layersFor(r.frame);
+          lines.push(b ? `${summaryLine(r, st)} | ${b.map(layerSummary).join(' | ')}` : summaryLine(r, st));
+        }
         if (lines.length >= 256) {
           pending = out.write(lines.join('\n') + '\n');
           lines.length = 0;

@@ -1,0 +1,144 @@
+// The BGP analysis (`tunnelscope bgp`, the `bgp` section of `analyze --json`): TCP port 179
+// reassembly and message parsing (tracker.ts), sessions (session.ts) and routes (rib.ts).
+import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
+import type { PacketState } from '../packet.js';
+import type { CaptureInfo, CaptureRecord } from '../reader/record.js';
+import { RouteTable, type RouteEventJson, type RouteJson } from './rib.js';
+import { MESSAGE_TYPES, SessionTracker, type ErrorRecord, type MessageCounts, type NotificationRecord, type SessionJson } from './session.js';
+import { BgpTracker, type BgpConnection, type BgpMessageEvent, type PacketTime } from './tracker.js';
+
+export interface BgpSummary {
+  /** TCP segments to or from port 179. */
+  segments: number;
+  connections: number;
+  sessions: number;
+  established: number;
+  messages: number;
+  messagesByType: MessageCounts;
+  lostMessages: number;
+  malformedMessages: number;
+  framingErrors: number;
+  gaps: number;
+  gapBytes: number;
+  retransmittedBytes: number;
+  outOfOrderSegments: number;
+  notifications: number;
+  routesAnnounced: number;
+  routesWithdrawn: number;
+  announcedPrefixes: number;
+}
+
+export interface BgpResult {
+  summary: BgpSummary;
+  sessions: SessionJson[];
+  notifications: (NotificationRecord & { session: string })[];
+  routes: RouteJson[];
+  routeEvents: RouteEventJson[];
+  routeEventsDropped: number;
+  announcedPrefixes: string[];
+  errors: ErrorRecord[];
+  errorCount: number;
+}
+
+export class BgpAnalysis implements PacketAnalysis<BgpResult> {
+  readonly name = 'bgp';
+  readonly tracker: BgpTracker;
+  readonly sessions = new SessionTracker();
+  readonly rib = new RouteTable();
+  private messageCounts: MessageCounts = { OPEN: 0, UPDATE: 0, NOTIFICATION: 0, KEEPALIVE: 0, 'ROUTE-REFRESH': 0, UNKNOWN: 0 };
+  private lostMessages = 0;
+  private framingErrors = 0;
+  private malformed = 0;
+  private done = false;
+
+  /** Pass a tracker to share one with `dissect` (it must be fed by exactly one caller). */
+  constructor(tracker?: BgpTracker) {
+    this.tracker = tracker ?? new BgpTracker();
+    this.tracker.addListener(this.sessions);
+    this.tracker.addListener({
+      message: (ev) => this.onMessage(ev),
+      lost: () => { this.lostMessages++; },
+      framingError: () => { this.framingErrors++; },
+      connectionEnd: (conn, at) => this.onConnectionEnd(conn, at),
+    });
+  }
+
+  onPacket(r: CaptureRecord, st: PacketState, _ctx?: AnalysisContext): void {
+    this.tracker.onPacket(r, st);
+  }
+
+  onFileEnd(_info: CaptureInfo, _ctx: AnalysisContext): void {
+    // TCP streams may continue in the next file (rotated captures): nothing to close here.
+  }
+
+  /** Prefixes currently announced (IPv4 and IPv6, e.g. "10.244.1.0/26"), sorted. */
+  announcedPrefixes(opts: { includeDefault?: boolean } = {}): string[] {
+    const all = this.rib.announcedPrefixes();
+    return opts.includeDefault === false ? all.filter((p) => !p.endsWith('/0')) : all;
+  }
+
+  finish(): BgpResult {
+    if (!this.done) {
+      this.tracker.finish();
+      this.done = true;
+    }
+    const sessions = [...this.sessions.sessions.values()].map((s) => s.toJSON());
+    const notifications: (NotificationRecord & { session: string })[] = [];
+    let gaps = 0, gapBytes = 0, retrans = 0, ooo = 0;
+    for (const s of sessions) {
+      for (const n of s.notifications) notifications.push({ ...n, session: `${s.peers[0].ip} - ${s.peers[1].ip}` });
+      for (const c of s.connections) {
+        gaps += c.reassembly.gaps;
+        gapBytes += c.reassembly.gapBytes;
+        retrans += c.reassembly.retransmittedBytes;
+        ooo += c.reassembly.outOfOrderSegments;
+      }
+    }
+    notifications.sort((a, b) => a.frame - b.frame);
+    let messages = 0;
+    for (const t of MESSAGE_TYPES) messages += this.messageCounts[t];
+    const announcedPrefixes = this.rib.announcedPrefixes();
+    return {
+      summary: {
+        segments: this.tracker.packets,
+        connections: this.tracker.connections,
+        sessions: sessions.length,
+        established: sessions.filter((s) => s.established).length,
+        messages,
+        messagesByType: { ...this.messageCounts },
+        lostMessages: this.lostMessages,
+        malformedMessages: this.malformed,
+        framingErrors: this.framingErrors,
+        gaps,
+        gapBytes,
+        retransmittedBytes: retrans,
+        outOfOrderSegments: ooo,
+        notifications: notifications.length,
+        routesAnnounced: this.rib.announcements,
+        routesWithdrawn: this.rib.withdrawals,
+        announcedPrefixes: announcedPrefixes.length,
+      },
+      sessions,
+      notifications,
+      routes: this.rib.list(),
+      routeEvents: this.rib.events.slice(),
+      routeEventsDropped: this.rib.eventsDropped,
+      announcedPrefixes,
+      errors: this.sessions.errors.slice(),
+      errorCount: this.sessions.errorCount,
+    };
+  }
+
+  private onMessage(ev: BgpMessageEvent): void {
+    const { msg, conn, dir, at } = ev;
+    this.messageCounts[msg.type]++;
+    if (msg.error) this.malformed++;
+    const from = conn.ends[dir].ip, to = conn.ends[1 - dir].ip;
+    if (msg.type === 'UPDATE') this.rib.update(msg, from, to, at);
+    else if (msg.type === 'NOTIFICATION') this.rib.sessionDown(from, to, at);
+  }
+
+  private onConnectionEnd(conn: BgpConnection, at: PacketTime): void {
+    if (conn.closed !== 'end-of-capture') this.rib.sessionDown(conn.ends[0].ip, conn.ends[1].ip, at);
+  }
+}

@@ -1,0 +1,42 @@
+// `tunnelscope bgp FILE... [--json]`: BGP sessions (peers, ASNs, router IDs, hold times,
+// capabilities, state reached, message counts, NOTIFICATIONs) and the routes announced and
+// withdrawn. The JSON document's shape is described in src/bgp/README.md.
+import { PacketDecoder } from '../decoder.js';
+import { forEachRecord } from '../reader/capture.js';
+import { Progress } from '../progress.js';
+import { BgpAnalysis } from '../bgp/analysis.js';
+import { bgpText } from '../bgp/report.js';
+import { DECODE_OPTIONS, Out, decoderOptions, parse, printWarnings, requireFiles, type Command } from './common.js';
+import { PacketFacts } from '../facts.js';
+import type { AnalysisContext } from '../analysis.js';
+
+export const bgpCommand: Command = {
+  name: 'bgp',
+  summary: 'BGP sessions (peers, ASNs, hold times, capabilities, state, notifications) and routes',
+  usage: 'tunnelscope bgp FILE... [--json] [--vxlan-port P]... [--geneve-port P]...',
+  async run(args) {
+    const p = parse(this, args, DECODE_OPTIONS);
+    if (!p) return 0;
+    const files = requireFiles(this, p);
+    const decoder = new PacketDecoder(decoderOptions(p.values));
+    const analysis = new BgpAnalysis();
+    const facts = new PacketFacts();
+    for (let i = 0; i < files.length; i++) {
+      // The BGP analysis reads neither the facts nor the capture point.
+      const ctx: AnalysisContext = { fileIndex: i, fileName: files[i], facts, capturePoint: 0 };
+      const progress = Progress.forTerminal(p.values.quiet === true, files[i]);
+      const info = await forEachRecord(files[i], (r) => {
+        const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+        analysis.onPacket(r, st, ctx);
+      }, { onProgress: (b, t, n) => progress.update(b, t, n) });
+      progress.done();
+      analysis.onFileEnd(info, ctx);
+      printWarnings(info.warnings, files[i]);
+    }
+    const result = analysis.finish();
+    const out = new Out();
+    await out.write(p.values.json ? JSON.stringify(result) + '\n' : bgpText(result));
+    await out.flush();
+    return 0;
+  },
+};
