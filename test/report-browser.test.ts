@@ -228,6 +228,44 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     await p.close();
   });
 
+  it('stays small and quick to open for 100k flows: aggregated, tables capped with a note', async () => {
+    const base = await analyze(SAMPLE, reportAnalyzeOptions({ quiet: true }));
+    const big = structuredClone(base);
+    const f0 = base.topFlows[0], t0 = base.tunnels[0];
+    // What analyze gives for a 100k-flow capture with the report's --top 500, and long lists elsewhere.
+    big.flows = { ...base.flows, total: 100_000 };
+    big.topFlows = Array.from({ length: 500 }, (_, i) => ({ ...f0, id: i + 1, packets: 100_000 - i * 7, bytes: 90_000_000 - i * 1000 }));
+    big.tunnels = Array.from({ length: 5000 }, (_, i) => ({ ...t0, a: `192.168.${i >> 8}.${i & 255}`, vni: i, bytes: 1e9 - i }));
+    const n = 600;
+    big.timeline = {
+      bucketSeconds: 8, start: 1_700_000_000, buckets: n, packets: 0, wireBytes: 0,
+      series: ['underlay', 'routed', 'vxlan', 'geneve', 'ipip', 'gre', 'nvgre', 'wireguard', 'other'].map((c, k) => ({
+        class: c, bytes: Array.from({ length: n }, (_, i) => 1e6 * (1 + Math.sin(i / 17 + k))), packets: Array.from({ length: n }, () => 1000),
+      })),
+    };
+    big.bgp = { sessions: [], routes: Array.from({ length: 20_000 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 255}.0/26`, nextHop: '192.168.56.12', frame: i + 1 })) };
+    const html = renderReport(big);
+    expect(Buffer.byteLength(html)).toBeLessThan(700 * 1024);
+    const t = Date.now();
+    const o = await open(html, 'big');
+    const loadMs = Date.now() - t;
+    expect(loadMs).toBeLessThan(5000);
+    const p = o.page;
+    expect(await p.locator('#flows-table tbody tr').count()).toBe(500);
+    expect(await p.locator('#flows .left-out').getAttribute('data-left-out')).toBe('99500');
+    expect(await p.locator('#tunnels-table tbody tr').count()).toBe(500);
+    expect(await p.locator('#tunnels .left-out').getAttribute('data-left-out')).toBe('4500');
+    expect(await p.locator('#bgp-routes-table tbody tr').count()).toBe(500);
+    expect(await p.locator('#overhead-tunnel-chart rect.bar[data-bar="a"]').count()).toBe(20);
+    expect(await p.locator('#traffic-chart path.area').count()).toBe(8); // routed and underlay are one series
+    const t1 = Date.now();
+    await p.locator('#flows-table thead th').nth(6).locator('button').click();
+    expect(Date.now() - t1).toBeLessThan(2000);
+    console.log(`100k-flow page: ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, opened in ${loadMs} ms`);
+    expect(o.errors).toEqual([]);
+    await p.close();
+  });
+
   it.skipIf(!hasCorpus)(`renders a real corpus capture (${CORPUS_VXLAN}${hasCorpus ? '' : ': SKIPPED, /work/shared absent'})`, async () => {
     const json = JSON.parse(JSON.stringify(await analyze(CORPUS_VXLAN, { quiet: true }))) as AnalysisDocument;
     const doc = await analyze(CORPUS_VXLAN, reportAnalyzeOptions({ quiet: true }));
