@@ -301,9 +301,15 @@ export function fingerprint(ev: CniEvidence): CniResult {
   const second = candidates[1];
   let status: CniResult['status'];
   let reason: string;
-  if (!top || top.confidence < 0.4) {
+  if (!top) {
     status = 'unknown';
-    reason = top ? `evidence too thin: best candidate ${top.label} at ${top.confidence}` : 'no CNI signature in the capture (no tunnels, BGP, routed pod blocks, WireGuard or Calico proxy-ARP MAC)';
+    reason = 'no CNI signature in the capture (no tunnels, BGP, routed pod blocks, WireGuard or Calico proxy-ARP MAC)';
+  } else if (top.confidence < 0.4) {
+    const close = second !== undefined && top.confidence - second.confidence < 0.15;
+    status = close ? 'ambiguous' : 'unknown';
+    reason = close
+      ? `weak evidence that fits ${top.label} (${top.confidence}) and ${second.label} (${second.confidence}) alike`
+      : `evidence too thin: best candidate ${top.label} at ${top.confidence}`;
   } else if (second && second.confidence >= 0.6) {
     status = 'mixed';
     reason = `two CNIs' signatures at once: ${top.label} (${top.confidence}) and ${second.label} (${second.confidence}); a migration, or several clusters on one link`;

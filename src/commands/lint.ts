@@ -89,7 +89,7 @@ export function formatText(run: LintRun): string {
   if (c.status === 'identified') lines.push(`cni: ${c.reason} (confidence ${c.confidence}, ${c.level})`);
   else {
     const cands = c.candidates.slice(0, 4).map((x) => `${x.label} ${x.confidence}`).join(', ');
-    lines.push(`cni: unknown${c.status === 'unknown' ? '' : ` (${c.status})`}: ${c.reason}${cands && c.status === 'unknown' ? `; candidates: ${cands}` : ''}`);
+    lines.push(`cni: unknown${c.status === 'unknown' ? '' : ` (${c.status})`}: ${c.reason}${cands ? `; candidates: ${cands}` : ''}`);
   }
   return lines.join('\n') + '\n';
 }
