@@ -329,6 +329,13 @@ function speedup(x: number | undefined): string {
 
 function markdown(sizes: SizeResult[], header: string): string {
   const out: string[] = [header, ''];
+  const loads = sizes.flatMap((sz) => sz.rows.flatMap((r) => r.loadAvg ?? []));
+  if (loads.length > 0) {
+    const lo = Math.min(...loads);
+    const hi = Math.max(...loads);
+    out.push(`1-minute load average while the tools ran: ${lo.toFixed(1)} to ${hi.toFixed(1)} ` +
+      `on ${os.cpus().length} cores.`, '');
+  }
   for (const sz of sizes) {
     out.push(`### ${path.basename(sz.file)}: ${int(sz.packets)} packets, ${(sz.fileBytes / 1e6).toFixed(0)} MB`);
     out.push('');
