@@ -441,6 +441,7 @@ function startWatchdog(shared: Shared, seconds: number, crashDir: string | null)
     const fs = require('node:fs');
     const ctl = new Int32Array(workerData.ctl), bytes = new Uint8Array(workerData.bytes);
     let last = -1, since = Date.now();
+    // fs.writeSync(2): the worker's process.stderr goes through the main thread, which is stuck.
     setInterval(() => {
       const c = Atomics.load(ctl, 0);
       if (c !== last) { last = c; since = Date.now(); return; }
@@ -448,15 +449,15 @@ function startWatchdog(shared: Shared, seconds: number, crashDir: string | null)
       const start = ctl[2], len = ctl[3];
       const hex = Buffer.from(bytes.subarray(start, start + len)).toString('hex');
       const what = ctl[1] === 2 ? 'reader (capture file bytes)' : 'decoder (packet bytes, linktype ' + ctl[4] + ')';
-      process.stderr.write('fuzz: HANG: no progress for ${seconds} s in the ' + what + ':\\n' + hex + '\\n');
+      fs.writeSync(2, 'fuzz: HANG: no progress for ${seconds} s in the ' + what + ':\\n' + hex + '\\n');
       if (${JSON.stringify(crashDir)}) {
         fs.mkdirSync(${JSON.stringify(crashDir)}, { recursive: true });
         const f = ${JSON.stringify(crashDir)} + '/hang-' + Date.now() + '.json';
         fs.writeFileSync(f, JSON.stringify({ kind: ctl[1] === 2 ? 'reader-hang' : 'hang', hex, linktype: ctl[4], wireLen: ctl[5] }) + '\\n');
-        process.stderr.write('fuzz: saved ' + f + '\\n');
+        fs.writeSync(2, 'fuzz: saved ' + f + '\\n');
       }
       process.kill(process.pid, 'SIGKILL');
-    }, 250).unref();
+    }, 250); // ref'd: it keeps the worker alive; the Worker itself is unref'd below
   `;
   const w = new Worker(code, { eval: true, workerData: { ctl: shared.ctl.buffer, bytes: shared.bytes.buffer } });
   w.unref();

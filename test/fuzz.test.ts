@@ -18,7 +18,8 @@ describe('fuzz', () => {
   });
 
   it('20,000 seeded mutants and 300 mutated captures: no crash, no out-of-bounds read, no hang, bounded heap', async () => {
-    const r = await runFuzz({ iterations: 20_000, seed: 20240601, readerIterations: 300, crashDir: null, log: () => {}, sampleEvery: 4 });
+    // The watchdog kills this test process (and saves nothing) if one decode hangs for 30 s, rather than hang the suite.
+    const r = await runFuzz({ iterations: 20_000, seed: 20240601, readerIterations: 300, crashDir: null, log: () => {}, sampleEvery: 4, watchdogSeconds: 30 });
     console.log(formatReport(r));
     expect(r.mutants).toBe(20_000);
     expect(r.findings.map((f) => `${f.kind}: ${f.message.split('\n')[0]} [lt ${f.linktype}] ${f.hex}`)).toEqual([]);
