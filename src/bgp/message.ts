@@ -162,6 +162,7 @@ export interface MpUnreach {
   family: string;
   withdrawn: string[];
   pathIds?: number[];
+  labels?: number[][];
   undecodedNlriBytes?: number;
 }
 
@@ -887,6 +888,7 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
           if (r.error) f.add(r.error);
           mp.withdrawn = r.prefixes;
           if (r.pathIds) mp.pathIds = r.pathIds;
+          if (r.labels) mp.labels = r.labels;
         } else if (ve > vs + 3) {
           mp.undecodedNlriBytes = ve - vs - 3;
         }
