@@ -16,7 +16,7 @@ import { runTshark } from './helpers/tshark.js';
 /** The tshark fields compared (frame.number is implied). */
 export const ORACLE_FIELDS = [
   'frame.protocols', 'frame.len', 'frame.cap_len', 'frame.cb_pen',
-  'eth.dst', 'eth.src', 'eth.type',
+  'eth.dst', 'eth.src', 'eth.type', 'eth.len',
   'vlan.id', 'vlan.etype', 'vlan.len', 'ieee8021ad.id',
   'sll.pkttype', 'sll.hatype', 'sll.ifindex', 'sll.etype', 'sll.gretype', 'sll.ltype',
   'null.family',
@@ -99,7 +99,9 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
       case 'eth':
         put('eth.dst', n(l.dst));
         put('eth.src', n(l.src));
-        if ((l.ethertype as number) >= 0x600) put('eth.type', n(l.ethertype));
+        // tshark names the field eth.len for an 802.3 length (< 0x600), except 0, which it takes as
+        // EtherType 0 (ETHERTYPE_UNK); either way the value is ours `ethertype`.
+        put((l.ethertype as number) >= 0x600 || l.ethertype === 0 ? 'eth.type' : 'eth.len', n(l.ethertype));
         break;
       case 'vlan':
         if (l.tpid === 0x88a8) {
@@ -287,6 +289,8 @@ export interface Exclusion {
   field: string;
   /** Frames the exclusion applies to; all frames of the file when absent. */
   frames?: readonly number[];
+  /** A further condition on the difference (ours and tshark's values); any difference when absent. */
+  when?: (ours: string[], tshark: string[]) => boolean;
   reason: string;
 }
 
@@ -333,7 +337,8 @@ export async function compareFile(file: string, label: string, exclusions: reado
   };
   const applicable = exclusions.filter((e) => e.file.test(label));
   const report = (m: Mismatch) => {
-    const ex = applicable.find((e) => e.field === m.field && (!e.frames || e.frames.includes(m.frame)));
+    const ex = applicable.find((e) => e.field === m.field && (!e.frames || e.frames.includes(m.frame)) &&
+      (!e.when || e.when(m.ours.split(','), m.tshark.split(','))));
     if (ex) {
       res.excluded++;
       res.usedExclusions.add(ex);
