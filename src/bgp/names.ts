@@ -201,11 +201,13 @@ export function errorCodeName(code: number): string {
   return ERROR_NAME[code] ?? `Unknown error code ${code}`;
 }
 
+/** The subcode's name; null for Hold Timer Expired (which has no subcodes) with subcode 0. */
 export function errorSubcodeName(code: number, subcode: number): string | null {
-  if (subcode === 0 && code !== 5) return 'Unspecific';
   const t = SUBCODE_NAME[code];
-  if (!t) return code === 4 ? null : `Unknown subcode ${subcode}`;
-  return t[subcode] ?? `Unknown subcode ${subcode}`;
+  if (!t) return subcode === 0 ? (code === 4 ? null : 'Unspecific') : `Unknown subcode ${subcode}`;
+  if (t[subcode] !== undefined) return t[subcode];
+  // RFC 4271 6: "If no appropriate Error Subcode is defined, then a zero (Unspecific) value is used".
+  return subcode === 0 ? 'Unspecific' : `Unknown subcode ${subcode}`;
 }
 
 /** "Cease / Administrative Shutdown" */
