@@ -253,3 +253,54 @@ describe('docs', () => {
     }
   });
 });
+
+describe('parallel runs: exportState/mergeState give the sequential result', () => {
+  async function analyses(files: string[], base = 0) {
+    const { PacketDecoder } = await import('../src/decoder.js');
+    const { PacketFacts, extractFacts } = await import('../src/facts.js');
+    const { forEachRecord } = await import('../src/reader/capture.js');
+    const { LintAnalysis } = await import('../src/lint/analysis.js');
+    const { L2Analysis } = await import('../src/cni/l2.js');
+    const { CniAnalysis } = await import('../src/cni/analysis.js');
+    const decoder = new PacketDecoder();
+    const lint = new LintAnalysis({ vnis: [[1, 1]] });
+    const l2 = new L2Analysis();
+    const cni = new CniAnalysis({ l2 });
+    const own = new CniAnalysis();
+    const facts = new PacketFacts();
+    for (let i = 0; i < files.length; i++) {
+      const ctx = { fileIndex: base + i, fileName: files[i], facts, capturePoint: 0 };
+      await forEachRecord(files[i], (r) => {
+        const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+        extractFacts(st, r.len, facts);
+        ctx.capturePoint = (base + i) * 65536 + r.interfaceId;
+        for (const a of [l2, cni, own, lint]) a.onPacket(r, st, ctx);
+      });
+    }
+    return { lint, l2, cni, own };
+  }
+
+  for (const set of [
+    ['vxlan-mixed-ports.trigger.pcap', 'vni-per-vtep-inconsistent.trigger.pcap', 'vxlan-src-port-no-entropy.trigger.pcap'],
+    ['arp-broadcast-storm.trigger.pcap', 'vxlan-bad-outer-checksum.trigger.pcapng', 'geneve-critical-option.trigger.pcap', 'icmp-frag-needed.trigger.pcap'],
+    ['../cni/cilium-vxlan.pcap', '../cni/calico-pod-side.pcap', '../cni/flannel-host-gw.pcap', 'encap-df-inner-too-big.trigger.pcap'],
+  ]) {
+    it(set.join(' + '), async () => {
+      const files = set.map((f) => join(LINT, f));
+      const seq = await analyses(files);
+      const merged = await analyses([]);
+      for (let i = 0; i < files.length; i++) {
+        const part = await analyses([files[i]], i);
+        merged.lint.mergeState(structuredClone(part.lint.exportState()));
+        merged.l2.mergeState(structuredClone(part.l2.exportState()));
+        merged.cni.mergeState(structuredClone(part.cni.exportState()));
+        merged.own.mergeState(structuredClone(part.own.exportState()));
+      }
+      expect(merged.lint.finish()).toEqual(seq.lint.finish());
+      expect(merged.l2.finish()).toEqual(seq.l2.finish());
+      expect(merged.cni.finish()).toEqual(seq.cni.finish());
+      expect(merged.own.finish()).toEqual(seq.own.finish());
+      expect(merged.own.l2Result()).toEqual(seq.own.l2Result());
+    });
+  }
+});

@@ -12,10 +12,10 @@ import { GENEVE_BASE_LEN, GENEVE_OPT_HEADER_LEN } from '../../dissectors/geneve.
 import { ETH_DST, ETH_SRC } from '../../dissectors/ethernet.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
-import { CountTable, ipv4Text, macHi, macLo, macText, mix32 } from '../lint/tables.js';
+import { CountTable, type CountTableState, ipv4Text, macHi, macLo, macText, mix32 } from '../lint/tables.js';
 import { plausibleVxlanInner } from '../lint/vxlan.js';
 import type { BgpInput } from '../lint/bgp.js';
-import { L2Analysis, type L2Result } from './l2.js';
+import { L2Analysis, type L2Result, type L2State } from './l2.js';
 import { fingerprint, type CniEvidence, type CniResult } from './fingerprint.js';
 
 export interface CniOptions {
@@ -36,6 +36,16 @@ const OVN_CLASS = 0x0102;
 function isPrivate4(a: number): boolean {
   const o1 = a >>> 24, o2 = (a >>> 16) & 255;
   return o1 === 10 || (o1 === 172 && o2 >= 16 && o2 < 32) || (o1 === 192 && o2 === 168) || (o1 === 100 && o2 >= 64 && o2 < 128);
+}
+
+const CNI_TABLES = ['vxlan', 'vxlanGbp', 'vxlanSrc', 'vxlanPairs', 'vxlanInner16', 'geneve', 'geneveClasses', 'geneveNoOpt', 'geneveOvn',
+  'geneveSrc', 'genevePairs', 'ipipPairs', 'ipipInner16', 'wireguard', 'bgpPairs', 'nodeIps', 'routed'] as const;
+type CniTableName = (typeof CNI_TABLES)[number];
+
+export interface CniState {
+  tables: Record<CniTableName, CountTableState>;
+  scalars: { packets: number; tsMin: number; tsMax: number; gre: number; greFirst: number; nvgre: number; nvgreFirst: number; routedByCidr: number; routedByCidrFirst: number };
+  l2: L2State | null;
 }
 
 export class CniAnalysis implements PacketAnalysis<CniResult> {
@@ -115,9 +125,9 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
   private node(st: PacketState, ip: number, frame: number, file: number): void {
     if (st.kind[ip] !== Proto.IPV4) return;
     this.key[0] = this.addr(st, ip, false);
-    this.nodeIps.add(this.key.subarray(0, 1), frame, file);
+    this.nodeIps.add(this.key, frame, file);
     this.key[0] = this.addr(st, ip, true);
-    this.nodeIps.add(this.key.subarray(0, 1), frame, file);
+    this.nodeIps.add(this.key, frame, file);
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
@@ -140,12 +150,12 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
         const port = this.tables.udpPort[dport] === Proto.VXLAN ? dport : u16(b, uo);
         this.key[0] = port;
         this.key[1] = st.v1[t];
-        this.vxlan.add(this.key.subarray(0, 2), frame, file);
-        if (b[vo] & VXLAN_FLAG_G) this.vxlanGbp.add(this.key.subarray(0, 1), frame, file);
+        this.vxlan.add(this.key, frame, file);
+        if (b[vo] & VXLAN_FLAG_G) this.vxlanGbp.add(this.key, frame, file);
         this.innerFacts(st, port, this.vxlanSrc, this.vxlanInner16, frame, file);
         this.key[0] = port;
         this.pair(st, outer, 1);
-        this.vxlanPairs.add(this.key.subarray(0, 3), frame, file);
+        this.vxlanPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
       } else if (k === Proto.GENEVE) {
         const udp = t - 1;
@@ -154,39 +164,39 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
         const port = this.tables.udpPort[dport] === Proto.GENEVE ? dport : u16(b, uo);
         this.key[0] = port;
         this.key[1] = st.v1[t];
-        this.geneve.add(this.key.subarray(0, 2), frame, file);
+        this.geneve.add(this.key, frame, file);
         const go = st.off[t], hlen = st.hlen[t];
         let ovn = false;
-        if (hlen === GENEVE_BASE_LEN) this.geneveNoOpt.add(this.key.subarray(0, 1), frame, file);
+        if (hlen === GENEVE_BASE_LEN) this.geneveNoOpt.add(this.key, frame, file);
         for (let p = go + GENEVE_BASE_LEN; p + GENEVE_OPT_HEADER_LEN <= go + hlen; ) {
           const cls = u16(b, p);
           if (cls === OVN_CLASS) ovn = true;
           this.key[0] = port;
           this.key[1] = cls;
-          this.geneveClasses.add(this.key.subarray(0, 2), frame, file);
+          this.geneveClasses.add(this.key, frame, file);
           p += GENEVE_OPT_HEADER_LEN + (b[p + 3] & 0x1f) * 4;
         }
         this.key[0] = port;
-        if (ovn) this.geneveOvn.add(this.key.subarray(0, 1), frame, file);
+        if (ovn) this.geneveOvn.add(this.key, frame, file);
         this.innerFacts(st, port, this.geneveSrc, null, frame, file);
         this.key[0] = port;
         this.pair(st, outer, 1);
-        this.genevePairs.add(this.key.subarray(0, 3), frame, file);
+        this.genevePairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
       } else if (st.cls === TrafficClass.IPIP) {
         this.pair(st, outer, 0);
-        this.ipipPairs.add(this.key.subarray(0, 2), frame, file);
+        this.ipipPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
         if (st.kind[t] === Proto.IPV4) {
           this.key[0] = u32(b, st.off[t] + IPV4_SRC) >>> 16;
-          this.ipipInner16.add(this.key.subarray(0, 1), frame, file);
+          this.ipipInner16.add(this.key, frame, file);
         }
       } else if (k === Proto.WIREGUARD) {
         const udp = t - 1;
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
         const uo = st.off[udp], dport = u16(b, uo + 2);
         this.key[0] = this.tables.udpPort[dport] === Proto.WIREGUARD ? dport : u16(b, uo);
-        this.wireguard.add(this.key.subarray(0, 1), frame, file);
+        this.wireguard.add(this.key, frame, file);
         this.node(st, outer, frame, file);
       } else if (st.cls === TrafficClass.NVGRE) {
         if (this.nvgre++ === 0) this.nvgreFirst = frame;
@@ -201,7 +211,7 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
       const lo = st.off[l4];
       if (u16(b, lo) === 179 || u16(b, lo + 2) === 179) {
         this.pair(st, outer, 0);
-        this.bgpPairs.add(this.key.subarray(0, 2), frame, file);
+        this.bgpPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
         return;
       }
@@ -224,7 +234,7 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     k[3] = macLo(b, eo + ETH_DST);
     k[4] = (src & 0xffffff00) >>> 0;
     k[5] = (dst & 0xffffff00) >>> 0;
-    this.routed.add(k.subarray(0, 6), frame, file);
+    this.routed.add(k, frame, file);
   }
 
   /** [port, vni, inner source] and inner /16 of tunnelled IPv4. */
@@ -236,12 +246,37 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     this.key[0] = port;
     this.key[1] = vni;
     this.key[2] = a;
-    srcTable.add(this.key.subarray(0, 3), frame, file);
+    srcTable.add(this.key, frame, file);
     if (inner16 && st.kind[inner] === Proto.IPV4) {
       this.key[0] = port;
       this.key[1] = a >>> 16;
-      inner16.add(this.key.subarray(0, 2), frame, file);
+      inner16.add(this.key, frame, file);
     }
+  }
+
+  exportState(): CniState {
+    return {
+      tables: Object.fromEntries(CNI_TABLES.map((k) => [k, this[k].exportState()])) as Record<CniTableName, CountTableState>,
+      scalars: { packets: this.packets, tsMin: this.tsMin, tsMax: this.tsMax, gre: this.gre, greFirst: this.greFirst, nvgre: this.nvgre,
+        nvgreFirst: this.nvgreFirst, routedByCidr: this.routedByCidr, routedByCidrFirst: this.routedByCidrFirst },
+      l2: this.ownL2 ? this.l2.exportState() : null,
+    };
+  }
+
+  /** Merges another file's state (in file order). A shared L2 analysis is merged by its own mergeState. */
+  mergeState(s: CniState): void {
+    for (const k of CNI_TABLES) this[k].mergeState(s.tables[k]);
+    const x = s.scalars;
+    this.packets += x.packets;
+    this.tsMin = Math.min(this.tsMin, x.tsMin);
+    this.tsMax = Math.max(this.tsMax, x.tsMax);
+    if (this.gre === 0) this.greFirst = x.greFirst;
+    if (this.nvgre === 0) this.nvgreFirst = x.nvgreFirst;
+    if (this.routedByCidr === 0) this.routedByCidrFirst = x.routedByCidrFirst;
+    this.gre += x.gre;
+    this.nvgre += x.nvgre;
+    this.routedByCidr += x.routedByCidr;
+    if (this.ownL2 && s.l2) this.l2.mergeState(s.l2);
   }
 
   /** The facts gathered so far, for the fingerprint. */

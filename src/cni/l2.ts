@@ -10,7 +10,7 @@ import { ARP_HLEN, ARP_PLEN, ARP_PTYPE, ARP_HTYPE, ARP_SHA, ARP_SPA, ARP_THA, AR
 import { IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_SRC } from '../../dissectors/ipv6.js';
 import { SLL_ADDR, SLL_HALEN, SLL_HATYPE, SLL2_ADDR, SLL2_HALEN, SLL2_HATYPE } from '../../dissectors/sll.js';
-import { CountTable, RateWindow, growU8, ipText, ipv4Text, macHi, macLo, macText } from '../lint/tables.js';
+import { CountTable, type CountTableState, RateWindow, growU8, ipText, ipv4Text, macHi, macLo, macText } from '../lint/tables.js';
 
 export const CALICO_PROXY_ARP_MAC = 'ee:ee:ee:ee:ee:ee';
 const EE_HI = 0xeeee;
@@ -67,6 +67,16 @@ export interface L2Result {
   hints: L2Hint[];
 }
 
+const L2_SCALARS = ['eeFrames', 'eeArp', 'eeFirst', 'arpPackets', 'arpRequests', 'arpReplies', 'arpGratuitous', 'arpProbes', 'ns', 'na'] as const;
+
+export interface L2State {
+  bindings: CountTableState;
+  sources: Uint8Array;
+  linkMacs: CountTableState;
+  arpRate: { peak: number; peakStart: number; total: number };
+  scalars: Record<(typeof L2_SCALARS)[number], number>;
+}
+
 export class L2Analysis implements PacketAnalysis<L2Result> {
   readonly name = 'l2';
   /** [macHi, macLo, family | scope << 8, addr x4] */
@@ -109,7 +119,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
       k[3] = u32(b, addrOff); k[4] = u32(b, addrOff + 4); k[5] = u32(b, addrOff + 8); k[6] = u32(b, addrOff + 12);
       if ((k[3] | k[4] | k[5] | k[6]) === 0) return; // :: (duplicate address detection)
     }
-    const e = this.bindings.add(k.subarray(0, 7), frame, file);
+    const e = this.bindings.add(k, frame, file);
     if (e < 0) return;
     if (e >= this.sources.length) this.sources = growU8(this.sources, this.sources.length * 2);
     this.sources[e] |= source;
@@ -181,7 +191,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
     this.key[0] = cp >>> 0;
     this.key[1] = hi;
     this.key[2] = lo;
-    this.linkMacs.add(this.key.subarray(0, 3), frame, file);
+    this.linkMacs.add(this.key, frame, file);
   }
 
   private arp(r: CaptureRecord, st: PacketState, i: number, linkIdx: number, file: number): void {
@@ -208,7 +218,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
       const t = o + ARP_THA;
       broadcast = (b[t] | b[t + 1] | b[t + 2] | b[t + 3] | b[t + 4] | b[t + 5]) === 0;
     }
-    if (broadcast) this.arpRate.push(r.tsSec + r.tsNsec * 1e-9);
+    if (broadcast) this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file);
   }
 
   /** NDP options after the 24-byte NS/NA body: type 1 source / type 2 target link-layer address. */
@@ -227,6 +237,30 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
       }
       p += len;
     }
+  }
+
+  exportState(): L2State {
+    return {
+      bindings: this.bindings.exportState(), sources: this.sources.slice(0, this.bindings.size), linkMacs: this.linkMacs.exportState(),
+      arpRate: this.arpRate.exportState(),
+      scalars: Object.fromEntries(L2_SCALARS.map((k) => [k, this[k]])) as Record<(typeof L2_SCALARS)[number], number>,
+    };
+  }
+
+  /** Merges another file's state (in file order). */
+  mergeState(s: L2State): void {
+    const eeBefore = this.eeFrames;
+    const map = this.bindings.mergeState(s.bindings);
+    for (let i = 0; i < map.length; i++) {
+      const e = map[i];
+      if (e < 0) continue;
+      while (e >= this.sources.length) this.sources = growU8(this.sources, this.sources.length * 2);
+      this.sources[e] |= s.sources[i];
+    }
+    this.linkMacs.mergeState(s.linkMacs);
+    this.arpRate.mergeState(s.arpRate);
+    for (const k of L2_SCALARS) this[k] += s.scalars[k];
+    if (eeBefore > 0) this.eeFirst -= s.scalars.eeFirst; // keep the earlier file's first frame
   }
 
   /** IPv4 addresses announced in ARP (underlay scope), with their MAC: node addresses on the link. */

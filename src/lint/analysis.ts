@@ -16,7 +16,7 @@ import { DEFAULT_THRESHOLDS, ruleSettings, type LintThresholds, type RuleOverrid
 import { CSUM_BAD, CSUM_OK, CSUM_PARTIAL, udpChecksumStatus } from './checksum.js';
 import { plausibleVxlanInner } from './vxlan.js';
 import { bgpHoldTimeFinding, bgpNotificationFinding, type BgpInput, type FindingDraft } from './bgp.js';
-import { CountTable, compareWords, countsObject, growF64, growI32, growU8, ipFamily, ipText, ipWords, ipv4Text, mix32, RateWindow } from './tables.js';
+import { CountTable, type CountTableState, compareWords, countsObject, growF64, growI32, growU8, ipFamily, ipText, ipWords, ipv4Text, mix32, RateWindow } from './tables.js';
 
 export interface LintOptions {
   /** Ports given with --vxlan-port: decoded as VXLAN and the expected VXLAN ports (default expectation: 4789). */
@@ -48,6 +48,26 @@ export interface LintResult {
   notEvaluated: { rule: string; reason: string }[];
   thresholds: LintThresholds;
   expected: { vxlanPorts: number[]; vnis: string[] | null };
+}
+
+const LINT_TABLES = ['heuristicVnis', 'unexpectedVnis', 'iFlagSenders', 'reservedFlags', 'critOptions', 'icmpMtus', 'icmpSenders',
+  'csumSenders', 'greTebNoKey', 'arpSenders'] as const;
+type LintTableName = (typeof LINT_TABLES)[number];
+const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedOutgoingTcp', 'dfMax',
+  'dfFragmentedOuter', 'icmpV4', 'icmpV6'] as const;
+type LintScalarName = (typeof LINT_SCALARS)[number];
+
+/** What a worker thread hands back (plain data and typed arrays). */
+export interface LintState {
+  count: Float64Array; first: Float64Array; firstFile: Int32Array; files: string[];
+  vxlanPortPkts: [number, number][]; notVxlanPortPkts: [number, number][]; heuristicPortPkts: [number, number][];
+  tables: Record<LintTableName, CountTableState>;
+  scalars: Record<LintScalarName, number>;
+  fragClasses: Float64Array; mtuClasses: Float64Array; csum: Float64Array;
+  arpRate: { peak: number; peakStart: number; total: number };
+  pairs: CountTableState;
+  pairPorts: Int32Array; pairPortPkts: Float64Array; pairPortFirst: Float64Array; pairVnis: Int32Array; pairVniPkts: Float64Array;
+  pairVniOverflow: Float64Array; pairSport: Int32Array; pairMultiSport: Uint8Array; pairFlows: Int32Array; pairNFlows: Uint8Array; flowSlots: number;
 }
 
 export const IANA_VXLAN_PORT = 4789;
@@ -192,7 +212,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
         if (st.v2[t] === GRE_PROTO_TEB && (flags & GRE_FLAG_K) === 0 && (flags & 7) === 0) {
           this.hit(R.NVGRE_KEY_MISSING, frame, file);
           this.pairKey(st, 0, this.key);
-          this.greTebNoKey.add(this.key.subarray(0, 9), frame, file);
+          this.greTebNoKey.add(this.key, frame, file);
         }
       }
       this.encapSizes(st, f.cls, frame, file, outgoing, f.outerIpBytes, f.innerIpBytes, f.overhead, f.innerDf, f.superFrame, f.protocol === 6, f.outerFragmented);
@@ -253,12 +273,12 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       this.hit(R.VXLAN_I_FLAG_UNSET, frame, file);
       this.key[0] = ipFamily(st, st.outerIp);
       ipWords(st, st.outerIp, false, this.key, 1);
-      this.iFlagSenders.add(this.key.subarray(0, 5), frame, file);
+      this.iFlagSenders.add(this.key, frame, file);
     }
     if (vxlanReservedBitsSet(b, vo) && this.on(R.VXLAN_RESERVED_BITS)) {
       this.hit(R.VXLAN_RESERVED_BITS, frame, file);
       this.key[0] = flags;
-      this.reservedFlags.add(this.key.subarray(0, 1), frame, file);
+      this.reservedFlags.add(this.key, frame, file);
     }
     const vni = st.v1[t];
     if (vni === 0 && this.on(R.VXLAN_VNI_ZERO)) this.hit(R.VXLAN_VNI_ZERO, frame, file);
@@ -268,7 +288,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       if (!ok) {
         this.hit(R.VXLAN_VNI_UNEXPECTED, frame, file);
         this.key[0] = vni;
-        this.unexpectedVnis.add(this.key.subarray(0, 1), frame, file);
+        this.unexpectedVnis.add(this.key, frame, file);
       }
     }
     this.trackPair(st, ENC_VXLAN, port, vni, sport, frame, file);
@@ -286,7 +306,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     this.heuristicPortPkts[dport]++;
     this.key[0] = dport;
     this.key[1] = (b[p + 4] << 16) | (b[p + 5] << 8) | b[p + 6];
-    this.heuristicVnis.add(this.key.subarray(0, 2), frame, file);
+    this.heuristicVnis.add(this.key, frame, file);
     void (flags & VXLAN_FLAG_G);
   }
 
@@ -312,7 +332,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
           if (!KNOWN_CRITICAL.has(ct)) {
             unknownCritical = true;
             this.key[0] = ct;
-            this.critOptions.add(this.key.subarray(0, 1), frame, file);
+            this.critOptions.add(this.key, frame, file);
           }
         }
         p += GENEVE_OPT_HEADER_LEN + (b[p + 3] & 0x1f) * 4;
@@ -355,7 +375,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       this.hit(R.VXLAN_BAD_OUTER_CHECKSUM, frame, file);
       this.key[0] = ipFamily(st, ip);
       ipWords(st, ip, false, this.key, 1);
-      this.csumSenders.add(this.key.subarray(0, 5), frame, file);
+      this.csumSenders.add(this.key, frame, file);
     } else this.csum[4]++;
   }
 
@@ -397,12 +417,12 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     if (family === 4) this.icmpV4++;
     else this.icmpV6++;
     this.key[0] = st.v2[i] >= 0 ? st.v2[i] : 0;
-    this.icmpMtus.add(this.key.subarray(0, 1), frame, file);
+    this.icmpMtus.add(this.key, frame, file);
     const ip = i - 1;
     if (ip >= 0 && (st.kind[ip] === Proto.IPV4 || st.kind[ip] === Proto.IPV6)) {
       this.key[0] = ipFamily(st, ip);
       ipWords(st, ip, false, this.key, 1);
-      this.icmpSenders.add(this.key.subarray(0, 5), frame, file);
+      this.icmpSenders.add(this.key, frame, file);
     }
   }
 
@@ -434,9 +454,9 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     if (!broadcast) return;
     if (b[o + ARP_HLEN] === 6 && b[o + ARP_PLEN] === 4) {
       this.key[0] = u32(b, o + ARP_SPA);
-      this.arpSenders.add(this.key.subarray(0, 1), r.frame, file);
+      this.arpSenders.add(this.key, r.frame, file);
     }
-    const inWindow = this.arpRate.push(r.tsSec + r.tsNsec * 1e-9);
+    const inWindow = this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file);
     if (inWindow > this.thresholds.arpStormRate) this.hit(R.ARP_BROADCAST_STORM, r.frame, file);
   }
 
@@ -454,7 +474,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     if (st.outerIp < 0) return;
     const key = this.key;
     this.pairKey(st, enc, key);
-    const e = this.pairs.add(key.subarray(0, 9), frame, file);
+    const e = this.pairs.add(key, frame, file);
     if (e < 0) return;
     if (e >= this.pairSport.length) this.growPairs();
     // Ports (up to PORT_SLOTS distinct per pair).
@@ -519,6 +539,94 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     this.pairMultiSport = growU8(this.pairMultiSport, n);
     this.pairFlows = growI32(this.pairFlows, n * this.flowSlots);
     this.pairNFlows = growU8(this.pairNFlows, n);
+  }
+
+  // ---- parallel runs ----------------------------------------------------------------------
+
+  /** Plain-data state for another thread; the main thread merges the states in file order. */
+  exportState(): LintState {
+    const n = this.pairs.size;
+    const sparse = (a: Float64Array): [number, number][] => {
+      const out: [number, number][] = [];
+      for (let p = 0; p < a.length; p++) if (a[p] !== 0) out.push([p, a[p]]);
+      return out;
+    };
+    return {
+      count: this.count.slice(), first: this.first.slice(), firstFile: this.firstFile.slice(), files: [...this.files],
+      vxlanPortPkts: sparse(this.vxlanPortPkts), notVxlanPortPkts: sparse(this.notVxlanPortPkts), heuristicPortPkts: sparse(this.heuristicPortPkts),
+      tables: Object.fromEntries(LINT_TABLES.map((k) => [k, this[k].exportState()])) as Record<LintTableName, CountTableState>,
+      scalars: Object.fromEntries(LINT_SCALARS.map((k) => [k, this[k]])) as Record<LintScalarName, number>,
+      fragClasses: this.fragClasses.slice(), mtuClasses: this.mtuClasses.slice(), csum: this.csum.slice(),
+      arpRate: this.arpRate.exportState(),
+      pairs: this.pairs.exportState(),
+      pairPorts: this.pairPorts.slice(0, n * PORT_SLOTS), pairPortPkts: this.pairPortPkts.slice(0, n * PORT_SLOTS),
+      pairPortFirst: this.pairPortFirst.slice(0, n * PORT_SLOTS), pairVnis: this.pairVnis.slice(0, n * VNI_SLOTS),
+      pairVniPkts: this.pairVniPkts.slice(0, n * VNI_SLOTS), pairVniOverflow: this.pairVniOverflow.slice(0, n),
+      pairSport: this.pairSport.slice(0, n), pairMultiSport: this.pairMultiSport.slice(0, n),
+      pairFlows: this.pairFlows.slice(0, n * this.flowSlots), pairNFlows: this.pairNFlows.slice(0, n), flowSlots: this.flowSlots,
+    };
+  }
+
+  mergeState(s: LintState): void {
+    for (let r = 0; r < R.COUNT; r++) {
+      if (s.count[r] === 0) continue;
+      if (this.count[r] === 0) {
+        this.first[r] = s.first[r];
+        this.firstFile[r] = s.firstFile[r];
+      }
+      this.count[r] += s.count[r];
+    }
+    s.files.forEach((f, i) => { if (f !== undefined && f !== null) this.files[i] = f; });
+    for (const [p, v] of s.vxlanPortPkts) this.vxlanPortPkts[p] += v;
+    for (const [p, v] of s.notVxlanPortPkts) this.notVxlanPortPkts[p] += v;
+    for (const [p, v] of s.heuristicPortPkts) this.heuristicPortPkts[p] += v;
+    for (const k of LINT_TABLES) this[k].mergeState(s.tables[k]);
+    for (const k of LINT_SCALARS) this[k] = k === 'mtuMax' || k === 'dfMax' ? Math.max(this[k], s.scalars[k]) : this[k] + s.scalars[k];
+    for (let i = 0; i < this.fragClasses.length; i++) { this.fragClasses[i] += s.fragClasses[i]; this.mtuClasses[i] += s.mtuClasses[i]; }
+    for (let i = 0; i < this.csum.length; i++) this.csum[i] += s.csum[i];
+    this.arpRate.mergeState(s.arpRate);
+    const map = this.pairs.mergeState(s.pairs);
+    const F = s.flowSlots;
+    for (let i = 0; i < map.length; i++) {
+      const e = map[i];
+      if (e < 0) continue;
+      while (e >= this.pairSport.length) this.growPairs();
+      for (let k = 0; k < PORT_SLOTS; k++) {
+        const port = s.pairPorts[i * PORT_SLOTS + k];
+        if (port < 0) break;
+        for (let m = 0; m < PORT_SLOTS; m++) {
+          const v = this.pairPorts[e * PORT_SLOTS + m];
+          if (v === port) { this.pairPortPkts[e * PORT_SLOTS + m] += s.pairPortPkts[i * PORT_SLOTS + k]; break; }
+          if (v < 0) {
+            this.pairPorts[e * PORT_SLOTS + m] = port;
+            this.pairPortPkts[e * PORT_SLOTS + m] = s.pairPortPkts[i * PORT_SLOTS + k];
+            this.pairPortFirst[e * PORT_SLOTS + m] = s.pairPortFirst[i * PORT_SLOTS + k];
+            break;
+          }
+        }
+      }
+      for (let k = 0; k < VNI_SLOTS; k++) {
+        const vni = s.pairVnis[i * VNI_SLOTS + k];
+        if (vni < 0) break;
+        let placed = false;
+        for (let m = 0; m < VNI_SLOTS; m++) {
+          const v = this.pairVnis[e * VNI_SLOTS + m];
+          if (v === vni) { this.pairVniPkts[e * VNI_SLOTS + m] += s.pairVniPkts[i * VNI_SLOTS + k]; placed = true; break; }
+          if (v < 0) { this.pairVnis[e * VNI_SLOTS + m] = vni; this.pairVniPkts[e * VNI_SLOTS + m] = s.pairVniPkts[i * VNI_SLOTS + k]; placed = true; break; }
+        }
+        if (!placed) this.pairVniOverflow[e] += s.pairVniPkts[i * VNI_SLOTS + k];
+      }
+      this.pairVniOverflow[e] += s.pairVniOverflow[i];
+      // Source ports: one port on both sides stays "one port" only when it is the same port.
+      if (s.pairMultiSport[i] || (this.pairSport[e] >= 0 && s.pairSport[i] >= 0 && this.pairSport[e] !== s.pairSport[i])) this.pairMultiSport[e] = 1;
+      if (this.pairSport[e] < 0) this.pairSport[e] = s.pairSport[i];
+      for (let k = 0; k < s.pairNFlows[i] && this.pairNFlows[e] < this.flowSlots; k++) {
+        const h = s.pairFlows[i * F + k];
+        let dup = false;
+        for (let m = 0; m < this.pairNFlows[e]; m++) if (this.pairFlows[e * this.flowSlots + m] === h) { dup = true; break; }
+        if (!dup) this.pairFlows[e * this.flowSlots + this.pairNFlows[e]++] = h;
+      }
+    }
   }
 
   // ---- results ----------------------------------------------------------------------------

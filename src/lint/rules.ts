@@ -241,7 +241,7 @@ export const RULES: readonly RuleInfo[] = [
   {
     id: 'ARP_BROADCAST_STORM',
     severity: 'warning',
-    trigger: 'More broadcast ARP packets in a 1-second window than --arp-storm-rate (default 100 per second).',
+    trigger: 'More broadcast ARP packets in a 1-second window (within one capture file) than --arp-storm-rate (default 100 per second).',
     cause:
       'Many hosts resolving many addresses at once (a large flat L2 segment, churn after a failover, a scanning pod, a loop in the L2 topology), ' +
       'or neighbour tables too small for the number of peers (`net.ipv4.neigh.default.gc_thresh*`).',

@@ -26,7 +26,10 @@ export class CountTable {
     return this.index.size;
   }
 
-  /** Adds n to the key's count; returns the entry, or -1 when the table is full and the key is new. */
+  /**
+   * Adds n to the key's count; returns the entry, or -1 when the table is full and the key is new.
+   * Only the first `width` words of `key` are read, so callers pass one reused scratch array (no views).
+   */
   add(key: Uint32Array, frame: number, file: number, n = 1): number {
     let e = this.index.find(key);
     if (e < 0) {
@@ -56,12 +59,51 @@ export class CountTable {
     return this.index.keys.subarray(e * this.width, e * this.width + this.width);
   }
 
+  /** A plain-data copy for another thread (see mergeState). */
+  exportState(): CountTableState {
+    const n = this.size, w = this.width;
+    return {
+      width: w, keys: this.index.keys.slice(0, n * w), counts: this.counts.slice(0, n), first: this.first.slice(0, n),
+      firstFile: this.firstFile.slice(0, n), dropped: this.dropped,
+    };
+  }
+
+  /**
+   * Adds the entries of another table's state. States are merged in file order, so an entry that
+   * exists already keeps its first frame. Returns, per entry of the other state, this table's entry (-1 when full).
+   */
+  mergeState(s: CountTableState): Int32Array {
+    const map = new Int32Array(s.counts.length);
+    const k = new Uint32Array(this.width);
+    for (let i = 0; i < s.counts.length; i++) {
+      k.set(s.keys.subarray(i * this.width, i * this.width + this.width));
+      const had = this.index.find(k) >= 0;
+      const e = this.add(k, s.first[i], s.firstFile[i], s.counts[i]);
+      map[i] = e;
+      if (e >= 0 && !had) {
+        this.first[e] = s.first[i];
+        this.firstFile[e] = s.firstFile[i];
+      }
+    }
+    this.dropped += s.dropped;
+    return map;
+  }
+
   /** Entry indexes sorted by count, highest first. */
   sorted(): number[] {
     const out: number[] = [];
     for (let e = 0; e < this.size; e++) out.push(e);
     return out.sort((a, b) => this.counts[b] - this.counts[a] || this.first[a] - this.first[b]);
   }
+}
+
+export interface CountTableState {
+  width: number;
+  keys: Uint32Array;
+  counts: Float64Array;
+  first: Float64Array;
+  firstFile: Int32Array;
+  dropped: number;
 }
 
 export function growF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
@@ -168,10 +210,16 @@ export class RateWindow {
   peak = 0;
   peakStart = 0;
   total = 0;
+  private file = 0;
 
   constructor(readonly span = 1) {}
 
-  push(ts: number): number {
+  /** Records an event at time ts (seconds) of capture file `file`; returns the events in the window ending now. */
+  push(ts: number, file = 0): number {
+    if (file !== this.file) {
+      this.file = file;
+      this.restart();
+    }
     this.total++;
     let mask = this.ring.length - 1;
     while (this.tail > this.head && ts - this.ring[this.head & mask] >= this.span) this.head++;
@@ -189,6 +237,24 @@ export class RateWindow {
       this.peakStart = this.ring[this.head & mask];
     }
     return inWindow;
+  }
+
+  exportState(): { peak: number; peakStart: number; total: number } {
+    return { peak: this.peak, peakStart: this.peakStart, total: this.total };
+  }
+
+  /** Starts a new window sequence (a new capture file: windows never span files). */
+  restart(): void {
+    this.head = this.tail = 0;
+  }
+
+  /** Windows do not span files: the merged peak is the larger of the two. */
+  mergeState(s: { peak: number; peakStart: number; total: number }): void {
+    if (s.peak > this.peak) {
+      this.peak = s.peak;
+      this.peakStart = s.peakStart;
+    }
+    this.total += s.total;
   }
 
   /** Start time of the current window. */
