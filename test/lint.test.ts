@@ -216,9 +216,14 @@ describe('BGP rules against their input interface', () => {
     expect(bgpHoldTimeFinding({ sessions: [input.sessions[1], input.sessions[2]] })).toBeNull();
   });
 
-  it('runs through runLint when a BGP source is given, and is "not evaluated" otherwise', async () => {
+  it('runs on the BGP analysis by default, on any BGP source given, and is "not evaluated" without one', async () => {
     const file = join(LINT, 'bgp-notification.trigger.pcap');
-    expect((await lint(file)).notEvaluated.map((n) => n.rule)).toEqual(['BGP_NOTIFICATION', 'BGP_HOLD_TIME_MISMATCH', 'VXLAN_VNI_UNEXPECTED']);
+    expect((await lint(file, { bgp: null })).notEvaluated.map((n) => n.rule)).toEqual(['BGP_NOTIFICATION', 'BGP_HOLD_TIME_MISMATCH', 'VXLAN_VNI_UNEXPECTED']);
+    const def = await lint(file);
+    expect(def.notEvaluated.map((n) => n.rule)).toEqual(['VXLAN_VNI_UNEXPECTED']);
+    expect(def.findings.find((f) => f.rule === 'BGP_NOTIFICATION')?.evidence).toEqual({
+      sessions: [{ peers: ['192.168.56.11', '192.168.56.12'], notifications: [{ frame: 9, from: '192.168.56.12', code: 4, subcode: 0, name: 'Hold Timer Expired' }] }],
+    });
     const fake = { name: 'bgp', onPacket() {}, finish: () => ({ sessions: [] }) };
     const res = await lint(file, { bgp: { analysis: fake, input: () => input } });
     expect(res.findings.map((f) => f.rule).sort()).toEqual(['BGP_HOLD_TIME_MISMATCH', 'BGP_NOTIFICATION']);
@@ -239,6 +244,20 @@ describe('BGP rules against their input interface', () => {
     expect(r.routes).toEqual([{ prefix: '10.244.1.0/26', nextHop: '10.0.0.1', from: null, frame: null }]);
     expect(bgpInputFrom(null)).toBeNull();
     expect(bgpInputFrom({ peers: 1 })).toBeNull();
+  });
+});
+
+describe('BGP rules on real BIRD sessions (fixtures/bgp, expectations from its README)', () => {
+  it('the Cease on shutdown and the hold-time mismatches of the configured 9/6/12/7 s', async () => {
+    const res = await lint(join(ROOT, 'fixtures', 'bgp', 'bird-sessions.pcap'));
+    const n = res.findings.find((f) => f.rule === 'BGP_NOTIFICATION')!;
+    expect(n.count).toBe(1);
+    expect(n.message).toContain('Cease');
+    const h = res.findings.find((f) => f.rule === 'BGP_HOLD_TIME_MISMATCH')!;
+    // Every session pairs two different configured hold times: 9/6, 9/12, 6/12, 9/7 (IPv4 and IPv6 where both exist).
+    expect(h.count).toBe(6);
+    const pairs = (h.evidence.sessions as { holdTimes: number[]; negotiated: number }[]).map((s) => [...s.holdTimes].sort((a, b) => a - b).join('/'));
+    expect(pairs.sort()).toEqual(['12/6', '12/9', '6/9', '6/9', '7/9', '7/9'].map((p) => p.split('/').map(Number).sort((a, b) => a - b).join('/')).sort());
   });
 });
 

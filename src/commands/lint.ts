@@ -8,7 +8,8 @@ import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import { LintAnalysis, type LintResult } from '../lint/analysis.js';
 import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
-import type { BgpInput } from '../lint/bgp.js';
+import { bgpInputFrom, type BgpInput } from '../lint/bgp.js';
+import { BgpAnalysis } from '../bgp/analysis.js';
 import { CniAnalysis } from '../cni/analysis.js';
 import { L2Analysis, type L2Result } from '../cni/l2.js';
 import type { CniResult } from '../cni/fingerprint.js';
@@ -30,17 +31,21 @@ export interface LintRunOptions {
   arpStormRate?: number;
   /** Called with each file's reader warnings. */
   onWarnings?: (file: string, warnings: string[]) => void;
-  /** A BGP analysis to run alongside, and how to read its result (src/lint/bgp.ts bgpInputFrom). */
-  bgp?: { analysis: PacketAnalysis; input: (result: unknown) => BgpInput | null };
+  /**
+   * A BGP analysis to run alongside, and how to read its result (src/lint/bgp.ts bgpInputFrom).
+   * Default: a new BgpAnalysis (src/bgp); `null` runs none (the BGP rules are then "not evaluated").
+   */
+  bgp?: { analysis: PacketAnalysis; input: (result: unknown) => BgpInput | null } | null;
 }
 
 /** Runs lint, CNI and L2 over the files (the library form of the command). */
 export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun> {
   const decoder = new PacketDecoder({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs });
+  const bgp = o.bgp === undefined ? { analysis: new BgpAnalysis(), input: bgpInputFrom } : o.bgp;
   let bgpInput: BgpInput | null | undefined;
-  const bgpSource = o.bgp
+  const bgpSource = bgp
     ? () => {
-        if (bgpInput === undefined) bgpInput = o.bgp!.input(o.bgp!.analysis.finish());
+        if (bgpInput === undefined) bgpInput = bgp.input(bgp.analysis.finish());
         return bgpInput;
       }
     : undefined;
@@ -53,7 +58,7 @@ export async function runLint(files: readonly string[], o: LintRunOptions = {}):
   const l2 = new L2Analysis();
   const cni = new CniAnalysis({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, l2, bgp: bgpSource });
   const analyses: PacketAnalysis[] = [l2, cni, lint];
-  if (o.bgp) analyses.unshift(o.bgp.analysis);
+  if (bgp) analyses.unshift(bgp.analysis);
   const facts = new PacketFacts();
   for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
     const file = files[fileIndex];
@@ -67,7 +72,6 @@ export async function runLint(files: readonly string[], o: LintRunOptions = {}):
     for (const a of analyses) a.onFileEnd?.(info, ctx);
     o.onWarnings?.(file, info.warnings);
   }
-  // BGP first: lint and CNI read its result.
   const lintResult = lint.finish();
   return { lint: lintResult, cni: cni.finish(), l2: l2.finish() };
 }

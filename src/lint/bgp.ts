@@ -84,7 +84,8 @@ export function bgpNotificationFinding(input: BgpInput): FindingDraft | null {
   return {
     count,
     firstFrame: first,
-    message: `${count} BGP NOTIFICATION${count === 1 ? '' : 's'} (${kinds}) on ${sessions.length} session${sessions.length === 1 ? '' : 's'}: routes learned over them are withdrawn`,
+    message: `${count} BGP NOTIFICATION${count === 1 ? '' : 's'} (${kinds}) on ${sessions.length} session${sessions.length === 1 ? '' : 's'}: ` +
+      `the routes learned over ${sessions.length === 1 ? 'it' : 'them'} are withdrawn`,
     evidence: { sessions },
   };
 }
@@ -124,7 +125,9 @@ function pick(o: Obj, ...names: string[]): unknown {
 }
 
 /**
- * Builds a BgpInput from the result of the 'bgp' analysis. Tolerant of field naming: a session has
+ * Builds a BgpInput from the result of the 'bgp' analysis (src/bgp/analysis.ts BgpResult: sessions
+ * with `peers: [{ip, asn, holdTime, openFrame}, ...]`, `notifications` with errorCode/errorSubcode/name,
+ * `holdTime.offered`, and a top-level `routes` table). Tolerant of field naming: a session has
  * its two peers as `peers` [a, b] or as `a`/`b` (or `local`/`remote`, `orig`/`resp`) objects or strings;
  * each side's OPEN as `open` with `holdTime`/`asn`; notifications as `notifications` lists (on the
  * session or on each side). Returns null when the value does not look like a BGP result.
@@ -156,7 +159,9 @@ export function bgpInputFrom(result: unknown): BgpInput | null {
     const hold = (o: Obj) => num(pick(open(o), 'holdTime', 'hold'));
     const asn = (o: Obj) => num(pick(open(o), 'asn', 'as'));
     const holdTimes: [number | null, number | null] = [hold(sides[0]), hold(sides[1])];
-    const sessionHold = pick(s, 'holdTimes');
+    let sessionHold = pick(s, 'holdTimes');
+    const holdObj = s.holdTime;
+    if (isObj(holdObj) && Array.isArray(holdObj.offered)) sessionHold = holdObj.offered;
     if (Array.isArray(sessionHold) && sessionHold.length === 2) {
       holdTimes[0] ??= num(sessionHold[0]);
       holdTimes[1] ??= num(sessionHold[1]);
@@ -178,7 +183,7 @@ export function bgpInputFrom(result: unknown): BgpInput | null {
     addNotes(pick(s, 'notifications'), null);
     addNotes(sides[0].notifications, ip(sides[0]));
     addNotes(sides[1].notifications, ip(sides[1]));
-    const openFrames = [num(pick(open(sides[0]), 'frame')), num(pick(open(sides[1]), 'frame'))];
+    const openFrames = [num(pick(open(sides[0]), 'openFrame', 'frame')), num(pick(open(sides[1]), 'openFrame', 'frame'))];
     sessions.push({
       peers: [ip(sides[0]), ip(sides[1])],
       asns: [asn(sides[0]), asn(sides[1])],
@@ -206,6 +211,8 @@ function collectRoutes(list: unknown, out: BgpRouteInput[], from: string | null 
   for (const r of list) {
     if (typeof r === 'string') out.push({ prefix: r, from });
     else if (isObj(r)) {
+      // A route table entry that was never announced (only withdrawn) is no announcement.
+      if (typeof r.announcements === 'number' && r.announcements === 0) continue;
       const prefix = str(pick(r, 'prefix', 'nlri', 'route'));
       if (prefix) out.push({ prefix, nextHop: str(pick(r, 'nextHop')), from: str(pick(r, 'from', 'peer')) ?? from, frame: num(pick(r, 'frame')) });
     }
