@@ -6,13 +6,13 @@
 //
 // Synchronisation: a stream whose start was captured (SYN seen) begins synchronised. A stream
 // joined mid-way, or one that lost bytes (a gap) where the next message boundary is unknown, is
-// resynchronised by scanning for a plausible header: 16 x 0xFF, a length in range and a known
-// type whose minimum length the length meets. A message whose bytes fall partly in a gap is
+// resynchronised by scanning for a plausible header: 16 x 0xFF, a known type and a length in
+// range. A message whose bytes fall partly in a gap is
 // reported as lost; when its header was seen, the bytes after the gap up to its end are skipped
 // and the stream stays synchronised.
 import { u16 } from '../packet.js';
 import { BGP_HEADER_LEN, BGP_LENGTH, BGP_MAX_EXTENDED_LEN, BGP_MAX_LEN, BGP_TYPE, MIN_LENGTH, isMarker } from './message.js';
-import { MSG_KEEPALIVE, MSG_OPEN, MSG_ROUTE_REFRESH } from './names.js';
+import { MSG_KEEPALIVE, MSG_OPEN } from './names.js';
 
 export interface FrameInfo {
   /** Frame that carried the message's first byte. */
@@ -257,12 +257,11 @@ export class BgpFramer {
     for (let i = 0; i < m; i++) if (b[o + i] !== 0xff) return HEADER_INVALID;
     if (avail < BGP_HEADER_LEN) return HEADER_UNDECIDED;
     const L = u16(b, o + BGP_LENGTH), t = b[o + BGP_TYPE];
-    const min = MIN_LENGTH[t];
-    if (min === undefined || L < min) return HEADER_INVALID;
+    // A known type and a length the framer can use. A length below the type's minimum is taken
+    // (the parser names the fault), as tshark does.
+    if (MIN_LENGTH[t] === undefined || L < BGP_HEADER_LEN) return HEADER_INVALID;
     const max = t === MSG_OPEN || t === MSG_KEEPALIVE ? BGP_MAX_LEN : this.maxLength;
     if (L > max) return HEADER_INVALID;
-    if (t === MSG_KEEPALIVE && L !== BGP_HEADER_LEN) return HEADER_INVALID;
-    if (t === MSG_ROUTE_REFRESH && L < 23) return HEADER_INVALID;
     return HEADER_VALID;
   }
 
