@@ -304,7 +304,7 @@ export interface FileResult {
   mismatches: Mismatch[];
   excluded: number;
   /** Exclusions that matched at least one difference. */
-  usedExclusions: Set<Exclusion>;
+  usedExclusions: Map<Exclusion, number>;
   error?: string;
   tsharkStderr: string;
   classes: Map<string, number>;
@@ -333,7 +333,7 @@ async function ourDissection(file: string): Promise<OurFrame[]> {
 /** Compares one capture. `label` is the path used in reports and matched by exclusions. */
 export async function compareFile(file: string, label: string, exclusions: readonly Exclusion[]): Promise<FileResult> {
   const res: FileResult = {
-    file, label, packets: 0, values: 0, mismatches: [], excluded: 0, usedExclusions: new Set(), tsharkStderr: '', classes: new Map(),
+    file, label, packets: 0, values: 0, mismatches: [], excluded: 0, usedExclusions: new Map(), tsharkStderr: '', classes: new Map(),
   };
   const applicable = exclusions.filter((e) => e.file.test(label));
   const report = (m: Mismatch) => {
@@ -341,7 +341,7 @@ export async function compareFile(file: string, label: string, exclusions: reado
       (!e.when || e.when(m.ours.split(','), m.tshark.split(','))));
     if (ex) {
       res.excluded++;
-      res.usedExclusions.add(ex);
+      res.usedExclusions.set(ex, (res.usedExclusions.get(ex) ?? 0) + 1);
     } else {
       res.mismatches.push(m);
     }

@@ -74,6 +74,11 @@ function fmt(r: FileResult): string {
       rows.push(`  ${r.label}: ${r.packets} packets, ${r.values} values, ${r.mismatches.length} mismatches${r.excluded ? `, ${r.excluded} excluded differences` : ''}`);
     }
     console.log(`oracle per file:\n${rows.join('\n')}`);
+    const used = new Map<Exclusion, string[]>();
+    for (const r of all) for (const [e, k] of r.usedExclusions) used.set(e, [...(used.get(e) ?? []), `${r.label} (${k})`]);
+    if (used.size) {
+      console.log(`oracle exclusions applied:\n${[...used].map(([e, where]) => `  ${e.field}${e.frames ? ` frames ${e.frames.join(',')}` : ''} in ${where.join(', ')}: ${e.reason}`).join('\n')}`);
+    }
     console.log(`oracle: ${packets} packets, ${values} field values compared over ${all.length} files, ${mismatches} mismatches, ${excluded} excluded differences (${EXCLUSIONS.length} exclusions)`);
   }, 600_000);
 
@@ -93,7 +98,7 @@ function fmt(r: FileResult): string {
     // An exclusion that no longer matches any difference is stale (the files it names may not exist
     // yet: fixtures are added over time, so only exclusions for files present are checked).
     const used = new Set<Exclusion>();
-    for (const r of results.values()) for (const e of r.usedExclusions) used.add(e);
+    for (const r of results.values()) for (const e of r.usedExclusions.keys()) used.add(e);
     const stale = EXCLUSIONS.filter((e) => !used.has(e) && targets.some((t) => e.file.test(t.label)));
     expect(stale.map((e) => `${e.file} ${e.field}: ${e.reason}`)).toEqual([]);
   });
