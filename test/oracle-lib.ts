@@ -37,7 +37,12 @@ export const ORACLE_FIELDS = [
   'wg.type',
 ] as const;
 
-/** tshark protocol names (frame.protocols) that correspond to one of our layers. */
+/**
+ * tshark protocol names (frame.protocols) that correspond to one of our layers. NVGRE has no layer of
+ * its own on either side (tshark 4.0 goes gre -> eth; our gre layer carries vsid/flowId), so
+ * gre vs nvgre is a class question (test/oracle-classes.test.ts), not a stack one. ERSPAN is a layer
+ * on both sides (for type I, a zero-length one: the mirrored frame follows the GRE header).
+ */
 const TSHARK_LAYER_NAMES = new Set([
   'eth', 'vlan', 'ieee8021ad', 'sll', 'null', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp',
   'vxlan', 'gre', 'geneve', 'erspan', 'wg',
