@@ -469,7 +469,8 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
   const seed = (opts.seed ?? Date.now()) >>> 0;
   const iterations = opts.iterations ?? 1_000_000;
   const sampleEvery = opts.sampleEvery ?? 16;
-  const slowMs = opts.slowMs ?? 250;
+  // Well above GC pauses and a busy shared machine; a real hang is the watchdog's business.
+  const slowMs = opts.slowMs ?? 1000;
   const root = packageRoot();
   const crashDir = opts.crashDir === undefined ? join(root, 'test-output', 'fuzz-crashes') : opts.crashDir;
   const findings: Finding[] = [];
