@@ -75,7 +75,7 @@ describe('raw IP link types', () => {
   it('an unsupported link type is an error naming it, never a throw', () => {
     const d = decode(V4, { linktype: 147 });
     expect(d.stack).toBe('');
-    expect(d.error).toBe('none: unsupported link type (147)');
+    expect(d.error).toBe('link: unsupported link type (147)');
     expect(d.cls).toBe('other');
   });
   it('empty record on raw link type', () => {

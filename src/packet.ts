@@ -217,7 +217,9 @@ export class PacketState {
   errorText(): string | null {
     if (this.errFault === 0) return null;
     const d = this.errDetail >= 0 ? ` (${this.errDetail})` : '';
-    return `${PROTO_NAME[this.errProto]}: ${FAULT_TEXT[this.errFault]}${d}`;
+    // Faults before any dissector ran (an unsupported link type) belong to the link layer.
+    const layer = this.errProto === Proto.NONE ? 'link' : PROTO_NAME[this.errProto];
+    return `${layer}: ${FAULT_TEXT[this.errFault]}${d}`;
   }
 
   /** Index of the first layer of the given kind, or -1. */
