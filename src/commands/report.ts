@@ -22,7 +22,7 @@ export function reportAnalyzeOptions(base: AnalyzeOptions, top = REPORT_TOP): An
 export const reportCommand: Command = {
   name: 'report',
   summary: 'the analysis as a self-contained HTML page with charts (-o report.html)',
-  usage: 'tunnelscope report [FILE...] [-o report.html] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--max-flows N] [--quiet]',
+  usage: 'tunnelscope report [FILE...] [-o report.html] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--geneve-port P]... [--max-flows N] [--quiet]',
   async run(args) {
     const p = parse(this, args, { ...REPORT_BASE, output: { type: 'string', short: 'o' }, top: { type: 'string' } });
     if (!p) return 0;

@@ -259,24 +259,33 @@ function sizesSection(doc: AnalysisDocument): string {
 
 function flowsSection(doc: AnalysisDocument, opts: ReportOptions): string {
   const flows: FlowObject[] = doc.topFlows;
+  const cap = opts.rowCap ?? ROW_CAP;
+  const shown = flows.slice(0, cap);
+  // Columns that are zero for every listed flow say nothing: left out.
+  const retx = shown.some((f) => f.retransmissions > 0), copies = shown.some((f) => f.copies > 0);
   const cols: Col[] = [
     { label: 'class' }, { label: 'tunnel' }, { label: 'orig' }, { label: 'resp' }, { label: 'proto' },
     { label: 'packets', num: true }, { label: 'bytes', num: true }, { label: 'overhead', num: true },
-    { label: 'duration s', num: true }, { label: 'TCP flags', title: 'flags seen, originator/responder' },
-    { label: 'retrans', num: true, title: 'TCP retransmissions' }, { label: 'copies', num: true, title: 'packets also seen at another capture point' },
+    { label: 'secs', num: true, title: 'duration in seconds' }, { label: 'flags', title: 'TCP flags seen, originator/responder' },
   ];
-  const rows: Cell[][] = flows.map((f) => [
-    { html: classChip(f.class) }, { html: esc(tunnelText(f)), cls: 'mono' },
-    { html: esc(endpoint(f.orig)), cls: 'mono' },
-    { html: esc(endpoint(f.resp)), cls: 'mono' },
-    f.protocol !== null ? (PROTO[f.protocol] ?? String(f.protocol)) : f.ethertype !== undefined ? `0x${f.ethertype.toString(16).padStart(4, '0')}` : null,
-    f.packets, { html: esc(bytes(f.bytes)), v: f.bytes }, { html: esc(bytes(f.overheadBytes)), v: f.overheadBytes },
-    { html: f.durationS.toFixed(3), v: f.durationS }, f.tcpFlags ? `${f.tcpFlags.orig}/${f.tcpFlags.resp}` : null,
-    f.retransmissions, f.copies,
-  ]);
-  const cap = opts.rowCap ?? ROW_CAP;
+  if (retx) cols.push({ label: 'retx', num: true, title: 'TCP retransmissions' });
+  if (copies) cols.push({ label: 'copies', num: true, title: 'packets also seen at another capture point' });
+  const rows: Cell[][] = shown.map((f) => {
+    const r: Cell[] = [
+      { html: classChip(f.class) }, { html: esc(tunnelText(f)), cls: 'mono' },
+      { html: esc(endpoint(f.orig)), cls: 'mono' },
+      { html: esc(endpoint(f.resp)), cls: 'mono' },
+      f.protocol !== null ? (PROTO[f.protocol] ?? String(f.protocol)) : f.ethertype !== undefined ? `0x${f.ethertype.toString(16).padStart(4, '0')}` : null,
+      f.packets, { html: esc(bytes(f.bytes)), v: f.bytes }, { html: esc(bytes(f.overheadBytes)), v: f.overheadBytes },
+      { html: f.durationS.toFixed(3) }, f.tcpFlags ? `${f.tcpFlags.orig}/${f.tcpFlags.resp}` : null,
+    ];
+    if (retx) r.push(f.retransmissions);
+    if (copies) r.push(f.copies);
+    return r;
+  });
   const out: string[] = [];
-  out.push(`<p class="note">The ${int(Math.min(flows.length, cap))} flows with the most bytes of ${int(doc.flows.total)} in the capture${doc.flows.evicted ? ` (${int(doc.flows.evicted)} evicted at the --max-flows cap of ${int(doc.flows.maxFlows)})` : ''}. Click a column header to sort.</p>`);
+  out.push(`<p class="note">The ${int(shown.length)} flows with the most bytes of ${int(doc.flows.total)} in the capture${doc.flows.evicted ? ` (${int(doc.flows.evicted)} evicted at the --max-flows cap of ${int(doc.flows.maxFlows)})` : ''}. Click a column header to sort.` +
+    `${retx ? '' : ' No listed flow has TCP retransmissions.'}${copies ? '' : ' No listed flow was also captured at another point.'}</p>`);
   out.push(table(cols, rows, {
     id: 'flows-table', what: 'flows', cap, total: doc.flows.total,
     rowAttrs: (i) => `data-flow="${flows[i].id}"`,

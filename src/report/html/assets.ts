@@ -50,6 +50,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans M
 figure figcaption{font-size:13px;font-weight:600}
 .table-wrap{overflow:auto;max-height:640px;border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
+#flows-table{font-size:12.5px}
 caption{text-align:left;padding:6px 8px;color:var(--muted)}
 th,td{padding:5px 7px;border-bottom:1px solid #f0f1f3;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
