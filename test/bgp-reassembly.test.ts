@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PacketDecoder } from '../src/decoder.js';
 import { CaptureRecord } from '../src/reader/record.js';
 import { BgpTracker, type BgpLostEvent, type BgpMessageEvent } from '../src/bgp/tracker.js';
+import { BgpAnalysis } from '../src/bgp/analysis.js';
 import { MAX_OOO_BYTES, MAX_OOO_SEGMENTS, TcpReassembler } from '../src/bgp/reassembly.js';
 import { BgpFramer } from '../src/bgp/framer.js';
 
@@ -59,12 +60,13 @@ function packet(s: Seg): Uint8Array {
 
 class Harness {
   readonly dec = new PacketDecoder();
-  readonly tracker = new BgpTracker({ layers: true });
+  readonly tracker: BgpTracker;
   readonly msgs: BgpMessageEvent[] = [];
   readonly lost: BgpLostEvent[] = [];
   readonly errors: string[] = [];
   frame = 0;
-  constructor() {
+  constructor(maxConnections?: number) {
+    this.tracker = new BgpTracker({ layers: true, maxConnections });
     this.tracker.addListener({ message: (e) => this.msgs.push(e), lost: (e) => this.lost.push(e), framingError: (e) => this.errors.push(e.error) });
   }
   send(s: Seg): void {
@@ -352,6 +354,39 @@ describe('memory bounds', () => {
       maxPending = Math.max(maxPending, f.pendingBytes);
     }
     expect(maxPending).toBeLessThanOrEqual(65535 + 4096);
+  });
+
+  it('a SYN flood to port 179 keeps the connection table bounded', () => {
+    const h = new Harness(500);
+    for (let i = 0; i < 5000; i++) h.send({ sport: 1024 + i, seq: i * 7919, flags: 'S' });
+    expect(h.tracker.connections).toBe(5000);
+    expect(h.tracker.trackedConnections).toBe(500);
+    expect(h.tracker.evicted).toBe(4500);
+    // Stray segments without SYN or payload (a scan's RSTs, late ACKs) make no connections.
+    for (let i = 0; i < 100; i++) h.send({ sport: 20000 + i, seq: 1, ack: 1, flags: 'R' });
+    expect(h.tracker.connections).toBe(5000);
+  });
+
+  it('a session that reconnects many times lists its last 100 connections and counts the rest', () => {
+    const dec = new PacketDecoder();
+    const a = new BgpAnalysis();
+    let frame = 0;
+    const feed = (s: Seg) => {
+      const b = packet(s);
+      const r = new CaptureRecord();
+      r.frame = ++frame; r.buf = b; r.caplen = r.len = b.length; r.linktype = 1;
+      a.onPacket(r, dec.decode(b, 0, b.length, b.length, 1));
+    };
+    for (let i = 0; i < 300; i++) {
+      feed({ sport: 30000 + i, seq: 1000, flags: 'S' });
+      feed({ src: '10.0.0.2', dst: '10.0.0.1', sport: 179, dport: 30000 + i, seq: 0, ack: 1001, flags: 'RA' });
+    }
+    const res = a.finish();
+    expect(res.sessions.length).toBe(1);
+    expect(res.sessions[0].connections.length).toBe(100);
+    expect(res.sessions[0].connectionsNotListed).toBe(200);
+    expect(res.sessions[0].state).toBe('connect'); // SYNs answered by RSTs: never got to OPEN
+    expect(res.sessions[0].connections.every((c) => c.ended === 'rst')).toBe(true);
   });
 
   it('a 65535-byte claimed length is framed, not buffered forever past its end', () => {

@@ -26,6 +26,10 @@ export interface BgpSummary {
   routesAnnounced: number;
   routesWithdrawn: number;
   announcedPrefixes: number;
+  /** Connections closed early to keep memory bounded (more than 65536 at once). */
+  evictedConnections: number;
+  /** Connections between peer pairs beyond the 10000 sessions tracked (counted only). */
+  connectionsNotTracked: number;
 }
 
 export interface BgpResult {
@@ -117,6 +121,8 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
         routesAnnounced: this.rib.announcements,
         routesWithdrawn: this.rib.withdrawals,
         announcedPrefixes: announcedPrefixes.length,
+        evictedConnections: this.tracker.evicted,
+        connectionsNotTracked: this.sessions.connectionsNotTracked,
       },
       sessions,
       notifications,
@@ -139,6 +145,6 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
   }
 
   private onConnectionEnd(conn: BgpConnection, at: PacketTime): void {
-    if (conn.closed !== 'end-of-capture') this.rib.sessionDown(conn.ends[0].ip, conn.ends[1].ip, at);
+    if (conn.closed !== 'end-of-capture' && conn.closed !== 'evicted') this.rib.sessionDown(conn.ends[0].ip, conn.ends[1].ip, at);
   }
 }

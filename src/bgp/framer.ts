@@ -43,6 +43,7 @@ export interface FramerSink {
   framingError(text: string, frame: number, offset: number): void;
 }
 
+const EMPTY = new Uint8Array(0);
 const HEADER_VALID = 1;
 const HEADER_UNDECIDED = 0;
 const HEADER_INVALID = -1;
@@ -54,7 +55,7 @@ export class BgpFramer {
   maxLength = BGP_MAX_LEN;
   /** Stream offset of the next byte to arrive. */
   private consumed = 0;
-  private buf = new Uint8Array(1024);
+  private buf: Uint8Array = EMPTY;
   private len = 0;
   private skip = 0;
   private firstFrame = 0;
@@ -163,7 +164,7 @@ export class BgpFramer {
     }
   }
 
-  /** The stream ended: a message in progress is reported as lost. */
+  /** The stream ended: a message in progress is reported as lost; the buffer is released. */
   end(frame: number): void {
     if (this.synced && this.len > 0) {
       const known = this.len >= BGP_HEADER_LEN;
@@ -176,6 +177,7 @@ export class BgpFramer {
     }
     this.len = 0;
     this.skip = 0;
+    this.buf = EMPTY;
   }
 
   /** Bytes to take from a chunk of `avail` for the message in progress. */
@@ -188,7 +190,7 @@ export class BgpFramer {
   private append(b: Uint8Array, s: number, e: number): void {
     const n = e - s;
     if (this.len + n > this.buf.length) {
-      let cap = this.buf.length;
+      let cap = Math.max(1024, this.buf.length);
       while (cap < this.len + n) cap *= 2;
       const nb = new Uint8Array(cap);
       nb.set(this.buf.subarray(0, this.len));
@@ -215,7 +217,7 @@ export class BgpFramer {
       this.segs = 1;
     }
     // Keep the buffer small after a large message.
-    if (this.len === 0 && this.buf.length > 65536) this.buf = new Uint8Array(1024);
+    if (this.len === 0 && this.buf.length > 65536) this.buf = EMPTY;
   }
 
   private shift(n: number): void {

@@ -126,6 +126,8 @@ export interface SessionJson {
   notifications: NotificationRecord[];
   routeReflection: { originatorIds: string[]; clusterIds: string[]; reflectedBy: string[] } | null;
   connections: ConnectionJson[];
+  /** Older connections left out of `connections` (at most 100 are listed). */
+  connectionsNotListed: number;
   firstFrame: number;
   firstTs: string;
   lastTs: string;
@@ -137,17 +139,35 @@ class ConnState {
   updates = 0;
   notification = false;
   ended: string | null = null;
-  constructor(readonly conn: BgpConnection) {}
+  /** The live connection; replaced by `snapshot` once it ends (its buffers can go). */
+  conn: BgpConnection | null;
+  snapshot: ConnectionJson | null = null;
+  constructor(conn: BgpConnection) {
+    this.conn = conn;
+  }
+
+  get synSeen(): boolean {
+    return this.conn ? this.conn.synSeen : this.snapshot!.synSeen;
+  }
 
   state(): SessionState {
     const [a, b] = this.opens;
     if ((a && b && this.keepalives[0] > 0 && this.keepalives[1] > 0) || this.updates > 0) return 'established';
     if (a && b) return 'open-confirm';
     if (a || b) return 'open-sent';
-    if (this.conn.synSeen) return 'connect';
+    if (this.synSeen) return 'connect';
     return 'idle/unknown';
   }
 }
+
+function maxState(a: SessionState, b: SessionState): SessionState {
+  return STATES.indexOf(a) >= STATES.indexOf(b) ? a : b;
+}
+
+/** Connections listed per session; older ended ones beyond this are only counted. */
+export const MAX_LISTED_CONNECTIONS = 100;
+/** Sessions (peer address pairs) tracked; more are counted, not detailed. */
+export const MAX_SESSIONS = 10_000;
 
 class DirCounters {
   messages = zeroCounts();
@@ -169,6 +189,11 @@ export class Session {
   reflectedBy = new Set<string>();
   firstTs: string;
   lastTs: string;
+  firstFrame = 0;
+  /** Connections dropped from the list (MAX_LISTED_CONNECTIONS), the best state they reached, whether one exchanged OPENs. */
+  connectionsNotListed = 0;
+  droppedState: SessionState = 'idle/unknown';
+  droppedOpensExchanged = false;
 
   constructor(readonly key: string, a: string, b: string, at: PacketTime) {
     const peer = (ip: string): PeerJson => ({
@@ -190,11 +215,8 @@ export class Session {
     const offered: [number | null, number | null] = [p0.holdTime, p1.holdTime];
     const agreed = both ? Math.min(o0.holdTime, o1.holdTime) : null;
     const type = p0.asn !== null && p1.asn !== null ? (p0.asn === p1.asn ? 'ibgp' : 'ebgp') : null;
-    let state: SessionState = 'idle/unknown';
-    for (const c of this.conns) {
-      const s = c.state();
-      if (STATES.indexOf(s) > STATES.indexOf(state)) state = s;
-    }
+    let state: SessionState = this.droppedState;
+    for (const c of this.conns) state = maxState(state, c.state());
     const bothHave = (code: number): boolean | null => (both ? hasCapability(o0, code) && hasCapability(o1, code) : null);
     const families: string[] = [];
     const addPath: { family: string; from: string; to: string }[] = [];
@@ -231,7 +253,7 @@ export class Session {
       type,
       state,
       established: state === 'established',
-      opensExchanged: this.conns.some((c) => c.opens[0] && c.opens[1]),
+      opensExchanged: this.droppedOpensExchanged || this.conns.some((c) => c.opens[0] && c.opens[1]),
       keepalivesFlowed,
       holdTime: { offered, agreed, mismatch: both && o0.holdTime !== o1.holdTime },
       negotiated: {
@@ -251,7 +273,8 @@ export class Session {
         ? { originatorIds: [...this.originatorIds], clusterIds: [...this.clusterIds], reflectedBy: [...this.reflectedBy] }
         : null,
       connections: this.conns.map((c) => connectionJson(c, this)),
-      firstFrame: this.conns.length ? Math.min(...this.conns.map((c) => c.conn.firstFrame)) : 0,
+      connectionsNotListed: this.connectionsNotListed,
+      firstFrame: this.firstFrame,
       firstTs: this.firstTs,
       lastTs: this.lastTs,
     };
@@ -259,6 +282,7 @@ export class Session {
 }
 
 function connectionJson(c: ConnState, s: Session): ConnectionJson {
+  if (!c.conn) return { ...c.snapshot!, state: c.state(), ended: c.ended ?? c.snapshot!.ended };
   const conn = c.conn;
   const [d0, d1] = conn.dirs;
   const st0 = d0.reasm.stats, st1 = d1.reasm.stats;
@@ -299,44 +323,65 @@ export class SessionTracker implements BgpListener {
   private readonly byConn = new Map<BgpConnection, ConnState>();
   readonly errors: ErrorRecord[] = [];
   errorCount = 0;
+  /** Connections whose session was not tracked (more than MAX_SESSIONS peer pairs). */
+  connectionsNotTracked = 0;
 
-  session(conn: BgpConnection, at: PacketTime): Session {
+  session(conn: BgpConnection, at: PacketTime): Session | null {
     const a = conn.ends[0].ip, b = conn.ends[1].ip;
     const key = a < b ? `${a}|${b}` : `${b}|${a}`;
     let s = this.sessions.get(key);
     if (!s) {
+      if (this.sessions.size >= MAX_SESSIONS) return null;
       s = new Session(key, a, b, at);
+      s.firstFrame = conn.firstFrame;
       this.sessions.set(key, s);
     }
     return s;
   }
 
-  private connState(conn: BgpConnection, at: PacketTime): [Session, ConnState] {
-    const s = this.session(conn, at);
+  private connState(conn: BgpConnection, at: PacketTime): [Session, ConnState] | null {
     let c = this.byConn.get(conn);
+    const s = this.session(conn, at);
+    if (!s) return null;
     if (!c) {
       c = new ConnState(conn);
       this.byConn.set(conn, c);
+      if (s.conns.length >= MAX_LISTED_CONNECTIONS) {
+        const i = s.conns.findIndex((x) => x.conn === null);
+        if (i >= 0) {
+          const old = s.conns[i];
+          s.conns.splice(i, 1);
+          s.connectionsNotListed++;
+          s.droppedState = maxState(s.droppedState, old.state());
+          s.droppedOpensExchanged ||= old.opens[0] && old.opens[1];
+        }
+      }
       s.conns.push(c);
     }
     return [s, c];
   }
 
   connectionStart(conn: BgpConnection, at: PacketTime): void {
-    this.connState(conn, at);
+    if (!this.connState(conn, at)) this.connectionsNotTracked++;
   }
 
   connectionEnd(conn: BgpConnection, at: PacketTime): void {
-    const [s, c] = this.connState(conn, at);
+    const sc = this.connState(conn, at);
+    if (!sc) return;
+    const [s, c] = sc;
     if (c.ended === null) c.ended = conn.closed;
     s.lastTs = ts(at);
-    // The connection state objects keep the connection (for its statistics); drop the lookup.
+    // Keep the numbers, let the connection (and its buffers) go.
+    c.snapshot = connectionJson(c, s);
+    c.conn = null;
     this.byConn.delete(conn);
   }
 
   message(ev: BgpMessageEvent): void {
     const { msg, conn, dir, at } = ev;
-    const [s, c] = this.connState(conn, at);
+    const sc = this.connState(conn, at);
+    if (!sc) return;
+    const [s, c] = sc;
     const from = conn.ends[dir].ip, to = conn.ends[1 - dir].ip;
     const i = s.index(from);
     const d = s.dirs[i];
@@ -390,7 +435,9 @@ export class SessionTracker implements BgpListener {
   }
 
   lost(ev: BgpLostEvent): void {
-    const [s] = this.connState(ev.conn, ev.at);
+    const sc = this.connState(ev.conn, ev.at);
+    if (!sc) return;
+    const [s] = sc;
     const from = ev.conn.ends[ev.dir].ip, to = ev.conn.ends[1 - ev.dir].ip;
     s.dirs[s.index(from)].lost++;
     this.errorCount++;

@@ -107,8 +107,11 @@ class Direction implements StreamSink, FramerSink {
 export class BgpConnection {
   readonly dirs: [Direction, Direction];
   readonly opens: [BgpOpen | null, BgpOpen | null] = [null, null];
-  /** How the connection ended: 'fin' (both directions closed), 'rst', 'replaced' (a new SYN), 'end-of-capture' or null. */
-  closed: 'fin' | 'rst' | 'replaced' | 'end-of-capture' | null = null;
+  /**
+   * How the connection ended: 'fin' (both directions closed), 'rst', 'replaced' (a new SYN),
+   * 'evicted' (too many connections), 'end-of-capture' or null (open).
+   */
+  closed: 'fin' | 'rst' | 'replaced' | 'evicted' | 'end-of-capture' | null = null;
   synSeen = false;
   firstFrame: number;
   lastFrame: number;
@@ -194,7 +197,11 @@ function wirePayloadLength(st: PacketState, ip: number, l4: number): number {
 export interface BgpTrackerOptions {
   /** Build dissect layer objects for the messages that complete in each packet. */
   layers?: boolean;
+  /** Connections kept (open ones and recently closed ones); the least recently active go first. Default 65536. */
+  maxConnections?: number;
 }
+
+export const MAX_CONNECTIONS = 65536;
 
 export class BgpTracker {
   private readonly conns = new Map<string, BgpConnection>();
@@ -209,10 +216,14 @@ export class BgpTracker {
   connections = 0;
   /** Segments on a closed connection that were not a new SYN. */
   afterClose = 0;
+  /** Connections closed early to stay within maxConnections. */
+  evicted = 0;
   private currentSrc = '';
+  private readonly maxConnections: number;
 
   constructor(opts: BgpTrackerOptions = {}) {
     this.wantLayers = opts.layers === true;
+    this.maxConnections = Math.max(2, opts.maxConnections ?? MAX_CONNECTIONS);
   }
 
   addListener(l: BgpListener): void {
@@ -240,6 +251,11 @@ export class BgpTracker {
   finish(): void {
     for (const c of this.conns.values()) if (c.isOpen) this.close(c, 'end-of-capture');
     this.conns.clear();
+  }
+
+  /** Connections held (open, and recently closed ones kept to recognise their last packets). */
+  get trackedConnections(): number {
+    return this.conns.size;
   }
 
   get openConnections(): number {
@@ -281,10 +297,18 @@ export class BgpTracker {
       }
     }
     if (!conn) {
+      // Only a SYN or payload starts tracking: stray ACKs, FINs and RSTs (after a close, of a
+      // scan) do not make connections.
+      if (!syn && st.end[l4] <= o + st.hlen[l4]) return;
+      if (this.conns.size >= this.maxConnections) this.evict();
       this.connections++;
       conn = new BgpConnection(this, this.connections, key, [{ ip: src, port: sport }, { ip: dst, port: dport }], now);
       this.conns.set(key, conn);
       for (const l of this.listeners) l.connectionStart?.(conn, { ...now });
+    } else {
+      // Most recently active last (the eviction order).
+      this.conns.delete(key);
+      this.conns.set(key, conn);
     }
     conn.packets++;
     conn.lastFrame = r.frame;
@@ -310,6 +334,18 @@ export class BgpTracker {
       }
     }
     if (conn.dirs[0].ended && conn.dirs[1].ended) this.close(conn, 'fin');
+  }
+
+  /** Drops the least recently active connection (closing it first when it is still open). */
+  private evict(): void {
+    for (const [k, c] of this.conns) {
+      if (c.isOpen) {
+        this.close(c, 'evicted');
+        this.evicted++;
+      }
+      this.conns.delete(k);
+      return;
+    }
   }
 
   private close(conn: BgpConnection, how: NonNullable<BgpConnection['closed']>): void {
