@@ -4,14 +4,13 @@
 import { PacketDecoder } from '../decoder.js';
 import { PacketFacts, extractFacts } from '../facts.js';
 import { forEachRecord } from '../reader/capture.js';
-import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
-import { LintAnalysis, type LintResult } from '../lint/analysis.js';
+import type { AnalysisContext } from '../analysis.js';
+import type { LintResult } from '../lint/analysis.js';
 import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
-import { bgpInputFrom, type BgpInput } from '../lint/bgp.js';
-import { BgpAnalysis } from '../bgp/analysis.js';
-import { CniAnalysis } from '../cni/analysis.js';
-import { L2Analysis, type L2Result } from '../cni/l2.js';
+import { createLintSet, type BgpSource } from '../lint/index.js';
+import { Progress } from '../progress.js';
+import type { L2Result } from '../cni/l2.js';
 import type { CniResult } from '../cni/fingerprint.js';
 import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
 
@@ -29,51 +28,38 @@ export interface LintRunOptions {
   config?: LintConfigFile;
   mtu?: number;
   arpStormRate?: number;
+  /** No progress bar (default true for library callers; the command passes --quiet). */
+  quiet?: boolean;
   /** Called with each file's reader warnings. */
   onWarnings?: (file: string, warnings: string[]) => void;
   /**
    * A BGP analysis to run alongside, and how to read its result (src/lint/bgp.ts bgpInputFrom).
    * Default: a new BgpAnalysis (src/bgp); `null` runs none (the BGP rules are then "not evaluated").
    */
-  bgp?: { analysis: PacketAnalysis; input: (result: unknown) => BgpInput | null } | null;
+  bgp?: BgpSource | null;
 }
 
 /** Runs lint, CNI and L2 over the files (the library form of the command). */
 export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun> {
   const decoder = new PacketDecoder({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs });
-  const bgp = o.bgp === undefined ? { analysis: new BgpAnalysis(), input: bgpInputFrom } : o.bgp;
-  let bgpInput: BgpInput | null | undefined;
-  const bgpSource = bgp
-    ? () => {
-        if (bgpInput === undefined) bgpInput = bgp.input(bgp.analysis.finish());
-        return bgpInput;
-      }
-    : undefined;
-  const thresholds = { ...(o.config?.thresholds ?? {}) };
-  if (o.mtu !== undefined) thresholds.mtu = o.mtu;
-  if (o.arpStormRate !== undefined) thresholds.arpStormRate = o.arpStormRate;
-  const lint = new LintAnalysis({
-    vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, vnis: o.vnis, thresholds, rules: o.config?.rules, bgp: bgpSource,
-  });
-  const l2 = new L2Analysis();
-  const cni = new CniAnalysis({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, l2, bgp: bgpSource });
-  const analyses: PacketAnalysis[] = [l2, cni, lint];
-  if (bgp) analyses.unshift(bgp.analysis);
+  const set = createLintSet(o);
+  const analyses = set.analyses;
   const facts = new PacketFacts();
   for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
     const file = files[fileIndex];
     const ctx: AnalysisContext = { fileIndex, fileName: file, facts, capturePoint: 0 };
+    const progress = Progress.forTerminal(o.quiet ?? true, file);
     const info = await forEachRecord(file, (r) => {
       const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
       extractFacts(st, r.len, facts);
-      ctx.capturePoint = r.interfaceId * 0x10000 + ((st.ifIndex + 1) & 0xffff);
+      ctx.capturePoint = (fileIndex * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
       for (let i = 0; i < analyses.length; i++) analyses[i].onPacket(r, st, ctx);
-    });
+    }, { onProgress: (b, t, p) => progress.update(b, t, p) });
+    progress.done();
     for (const a of analyses) a.onFileEnd?.(info, ctx);
     o.onWarnings?.(file, info.warnings);
   }
-  const lintResult = lint.finish();
-  return { lint: lintResult, cni: cni.finish(), l2: l2.finish() };
+  return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish() };
 }
 
 export function formatFinding(f: LintResult['findings'][number]): string {
@@ -158,7 +144,7 @@ export const lintCommand: Command = {
     const dec = decoderOptions(p.values);
     const run = await runLint(p.positionals, {
       vxlanPorts: dec.vxlanPorts ? [...dec.vxlanPorts] : [], genevePorts: dec.genevePorts ? [...dec.genevePorts] : [], podCidrs: dec.podCidrs ? [...dec.podCidrs] : [],
-      vnis, config, mtu, arpStormRate,
+      vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true,
       onWarnings: (file, w) => printWarnings(w, file),
     });
     const out = new Out();
