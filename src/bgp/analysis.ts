@@ -30,6 +30,8 @@ export interface BgpSummary {
   evictedConnections: number;
   /** Connections between peer pairs beyond the 10000 sessions tracked (counted only). */
   connectionsNotTracked: number;
+  /** New routes beyond the 500000 the table holds (counted only). */
+  routesNotTracked: number;
 }
 
 export interface BgpResult {
@@ -123,6 +125,7 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
         announcedPrefixes: announcedPrefixes.length,
         evictedConnections: this.tracker.evicted,
         connectionsNotTracked: this.sessions.connectionsNotTracked,
+        routesNotTracked: this.rib.routesNotTracked,
       },
       sessions,
       notifications,

@@ -61,6 +61,8 @@ export interface RouteEventJson extends Partial<RouteAttributes> {
 }
 
 export const MAX_ROUTE_EVENTS = 100_000;
+/** Routes held in the table; announcements of further new routes are counted, not stored. */
+export const MAX_ROUTES = 500_000;
 
 function attributesOf(u: BgpUpdate, nextHop: string | null, nextHops: string[] | null): RouteAttributes {
   const segs = effectiveAsPathSegments(u);
@@ -85,8 +87,11 @@ function attributesOf(u: BgpUpdate, nextHop: string | null, nextHops: string[] |
 
 export class RouteTable {
   private readonly routes = new Map<string, RouteJson>();
+  /** Routes by direction ("from|to"), for a session going down. */
+  private readonly byDirection = new Map<string, Set<RouteJson>>();
   readonly events: RouteEventJson[] = [];
   eventsDropped = 0;
+  routesNotTracked = 0;
   announcements = 0;
   withdrawals = 0;
 
@@ -115,15 +120,13 @@ export class RouteTable {
   /** The session between a and b went down: routes either sent are no longer in use. */
   sessionDown(a: string, b: string, at: PacketTime): void {
     const ts = formatTimestamp(at.tsSec, at.tsNsec);
-    for (const r of this.routes.values()) {
+    for (const r of [...(this.byDirection.get(`${a}|${b}`) ?? []), ...(this.byDirection.get(`${b}|${a}`) ?? [])]) {
       if (r.status !== 'announced') continue;
-      if ((r.from === a && r.to === b) || (r.from === b && r.to === a)) {
-        r.status = 'session-down';
-        r.withdrawnTs = ts;
-        r.withdrawnFrame = at.frame;
-        r.frame = at.frame;
-        this.log({ frame: at.frame, ts, action: 'session-down', prefix: r.prefix, family: r.family, ...(r.pathId !== undefined ? { pathId: r.pathId } : {}), from: r.from, to: r.to });
-      }
+      r.status = 'session-down';
+      r.withdrawnTs = ts;
+      r.withdrawnFrame = at.frame;
+      r.frame = at.frame;
+      this.log({ frame: at.frame, ts, action: 'session-down', prefix: r.prefix, family: r.family, ...(r.pathId !== undefined ? { pathId: r.pathId } : {}), from: r.from, to: r.to });
     }
   }
 
@@ -137,19 +140,20 @@ export class RouteTable {
     const k = this.key(prefix, pathId, speaker, peer);
     let r = this.routes.get(k);
     if (!r) {
-      r = {
+      r = this.add(k, {
         prefix, family, ...(pathId !== undefined ? { pathId } : {}), from: speaker, to: peer, status: 'announced', frame: at.frame, announcements: 0, withdrawals: 0,
         firstAnnouncedTs: ts, lastAnnouncedTs: null, lastAnnouncedFrame: null, withdrawnTs: null, withdrawnFrame: null,
-      };
-      this.routes.set(k, r);
+      });
     }
-    Object.assign(r, attrs);
-    r.status = 'announced';
-    r.announcements++;
-    r.firstAnnouncedTs ??= ts;
-    r.lastAnnouncedTs = ts;
-    r.lastAnnouncedFrame = at.frame;
-    r.frame = at.frame;
+    if (r) {
+      Object.assign(r, attrs);
+      r.status = 'announced';
+      r.announcements++;
+      r.firstAnnouncedTs ??= ts;
+      r.lastAnnouncedTs = ts;
+      r.lastAnnouncedFrame = at.frame;
+      r.frame = at.frame;
+    }
     this.log({ frame: at.frame, ts, action: 'announce', prefix, family, ...(pathId !== undefined ? { pathId } : {}), from: speaker, to: peer, ...attrs });
   }
 
@@ -158,18 +162,32 @@ export class RouteTable {
     const k = this.key(prefix, pathId, speaker, peer);
     let r = this.routes.get(k);
     if (!r) {
-      r = {
+      r = this.add(k, {
         prefix, family, ...(pathId !== undefined ? { pathId } : {}), from: speaker, to: peer, status: 'withdrawn', frame: at.frame, announcements: 0, withdrawals: 0,
         firstAnnouncedTs: null, lastAnnouncedTs: null, lastAnnouncedFrame: null, withdrawnTs: null, withdrawnFrame: null,
-      };
-      this.routes.set(k, r);
+      });
     }
-    r.status = 'withdrawn';
-    r.withdrawals++;
-    r.withdrawnTs = ts;
-    r.withdrawnFrame = at.frame;
-    r.frame = at.frame;
+    if (r) {
+      r.status = 'withdrawn';
+      r.withdrawals++;
+      r.withdrawnTs = ts;
+      r.withdrawnFrame = at.frame;
+      r.frame = at.frame;
+    }
     this.log({ frame: at.frame, ts, action: 'withdraw', prefix, family, ...(pathId !== undefined ? { pathId } : {}), from: speaker, to: peer });
+  }
+
+  private add(k: string, r: RouteJson): RouteJson | undefined {
+    if (this.routes.size >= MAX_ROUTES) {
+      this.routesNotTracked++;
+      return undefined;
+    }
+    this.routes.set(k, r);
+    const d = `${r.from}|${r.to}`;
+    let set = this.byDirection.get(d);
+    if (!set) this.byDirection.set(d, (set = new Set()));
+    set.add(r);
+    return r;
   }
 
   private log(e: RouteEventJson): void {
