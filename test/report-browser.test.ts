@@ -22,7 +22,8 @@ import type { CniResult } from '../src/cni/fingerprint.js';
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'test-output');
 const SAMPLE = join(ROOT, 'fixtures', 'sample', 'node-mix.pcap');
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; REPORT_TEST_CHROMIUM points elsewhere (or at nothing, to see the skip). */
+const CHROMIUM = process.env.REPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const CORPUS_VXLAN = '/work/shared/corpus/real/ndpi__vxlan.pcap';
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
