@@ -247,6 +247,22 @@ describe('BGP rules against their input interface', () => {
   });
 });
 
+describe('real kernel MTU problems (fixtures/lint/make-kernel-mtu.sh, expected-kernel.json)', () => {
+  const K: Record<string, { fires: Record<string, number>; firesWithMtu1400?: Record<string, number>; silent: string[] }> =
+    JSON.parse(readFileSync(join(LINT, 'expected-kernel.json'), 'utf8'));
+  for (const [file, e] of Object.entries(K)) {
+    it(file, async () => {
+      const res = await lint(join(LINT, file));
+      for (const [rule, count] of Object.entries(e.fires)) expect(res.findings.find((f) => f.rule === rule)?.count, rule).toBe(count);
+      for (const rule of e.silent) expect(res.findings.find((f) => f.rule === rule), rule).toBeUndefined();
+      if (e.firesWithMtu1400) {
+        const low = await lint(join(LINT, file), { mtu: 1400 });
+        for (const [rule, count] of Object.entries(e.firesWithMtu1400)) expect(low.findings.find((f) => f.rule === rule)?.count, rule).toBe(count);
+      }
+    });
+  }
+});
+
 describe('BGP rules on real BIRD sessions (fixtures/bgp, expectations from its README)', () => {
   it('the Cease on shutdown and the hold-time mismatches of the configured 9/6/12/7 s', async () => {
     const res = await lint(join(ROOT, 'fixtures', 'bgp', 'bird-sessions.pcap'));
