@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type AnalysisDocument } from '../src/analyze.js';
 import { renderReport } from '../src/report/html.js';
 import { reportAnalyzeOptions } from '../src/commands/report.js';
-import { runLint } from '../src/commands/lint.js';
+import { createLintSet } from '../src/lint/index.js';
+import type { BgpResult } from '../src/bgp/analysis.js';
 import type { LintResult } from '../src/lint/analysis.js';
 import type { CniResult } from '../src/cni/fingerprint.js';
 
@@ -188,26 +189,34 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     await o.page.close();
   });
 
-  it('renders lint findings, the CNI verdict and L2 from the real modules, with rule links into the glossary', async () => {
-    const file = join(ROOT, 'fixtures', 'vxlan-lint.pcap');
-    const doc = await analyze(file, reportAnalyzeOptions({ quiet: true }));
-    // Until analyze runs them itself (src/standard.ts), take them from the lint command's library form.
-    const run = await runLint([file]);
-    doc.lint ??= run.lint;
-    doc.cni ??= run.cni;
-    doc.l2 ??= run.l2;
-    const lint = doc.lint as LintResult, cni = doc.cni as CniResult;
+  it('renders BGP, lint findings, the CNI verdict and L2 from the real modules, with rule links into the glossary', async () => {
+    const files = [join(ROOT, 'fixtures', 'vxlan-lint.pcap'), join(ROOT, 'fixtures', 'bgp', 'bird-sessions.pcap')];
+    // The lint set (BGP, L2, CNI, lint) in the same pass, as analyze runs it once src/standard.ts lists it.
+    const doc = await analyze(files, reportAnalyzeOptions({ quiet: true, extraAnalyses: () => createLintSet().analyses }));
+    const lint = doc.lint as LintResult, cni = doc.cni as CniResult, bgp = doc.bgp as BgpResult;
+    expect(lint?.findings.length).toBeGreaterThan(0);
+    expect(bgp?.sessions.length).toBeGreaterThan(0);
     const json = JSON.parse(JSON.stringify(doc)) as AnalysisDocument;
-    const o = await open(renderReport(doc), 'vxlan-lint');
+    const o = await open(renderReport(doc), 'lint-bgp');
     await checkPage(json, o.page);
     const p = o.page;
-    expect(lint.findings.length).toBeGreaterThan(0);
+    // BGP: the sessions and the routing table, numbers as in the document.
+    expect(num(await p.locator('[data-k="bgp-sessions"]').textContent())).toBe(bgp.summary.sessions);
+    expect(num(await p.locator('[data-k="bgp-prefixes"]').textContent())).toBe(bgp.summary.announcedPrefixes);
+    expect(await p.locator('#bgp-sessions-table tbody tr').count()).toBe(Math.min(500, bgp.sessions.length));
+    expect(await p.locator('#bgp-routes-table tbody tr').count()).toBe(Math.min(500, bgp.routes.length));
+    const r0 = bgp.routes[0];
+    expect(await p.locator(`#bgp-routes-table tr[data-prefix="${r0.prefix}"]`).count()).toBeGreaterThan(0);
+    const s0 = p.locator('#bgp-sessions-table tbody tr').first().locator('td');
+    expect(await s0.nth(0).textContent()).toContain(bgp.sessions[0].peers[0].ip);
+    expect(await s0.nth(3).textContent()).toBe(bgp.sessions[0].state);
+    expect((await p.locator('#bgp-sessions-table').boundingBox())!.height).toBeGreaterThan(20);
+    // Lint: one row per finding; each rule links to its glossary entry with the cause and the fix.
     expect(await p.locator('#lint-table tbody tr').count()).toBe(lint.findings.length);
     for (const f of lint.findings) {
       const row = p.locator(`#lint-table tr[data-rule="${f.rule}"]`);
       expect(num(await row.locator('td').nth(3).textContent()), f.rule).toBe(f.count);
       expect(await row.locator('td').nth(2).textContent()).toBe(f.message.replace(/`/g, '')); // `code` spans render as <code>
-      // The rule links to its glossary entry, which has the cause and the fix.
       await row.locator('a.rule').click();
       expect(new URL(p.url()).hash).toBe(`#lint-${f.rule}`);
       const entry = p.locator(`#lint-${f.rule} + dd`);
@@ -223,7 +232,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     expect((await p.locator('#cni .card').first().boundingBox())!.height).toBeGreaterThan(20);
     expect(await p.locator('section#extra-l2').count()).toBe(1);
     expect((await p.locator('section#extra-l2').boundingBox())!.height).toBeGreaterThan(20);
-    await p.screenshot({ path: join(OUT, 'report-vxlan-lint.png'), fullPage: true });
+    await p.screenshot({ path: join(OUT, 'report-lint-bgp.png'), fullPage: true });
     expect(o.errors).toEqual([]);
     expect(o.requests.every((u) => u === o.url)).toBe(true);
     await p.close();

@@ -15,6 +15,9 @@ import { ROW_CAP, genericBlock, genericTable, plainText, table, type Cell, type 
 import { endpoint, tunnelText } from './text.js';
 import { RULES } from '../lint/rules.js';
 import type { CniCandidate, CniResult, EvidenceFact } from '../cni/fingerprint.js';
+import type { BgpResult } from '../bgp/analysis.js';
+import type { DirectionJson, ErrorRecord, SessionJson } from '../bgp/session.js';
+import type { RouteJson } from '../bgp/rib.js';
 
 /** What the glossary says about a lint rule (from the lint module when it exports it). */
 export interface RuleDoc {
@@ -318,9 +321,90 @@ function tunnelsSection(doc: AnalysisDocument, opts: ReportOptions): string {
 // ---------------------------------------------------------------------------------------------
 // BGP, lint, CNI: shapes owned by other modules; rendered defensively.
 
-function bgpSection(doc: AnalysisDocument): string {
+/** The BGP analysis' result (src/bgp/analysis.ts): summary, sessions, notifications, routes, errors. */
+function bgpResult(r: BgpResult, opts: ReportOptions): string {
+  const out: string[] = [];
+  const s = r.summary;
+  out.push('<div class="stats">');
+  out.push(stat('bgp-sessions', 'Sessions', int(s.sessions), `${int(s.established)} established`));
+  out.push(stat('bgp-messages', 'Messages', int(s.messages), `${int(s.messagesByType?.UPDATE ?? 0)} UPDATE, ${int(s.messagesByType?.KEEPALIVE ?? 0)} KEEPALIVE`));
+  out.push(stat('bgp-notifications', 'Notifications', int(s.notifications), s.notifications ? 'sessions torn down' : 'none'));
+  out.push(stat('bgp-prefixes', 'Announced prefixes', int(s.announcedPrefixes), `${int(s.routesAnnounced)} announced, ${int(s.routesWithdrawn)} withdrawn`));
+  const trouble = s.lostMessages + s.malformedMessages + s.framingErrors;
+  out.push(stat('bgp-errors', 'Capture problems', int(trouble), `${int(s.lostMessages)} lost, ${int(s.malformedMessages)} malformed, ${int(s.gaps)} gaps`));
+  out.push('</div>');
+  const sessions = arr(r.sessions).filter(isObj) as unknown as SessionJson[];
+  out.push(`<h3>Sessions (${int(sessions.length)})</h3>`);
+  if (sessions.length) {
+    const peer = (p: SessionJson['peers'][number] | undefined) => (p ? `${p.ip}${p.asn !== null ? ` AS${p.asn}` : ''}` : '?');
+    const cols: Col[] = [
+      { label: 'peer A' }, { label: 'peer B' }, { label: 'type' }, { label: 'state' },
+      { label: 'hold time', title: 'offered by A / B, agreed (the minimum)' }, { label: 'families' },
+      { label: 'messages', num: true }, { label: 'prefixes', num: true, title: 'announced, both directions' },
+      { label: 'notifications', num: true }, { label: 'first frame', num: true },
+    ];
+    const rows: Cell[][] = sessions.map((x) => {
+      const d = arr(x.directions).filter(isObj) as unknown as DirectionJson[];
+      const h = x.holdTime;
+      const hold = h ? `${h.offered.map((v) => v ?? '?').join(' / ')}${h.agreed !== null ? ` → ${h.agreed}` : ''}${h.mismatch ? ' (mismatch)' : ''}` : null;
+      return [
+        { html: esc(peer(x.peers?.[0])), cls: 'mono' }, { html: esc(peer(x.peers?.[1])), cls: 'mono' }, x.type ?? null,
+        { html: x.established ? `<span class="ok">${esc(x.state)}</span>` : esc(x.state) }, hold,
+        (x.negotiated?.families ?? []).join(', ') || null,
+        d.reduce((a, y) => a + (y.total ?? 0), 0), d.reduce((a, y) => a + (y.prefixesAnnounced ?? 0), 0),
+        arr(x.notifications).length, x.firstFrame ?? null,
+      ];
+    });
+    out.push(table(cols, rows, { id: 'bgp-sessions-table', what: 'sessions', cap: opts.rowCap }));
+  } else {
+    out.push('<p class="note">No BGP session in this capture.</p>');
+  }
+  const notes = arr(r.notifications).filter(isObj) as unknown as BgpResult['notifications'];
+  if (notes.length) {
+    out.push(`<h3>Notifications (${int(notes.length)})</h3>`);
+    out.push(table([{ label: 'frame', num: true }, { label: 'from' }, { label: 'to' }, { label: 'notification' }, { label: 'detail' }],
+      notes.map((n) => [n.frame, { html: esc(n.from), cls: 'mono' }, { html: esc(n.to), cls: 'mono' }, n.name,
+        n.shutdownCommunication ? `shutdown: ${n.shutdownCommunication}` : n.badPeerAs !== undefined ? `bad peer AS ${n.badPeerAs}` : null]),
+      { id: 'bgp-notifications-table', what: 'notifications', cap: opts.rowCap }));
+  }
+  const routes = arr(r.routes).filter(isObj) as unknown as RouteJson[];
+  out.push(`<h3>Routes (${int(routes.length)})</h3>`);
+  if (routes.length) {
+    const cols: Col[] = [
+      { label: 'prefix' }, { label: 'family' }, { label: 'from' }, { label: 'to' }, { label: 'status' },
+      { label: 'next hop' }, { label: 'AS path' }, { label: 'origin' }, { label: 'communities' }, { label: 'frame', num: true },
+    ];
+    const rows: Cell[][] = routes.map((x) => [
+      { html: esc(x.prefix), cls: 'mono' }, x.family, { html: esc(x.from), cls: 'mono' }, { html: esc(x.to), cls: 'mono' }, x.status,
+      x.nextHop ? { html: esc(x.nextHop), cls: 'mono' } : null, x.asPathString || null, x.origin ?? null,
+      [...(x.communities ?? []), ...(x.largeCommunities ?? [])].join(' ') || null, x.frame,
+    ]);
+    out.push(table(cols, rows, { id: 'bgp-routes-table', what: 'routes', cap: opts.rowCap, rowAttrs: (i) => `data-prefix="${esc(routes[i].prefix)}"` }));
+    const events = arr(r.routeEvents).length + (num(r.routeEventsDropped) ?? 0);
+    if (events) out.push(`<p class="note">${int(events)} announcements and withdrawals over time are in <code>tunnelscope bgp --json</code> (routeEvents); the table is the routing table at the end of the capture.</p>`);
+  } else {
+    out.push('<p class="note">No route announced or withdrawn.</p>');
+  }
+  const errors = arr(r.errors).filter(isObj) as unknown as ErrorRecord[];
+  if (errors.length) {
+    out.push(`<h3>Decoding problems (${int(num(r.errorCount) ?? errors.length)})</h3>`);
+    out.push(table([{ label: 'frame', num: true }, { label: 'from' }, { label: 'to' }, { label: 'type' }, { label: 'error' }],
+      errors.map((e) => [e.frame, { html: esc(e.from), cls: 'mono' }, { html: esc(e.to), cls: 'mono' }, e.type, e.error]),
+      { id: 'bgp-errors-table', what: 'problems', cap: opts.rowCap, total: num(r.errorCount) ?? errors.length }));
+  }
+  return out.join('');
+}
+
+function isBgpResult(v: Obj): boolean {
+  return isObj(v.summary) && Array.isArray(v.sessions) && Array.isArray(v.routes) &&
+    (v.sessions as unknown[]).every((x) => isObj(x) && Array.isArray(x.peers));
+}
+
+function bgpSection(doc: AnalysisDocument, opts: ReportOptions): string {
   const v = doc.bgp;
   if (!isObj(v)) return section('bgp', 'BGP sessions and routes', notAvailable('BGP'));
+  if (isBgpResult(v)) return section('bgp', 'BGP sessions and routes', bgpResult(v as unknown as BgpResult, opts));
+  // Another shape: shown as it is.
   const out: string[] = [];
   const sessions = arr(v.sessions), routes = arr(v.routes);
   const rest: Obj = {};
@@ -526,7 +610,7 @@ export function renderReport(doc: AnalysisDocument, options: ReportOptions = {})
     ['sizes', 'Packet sizes', sizesSection(doc)],
     ['flows', 'Top flows', flowsSection(doc, opts)],
     ['tunnels', 'Tunnels', tunnelsSection(doc, opts)],
-    ['bgp', 'BGP', bgpSection(doc)],
+    ['bgp', 'BGP', bgpSection(doc, opts)],
     ['lint', 'Lint', lintSection(doc, opts)],
     ['cni', 'CNI', cniSection(doc)],
     ...others.map((o): [string, string, string] => [o.id, o.title, o.html]),

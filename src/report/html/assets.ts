@@ -66,6 +66,7 @@ td.mono,td .mono{white-space:nowrap}
 .sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
 .sev-error{background:var(--err)}.sev-warning{background:var(--warn)}.sev-info{background:var(--info)}.sev-ok{background:var(--ok)}.sev-muted{background:#6b7280}
 .card.verdict{max-width:760px}
+.ok{color:var(--ok);font-weight:600}
 details.facts{margin:10px 0}details.facts summary{cursor:pointer;color:var(--accent)}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--panel)}
