@@ -4,6 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { renderReport } from '../report/html.js';
 import { TimelineAnalysis } from '../report/timeline.js';
+import { standardAnalyses } from '../standard.js';
+import { createLintSet } from '../lint/index.js';
 import { intOption, parse, printWarnings, UsageError, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import { sampleCapture } from './analyze.js';
@@ -13,10 +15,24 @@ const { json: _json, ...REPORT_BASE } = ANALYSIS_OPTIONS;
 /** Flows listed in the page unless --top says otherwise (also the table's row cap). */
 export const REPORT_TOP = 500;
 
-/** The analysis behind the page: what `analyze --json` holds plus the `timeline` section. */
+/**
+ * The analysis behind the page: what `analyze --json` holds plus the `timeline` section. While
+ * analyze's standard set (src/standard.ts) does not run the lint set yet, the report adds it (BGP,
+ * L2, CNI, lint in one pass) so the page has those sections; once it does, nothing is added twice.
+ */
 export function reportAnalyzeOptions(base: AnalyzeOptions, top = REPORT_TOP): AnalyzeOptions {
   const extra = base.extraAnalyses;
-  return { ...base, top, extraAnalyses: (d) => [...(extra?.(d) ?? []), new TimelineAnalysis()] };
+  return {
+    ...base, top,
+    extraAnalyses: (d) => {
+      const callers = extra?.(d) ?? [];
+      const have = new Set([...standardAnalyses(base, d), ...callers].map((a) => a.name));
+      const lintSet = have.has('lint') || have.has('cni') ? [] : createLintSet({
+        vxlanPorts: base.vxlanPorts, genevePorts: base.genevePorts, mtu: base.mtu, bgp: have.has('bgp') ? null : undefined,
+      }).analyses.filter((a) => !have.has(a.name));
+      return [...callers, ...lintSet, new TimelineAnalysis()];
+    },
+  };
 }
 
 export const reportCommand: Command = {

@@ -499,7 +499,7 @@ function evidenceList(ev: readonly EvidenceFact[]): string {
   if (!ev.length) return '<p class="note">No evidence.</p>';
   return `<ul class="plain evidence">${ev.slice(0, 50).map((e) => {
     const n = [e.packets !== undefined ? `${int(e.packets)} packets` : '', e.count !== undefined ? `${int(e.count)} time${e.count === 1 ? '' : 's'}` : '', e.firstFrame ? `first frame ${int(e.firstFrame)}` : ''].filter(Boolean).join(', ');
-    return `<li>${esc(e.fact)}${n ? ` <span class="note">(${n})</span>` : ''}</li>`;
+    return `<li>${md(e.fact)}${n ? ` <span class="note">(${n})</span>` : ''}</li>`;
   }).join('')}</ul>`;
 }
 
@@ -516,7 +516,7 @@ function cniResult(r: CniResult): string {
     for (const c of cands.slice(0, 12)) {
       out.push(`<div class="card" data-candidate="${esc(c.cni)}"><h3>${esc(c.label || c.cni)}</h3>${meter(c.confidence, c.level)}${evidenceList(arr(c.evidence) as EvidenceFact[])}`);
       const cav = arr(c.caveats);
-      if (cav.length) out.push(`<p class="note">Caveats: ${esc(cav.map(String).join(' '))}</p>`);
+      if (cav.length) out.push(`<p class="note">Caveats: ${md(cav.map(String).join(' '))}</p>`);
       out.push('</div>');
     }
     out.push('</div>');
