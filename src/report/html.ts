@@ -556,7 +556,8 @@ function otherSections(doc: AnalysisDocument): { id: string; title: string; html
   return Object.keys(doc).filter((k) => !KNOWN.has(k) && doc[k] !== undefined).map((k) => {
     const id = `extra-${k.replace(/[^A-Za-z0-9_-]/g, '_')}`;
     const title = k === 'l2' ? 'Layer 2' : k;
-    return { id, title, html: section(id, title, genericBlock(doc[k], id)) };
+    // Sections this page does not know in detail: their lists stop at 100 rows (the JSON has them all).
+    return { id, title, html: section(id, title, genericBlock(doc[k], id, 0, 100)) };
   });
 }
 

@@ -98,10 +98,10 @@ function flatten(o: Record<string, unknown>, prefix = '', depth = 0, out: Record
 const MAX_COLS = 16;
 
 /** A table of objects of unknown shape: one column per (flattened) key seen in the first rows. */
-export function genericTable(list: readonly unknown[], id: string, what = 'rows'): string {
+export function genericTable(list: readonly unknown[], id: string, what = 'rows', cap = ROW_CAP): string {
   const objs = list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)).map((o) => flatten(o));
   if (objs.length === 0) {
-    return list.length ? `<ul class="plain">${list.slice(0, ROW_CAP).map((x) => `<li>${esc(plainText(x))}</li>`).join('')}</ul>` : '<p class="note">None.</p>';
+    return list.length ? `<ul class="plain">${list.slice(0, cap).map((x) => `<li>${esc(plainText(x))}</li>`).join('')}</ul>` : '<p class="note">None.</p>';
   }
   const all: string[] = [];
   for (const o of objs.slice(0, 200)) for (const k of Object.keys(o)) if (!all.includes(k)) all.push(k);
@@ -115,12 +115,12 @@ export function genericTable(list: readonly unknown[], id: string, what = 'rows'
     return plainText(v);
   }));
   const more = all.length > keys.length ? `<p class="note">${all.length - keys.length} more fields not shown: ${esc(all.slice(MAX_COLS).join(', '))}.</p>` : '';
-  return table(cols, rows, { id, what }) + more;
+  return table(cols, rows, { id, what, cap }) + more;
 }
 
 /** Any JSON value as HTML: scalars as a definition list, arrays of objects as tables. */
-export function genericBlock(v: unknown, id: string, depth = 0): string {
-  if (Array.isArray(v)) return genericTable(v, id);
+export function genericBlock(v: unknown, id: string, depth = 0, cap = ROW_CAP): string {
+  if (Array.isArray(v)) return genericTable(v, id, 'rows', cap);
   if (typeof v !== 'object' || v === null) return `<p>${esc(plainText(v))}</p>`;
   const ents = Object.entries(v as Record<string, unknown>);
   const scalars = ents.filter(([, x]) => isPlain(x) || (Array.isArray(x) && x.every(isPlain)) || (depth >= 2 && typeof x === 'object'));
@@ -131,7 +131,7 @@ export function genericBlock(v: unknown, id: string, depth = 0): string {
   }
   for (const [k, x] of rest) {
     out.push(`<h4>${esc(k)}</h4>`);
-    out.push(genericBlock(x, `${id}-${k.replace(/[^A-Za-z0-9_-]/g, '_')}`, depth + 1));
+    out.push(genericBlock(x, `${id}-${k.replace(/[^A-Za-z0-9_-]/g, '_')}`, depth + 1, cap));
   }
   return out.join('');
 }
