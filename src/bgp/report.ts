@@ -34,8 +34,9 @@ function sessionDetails(s: SessionJson): string[] {
   const [a, b] = s.peers;
   const lines: string[] = [];
   const who = (p: SessionJson['peers'][0]) => `${p.ip}${p.asn !== null ? ` AS ${p.asn}` : ''}${p.routerId ? ` id ${p.routerId}` : ''}`;
-  const ended = s.connections.map((c) => c.ended).filter((x) => x && x !== 'end-of-capture');
-  lines.push(`${who(a)} <-> ${who(b)}: ${s.type ?? 'type unknown'}, ${s.state}${ended.length ? `, ended by ${ended.join(', ')}` : ''}`);
+  const last = s.connections.at(-1)?.ended;
+  const ended = last && last !== 'end-of-capture' ? `, ended by ${last}` : '';
+  lines.push(`${who(a)} <-> ${who(b)}: ${s.type ?? 'type unknown'}, ${s.state}${ended}`);
   for (const p of s.peers) {
     if (p.openSeen) lines.push(`  ${p.ip} OPEN: hold ${p.holdTime}s, capabilities ${p.capabilities.map(capText).join(' ') || 'none'}`);
     else lines.push(`  ${p.ip}: OPEN not captured`);
@@ -62,7 +63,7 @@ function sessionDetails(s: SessionJson): string[] {
     if (r.retransmittedBytes) issues.push(`${r.retransmittedBytes} bytes retransmitted`);
     if (r.outOfOrderSegments) issues.push(`${r.outOfOrderSegments} out-of-order segments`);
     if (r.framingErrors) issues.push(`${r.framingErrors} framing errors`);
-    lines.push(`  connection ${c.client} -> ${c.server}: ${c.state}${c.midSession ? ' (joined mid-session)' : ''}, frames ${c.firstFrame}-${c.lastFrame}${c.ended ? `, ${c.ended}` : ''}${issues.length ? `; ${issues.join(', ')}` : ''}`);
+    lines.push(`  connection ${c.client} -> ${c.server}: ${c.state}${c.midSession ? ' (joined mid-session)' : c.synSeen ? '' : ' (SYN not captured)'}, frames ${c.firstFrame}-${c.lastFrame}${c.ended ? `, ${c.ended}` : ''}${issues.length ? `; ${issues.join(', ')}` : ''}`);
   }
   return lines;
 }

@@ -153,6 +153,9 @@ export class RouteTable {
       r.lastAnnouncedTs = ts;
       r.lastAnnouncedFrame = at.frame;
       r.frame = at.frame;
+      // Announced again: the earlier withdrawal is history (routeEvents keeps it).
+      r.withdrawnTs = null;
+      r.withdrawnFrame = null;
     }
     this.log({ frame: at.frame, ts, action: 'announce', prefix, family, ...(pathId !== undefined ? { pathId } : {}), from: speaker, to: peer, ...attrs });
   }

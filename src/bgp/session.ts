@@ -83,6 +83,7 @@ export interface ConnectionJson {
   client: string;
   server: string;
   synSeen: boolean;
+  /** Joined after the session came up: neither the SYN nor an OPEN was captured. */
   midSession: boolean;
   state: SessionState;
   opensSeen: [boolean, boolean];
@@ -282,7 +283,10 @@ export class Session {
 }
 
 function connectionJson(c: ConnState, s: Session): ConnectionJson {
-  if (!c.conn) return { ...c.snapshot!, state: c.state(), ended: c.ended ?? c.snapshot!.ended };
+  if (!c.conn) {
+    const snap = c.snapshot!;
+    return { ...snap, state: c.state(), ended: c.ended ?? snap.ended, midSession: !snap.synSeen && !c.opens[0] && !c.opens[1] };
+  }
   const conn = c.conn;
   const [d0, d1] = conn.dirs;
   const st0 = d0.reasm.stats, st1 = d1.reasm.stats;
@@ -294,7 +298,7 @@ function connectionJson(c: ConnState, s: Session): ConnectionJson {
     client: `${conn.ends[0].ip}:${conn.ends[0].port}`,
     server: `${conn.ends[1].ip}:${conn.ends[1].port}`,
     synSeen: conn.synSeen,
-    midSession: !conn.synSeen,
+    midSession: !conn.synSeen && !c.opens[0] && !c.opens[1],
     state: c.state(),
     opensSeen: by(c.opens),
     keepalives: by(c.keepalives),
