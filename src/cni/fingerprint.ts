@@ -187,15 +187,16 @@ export function fingerprint(ev: CniEvidence): CniResult {
   let bgpScore = 0;
   if (ev.bgp && ev.bgp.sessions > 0) {
     bgpFacts.push({ fact: `BGP sessions between nodes (ASNs ${ev.bgp.asns.join(', ') || 'unknown'})`, count: ev.bgp.sessions, firstFrame: ev.bgp.firstFrame || undefined });
-    bgpScore = 0.35;
+    // BGP alone is weak (routers, MetalLB, labs use AS 64512 too): the /26 blocks and routed pod traffic carry the verdict.
+    bgpScore = 0.2;
     if (ev.bgp.asns.includes(CALICO_DEFAULT_AS)) {
-      bgpFacts.push({ fact: `AS ${CALICO_DEFAULT_AS} (Calico's default AS)` });
-      bgpScore += 0.2;
+      bgpFacts.push({ fact: `AS ${CALICO_DEFAULT_AS} (Calico's default AS; also the first private AS, common in labs)` });
+      bgpScore += 0.15;
     }
     const n26 = ev.bgp.prefixLengths['/26'] ?? 0;
     if (n26 > 0) {
       bgpFacts.push({ fact: '/26 prefixes announced (Calico IPAM blocks)', count: n26 });
-      bgpScore += 0.15;
+      bgpScore += 0.2;
     }
   } else if (ev.tcp179.packets > 0) {
     bgpFacts.push({ fact: `TCP 179 between ${ev.tcp179.pairs} node pair${ev.tcp179.pairs === 1 ? '' : 's'} (BGP; AS and routes unknown: the BGP analysis did not run)`, packets: ev.tcp179.packets, firstFrame: ev.tcp179.firstFrame });
@@ -206,7 +207,7 @@ export function fingerprint(ev: CniEvidence): CniResult {
     const vol = volume(ev.ipip.packets);
     drafts.push({
       cni: 'calico', mode: 'ipip',
-      confidence: (0.55 + bgpScore * 0.6) * vol,
+      confidence: (0.55 + bgpScore * 0.7) * vol,
       evidence: [
         { fact: `IP-in-IP (protocol 4) between ${ev.ipip.pairs} node pair${ev.ipip.pairs === 1 ? '' : 's'}`, packets: ev.ipip.packets, firstFrame: ev.ipip.firstFrame },
         ...(ev.ipip.innerPrefixes.length ? [{ fact: `inner addresses in ${ev.ipip.innerPrefixes.join(', ')}` }] : []),

@@ -53,7 +53,7 @@ export interface LintResult {
 const LINT_TABLES = ['heuristicVnis', 'unexpectedVnis', 'iFlagSenders', 'reservedFlags', 'critOptions', 'icmpMtus', 'icmpSenders',
   'csumSenders', 'greTebNoKey', 'arpSenders'] as const;
 type LintTableName = (typeof LINT_TABLES)[number];
-const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedOutgoingTcp', 'dfMax',
+const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedOutgoingTcp', 'mtuSkippedCoalesced', 'dfMax',
   'dfFragmentedOuter', 'icmpV4', 'icmpV6'] as const;
 type LintScalarName = (typeof LINT_SCALARS)[number];
 
@@ -121,6 +121,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   private mtuMax = 0;
   private mtuSkippedSuper = 0;
   private mtuSkippedOutgoingTcp = 0;
+  private mtuSkippedCoalesced = 0;
   private dfMax = 0;
   private dfFragmentedOuter = 0;
   private readonly icmpMtus = new CountTable(1, 256);
@@ -390,10 +391,15 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       this.hit(R.ENCAP_OUTER_FRAGMENTED, frame, file);
       this.fragClasses[cls]++;
     }
-    const gso = superFrame || (outgoing && tcp);
     const mtu = this.thresholds.mtu;
+    // Segmentation offload: IP total length 0 (TSO/BIG TCP), outgoing TCP (captured before the NIC
+    // segments it), or TCP whose inner packet alone exceeds the MTU (a pod cannot send that through a
+    // tunnel without GSO on the sender or GRO on the receiver merging segments).
+    const coalesced = tcp && innerBytes > mtu;
+    const gso = superFrame || (outgoing && tcp) || coalesced;
     if (outerBytes > mtu) {
       if (superFrame) this.mtuSkippedSuper++;
+      else if (coalesced && !outgoing) this.mtuSkippedCoalesced++;
       else if (gso) this.mtuSkippedOutgoingTcp++;
       else if (this.on(R.ENCAP_MTU_EXCEEDED)) {
         this.hit(R.ENCAP_MTU_EXCEEDED, frame, file);
@@ -752,7 +758,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       add(R.ENCAP_MTU_EXCEEDED, {
         count: c(R.ENCAP_MTU_EXCEEDED), firstFrame: f(R.ENCAP_MTU_EXCEEDED),
         message: `${plural(c(R.ENCAP_MTU_EXCEEDED), 'tunnel packet')} larger than the ${this.thresholds.mtu}-byte MTU (largest ${this.mtuMax} bytes of outer IP)`,
-        evidence: { mtu: this.thresholds.mtu, largest: this.mtuMax, byClass: this.classCounts(this.mtuClasses), skippedSuperFrames: this.mtuSkippedSuper, skippedOutgoingTcp: this.mtuSkippedOutgoingTcp },
+        evidence: { mtu: this.thresholds.mtu, largest: this.mtuMax, byClass: this.classCounts(this.mtuClasses), skippedSuperFrames: this.mtuSkippedSuper,
+          skippedOutgoingTcp: this.mtuSkippedOutgoingTcp, skippedCoalescedTcp: this.mtuSkippedCoalesced },
       });
     }
     if (c(R.ENCAP_DF_INNER_TOO_BIG) > 0) {
