@@ -1,5 +1,7 @@
 // BGP-4 (RFC 4271) over TCP 179. Messages can span segments, so BGP is decoded by a stateful
-// stage with TCP reassembly (src/bgp/), not per packet; this entry only holds the port binding.
+// stage with TCP reassembly (src/bgp/tracker.ts, fed the decoded packets after this walk), not
+// per packet; this entry only holds the port binding. `dissect` gets its `bgp` layer objects from
+// that tracker (src/bgp/layer.ts), one per message completing in the packet.
 import { Proto, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
 
