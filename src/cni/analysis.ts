@@ -184,6 +184,8 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
         this.genevePairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
       } else if (st.cls === TrafficClass.IPIP) {
+        // Calico's IP-in-IP is IPv4 in IPv4 (protocol 4); 6in4/4in6 tunnels are something else.
+        if (st.kind[outer] !== Proto.IPV4 || st.kind[t] !== Proto.IPV4) return;
         this.pair(st, outer, 0);
         this.ipipPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);

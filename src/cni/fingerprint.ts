@@ -207,9 +207,9 @@ export function fingerprint(ev: CniEvidence): CniResult {
     const vol = volume(ev.ipip.packets);
     drafts.push({
       cni: 'calico', mode: 'ipip',
-      confidence: (0.55 + bgpScore * 0.7) * vol,
+      confidence: (0.45 + bgpScore * 0.8) * vol,
       evidence: [
-        { fact: `IP-in-IP (protocol 4) between ${ev.ipip.pairs} node pair${ev.ipip.pairs === 1 ? '' : 's'}`, packets: ev.ipip.packets, firstFrame: ev.ipip.firstFrame },
+        { fact: `IPv4-in-IPv4 (protocol 4) between ${ev.ipip.pairs} node pair${ev.ipip.pairs === 1 ? '' : 's'}`, packets: ev.ipip.packets, firstFrame: ev.ipip.firstFrame },
         ...(ev.ipip.innerPrefixes.length ? [{ fact: `inner addresses in ${ev.ipip.innerPrefixes.join(', ')}` }] : []),
         ...bgpFacts,
       ],
