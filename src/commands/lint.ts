@@ -63,7 +63,8 @@ export async function runLint(files: readonly string[], o: LintRunOptions = {}):
 }
 
 export function formatFinding(f: LintResult['findings'][number]): string {
-  return `${f.severity.padEnd(7)} ${f.rule}  ${f.message}  (count ${f.count}, first frame ${f.firstFrame})`;
+  const file = typeof f.evidence.firstFile === 'string' ? ` of ${f.evidence.firstFile}` : '';
+  return `${f.severity.padEnd(7)} ${f.rule}  ${f.message}  (count ${f.count}, first frame ${f.firstFrame}${file})`;
 }
 
 export function formatText(run: LintRun): string {
