@@ -220,8 +220,13 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
   const extraResults: Record<string, unknown> = {};
   for (const a of run.extra) {
     extraResults[a.name] = a.finish();
-    const cidrs = (a as { podCidrs?: () => PodCidr[] }).podCidrs?.();
-    if (cidrs) run.flows.addPodCidrs(cidrs);
+    // Prefixes announced over BGP are pod CIDRs (Calico announces its /26 blocks); a default
+    // route is not.
+    const bgp = a as { announcedPrefixes?: (o: { includeDefault?: boolean }) => string[] };
+    if (a.name === 'bgp' && bgp.announcedPrefixes) {
+      run.flows.addPodCidrs(bgp.announcedPrefixes({ includeDefault: false })
+        .map((cidr) => ({ cidr, source: 'bgp' as const, evidence: 'announced over BGP in the capture' })));
+    }
   }
   const fs = run.flows.finish();
   const packets = run.packets;

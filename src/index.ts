@@ -7,3 +7,8 @@ export { PacketState, Proto, TrafficClass, CLASS_NAME, PROTO_NAME } from './pack
 export type { Dissector, LayerObject, Registration } from './dissector.js';
 export { CidrSet, parseCidr } from './cidr.js';
 export { analyze, runAnalyses, type AnalysisDocument, type AnalyzeOptions } from './analyze.js';
+export { BgpAnalysis } from './bgp/analysis.js';
+export { createLintSet, LintAnalysis, CniAnalysis, L2Analysis, RULES } from './lint/index.js';
+export { FlowAnalysis, type FlowObject } from './flows/analysis.js';
+export { OverheadAnalysis } from './overhead.js';
+export type { PacketAnalysis, AnalysisContext } from './analysis.js';

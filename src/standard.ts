@@ -1,7 +1,9 @@
-// The analyses `analyze` runs besides flows and overhead. Built by name so a worker thread can
-// construct the same set; each must support exportState()/mergeState() to run in parallel.
+// The analyses `analyze` runs besides flows and overhead: BGP, the L2 inventory, the CNI
+// fingerprint and lint. Built by name from plain options so a worker thread could construct the
+// same set; an analysis runs on worker threads only if it supports exportState()/mergeState().
 import type { PacketAnalysis } from './analysis.js';
 import type { PacketDecoder } from './decoder.js';
+import { createLintSet } from './lint/index.js';
 
 /** Options that can cross to a worker thread (plain data). */
 export interface StandardOptions {
@@ -14,8 +16,9 @@ export interface StandardOptions {
 export type MergeableAnalysis = PacketAnalysis & { exportState(): unknown; mergeState(s: unknown): void };
 
 export function standardAnalyses(opts: StandardOptions, decoder: PacketDecoder): PacketAnalysis[] {
-  void opts; void decoder;
-  return [];
+  void decoder;
+  // bgp, l2, cni, lint: the CNI verdict and the BGP lint rules read the same BGP analysis.
+  return createLintSet({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, mtu: opts.mtu }).analyses;
 }
 
 export function isMergeable(a: PacketAnalysis): a is MergeableAnalysis {
