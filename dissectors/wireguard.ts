@@ -1,5 +1,5 @@
 // WireGuard message framing (the WireGuard paper, section 5.4), UDP 51820 (wg default) and
-// 51871 (Calico's default wireguardListeningPort).
+// 51871 (Cilium's WireGuard port; Calico's default wireguardListeningPort is 51820).
 //
 //  | type (1) | reserved zero (3) | ...
 //  type 1 handshake initiation, 148 bytes; 2 handshake response, 92 bytes; 3 cookie reply, 64 bytes;

@@ -23,6 +23,12 @@ export interface PacketAnalysis<Result = unknown> {
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void;
   /** Called after each file with what the reader learned (link types, warnings). */
   onFileEnd?(info: CaptureInfo, ctx: AnalysisContext): void;
+  /**
+   * For analyses whose state follows streams across files (BGP over rotated captures): in a
+   * parallel run they stay on the main thread, and the workers forward, in file order, only the
+   * packets this selects.
+   */
+  wants?(st: PacketState): boolean;
   /** Builds the JSON-ready result once all input is read. */
   finish(): Result;
 }

@@ -4,7 +4,7 @@ import { PacketDecoder, type DecoderOptions } from './decoder.js';
 import { PacketFacts, extractFacts } from './facts.js';
 import type { AnalysisContext, PacketAnalysis } from './analysis.js';
 import { forEachRecord, type CaptureInput } from './reader/capture.js';
-import { formatTimestamp, type CaptureInfo } from './reader/record.js';
+import { CaptureRecord, formatTimestamp, type CaptureInfo } from './reader/record.js';
 import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysis.js';
 import { OverheadAnalysis, type OverheadReport } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
@@ -77,6 +77,14 @@ interface RunResult {
   interfaces: number;
   first: [number, number];
   last: [number, number];
+  /** Worker runs: the packets the main-thread analyses (those with wants()) must see, in order. */
+  replay: ReplayPacket[];
+}
+
+/** A packet copied for replay on the main thread. */
+export interface ReplayPacket {
+  frame: number; tsSec: number; tsNsec: number; linktype: number; len: number; interfaceId: number;
+  direction: number; fileIndex: number; fileName: string; data: Uint8Array;
 }
 
 /** Everything a worker posts back for one file. */
@@ -91,6 +99,7 @@ export interface WorkerResult {
   interfaces: number;
   first: [number, number];
   last: [number, number];
+  replay: ReplayPacket[];
 }
 
 function newAnalyses(opts: AnalyzeOptions, decoder: PacketDecoder): { flows: FlowAnalysis; overhead: OverheadAnalysis; extra: PacketAnalysis[] } {
@@ -102,10 +111,14 @@ function newAnalyses(opts: AnalyzeOptions, decoder: PacketDecoder): { flows: Flo
 }
 
 /** Reads the inputs one after the other on this thread. `fileBase` numbers the files for capture points. */
-export async function runSequential(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}, fileBase = 0): Promise<RunResult> {
+export async function runSequential(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}, fileBase = 0, inWorker = false): Promise<RunResult> {
   const decoder = new PacketDecoder(opts);
   const { flows, overhead, extra } = newAnalyses(opts, decoder);
-  const all: PacketAnalysis[] = [flows, overhead, ...extra];
+  // In a worker, analyses that follow streams across files are not fed here: their packets are
+  // copied for the main thread instead (see PacketAnalysis.wants).
+  const replayed = inWorker ? extra.filter((a) => a.wants) : [];
+  const all: PacketAnalysis[] = [flows, overhead, ...extra.filter((a) => !replayed.includes(a))];
+  const replay: ReplayPacket[] = [];
   const facts = new PacketFacts();
   const files: FileSummary[] = [];
   let firstSec = Infinity, firstNsec = 0, lastSec = -Infinity, lastNsec = 0;
@@ -127,6 +140,14 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
       if (r.tsSec < firstSec || (r.tsSec === firstSec && r.tsNsec < firstNsec)) { firstSec = r.tsSec; firstNsec = r.tsNsec; }
       if (r.tsSec > lastSec || (r.tsSec === lastSec && r.tsNsec > lastNsec)) { lastSec = r.tsSec; lastNsec = r.tsNsec; }
       for (let i = 0; i < n; i++) all[i].onPacket(r, st, ctx);
+      for (let i = 0; i < replayed.length; i++) {
+        if (!replayed[i].wants!(st)) continue;
+        replay.push({
+          frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
+          direction: r.direction, fileIndex: fi, fileName: name, data: r.buf.slice(r.offset, r.offset + r.caplen),
+        });
+        break;
+      }
     }, { onProgress: (b, t, p) => progress.update(b, t, p) });
     progress.done();
     for (const a of all) a.onFileEnd?.(info, ctx);
@@ -141,7 +162,7 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
       interfaces: info.interfaces.length, packets: info.packets, wireBytes: info.wireBytes, warnings: info.warnings,
     });
   }
-  return { flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, first: [firstSec, firstNsec], last: [lastSec, lastNsec] };
+  return { flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, first: [firstSec, firstNsec], last: [lastSec, lastNsec], replay };
 }
 
 /** Whether several inputs can be read on worker threads: files on disk, compiled code, mergeable analyses. */
@@ -153,7 +174,7 @@ function canRunParallel(inputs: readonly CaptureInput[], opts: AnalyzeOptions): 
   const total = inputs.reduce((n, i) => n + fileSize(i as string), 0);
   if (total < (opts.parallelThreshold ?? 32 * 1024 * 1024)) return false;
   const probe = newAnalyses(opts, new PacketDecoder(opts));
-  return probe.extra.every(isMergeable);
+  return probe.extra.every((a) => isMergeable(a) || typeof a.wants === 'function');
 }
 
 function fileSize(path: string): number {
@@ -186,14 +207,26 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
   // Merge in file order so frame evidence and flow ids stay deterministic.
   const decoder = new PacketDecoder(plain);
   const { flows, overhead, extra } = newAnalyses(plain, decoder);
-  const out: RunResult = { flows, overhead, extra, files: [], packets: 0, wireBytes: 0, linktypes: [], interfaces: 0, first: [Infinity, 0], last: [-Infinity, 0] };
+  const out: RunResult = { flows, overhead, extra, files: [], packets: 0, wireBytes: 0, linktypes: [], interfaces: 0, first: [Infinity, 0], last: [-Infinity, 0], replay: [] };
   const lts = new Set<number>();
+  const replayed = extra.filter((a) => a.wants && !isMergeable(a));
+  const facts = new PacketFacts();
+  const rec = new CaptureRecord();
   for (const r of results) {
+    // Stream-following analyses see their packets here, on one thread, in file order.
+    for (const p of r.replay) {
+      rec.frame = p.frame; rec.buf = p.data; rec.offset = 0; rec.caplen = p.data.length; rec.len = p.len;
+      rec.tsSec = p.tsSec; rec.tsNsec = p.tsNsec; rec.linktype = p.linktype; rec.interfaceId = p.interfaceId; rec.direction = p.direction;
+      const st = decoder.decode(rec.buf, 0, rec.caplen, rec.len, rec.linktype);
+      extractFacts(st, rec.len, facts);
+      const ctx: AnalysisContext = { fileIndex: p.fileIndex, fileName: p.fileName, facts, capturePoint: 0 };
+      for (const a of replayed) a.onPacket(rec, st, ctx);
+    }
     flows.mergeState(r.flows);
     overhead.mergeState(r.overhead);
     for (const [name, state] of r.extra) {
       const a = extra.find((x) => x.name === name);
-      if (a && isMergeable(a)) a.mergeState(state);
+      if (a && isMergeable(a) && !replayed.includes(a)) a.mergeState(state);
     }
     out.files.push(...r.files);
     out.packets += r.packets;

@@ -2,17 +2,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSequential, type AnalyzeOptions, type WorkerResult } from './analyze.js';
 import { CaptureError } from './reader/record.js';
-import { isMergeable } from './standard.js';
+import { isMergeable, type MergeableAnalysis } from './standard.js';
 
 const { file, fileIndex, opts } = workerData as { file: string; fileIndex: number; opts: AnalyzeOptions };
 
 try {
-  const run = await runSequential([file], opts, fileIndex);
+  const run = await runSequential([file], opts, fileIndex, true);
   const flows = run.flows.exportState();
   const result: WorkerResult = {
     flows,
     overhead: run.overhead.exportState(),
-    extra: run.extra.filter(isMergeable).map((a) => [a.name, a.exportState()]),
+    extra: run.extra.filter((a) => isMergeable(a) && !a.wants).map((a) => [a.name, (a as MergeableAnalysis).exportState()]),
+    replay: run.replay,
     files: run.files, packets: run.packets, wireBytes: run.wireBytes, linktypes: run.linktypes,
     interfaces: run.interfaces, first: run.first, last: run.last,
   };

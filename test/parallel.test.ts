@@ -8,7 +8,8 @@ const built = existsSync(DIST);
 if (!built) console.warn('parallel: dist/ is not built (run npm run build); skipping the worker-thread test');
 
 const FILES = ['fixtures/sample/node-mix.pcap', 'fixtures/kernel-vxlan-any-sll2.pcap', 'fixtures/vxlan-4789.pcap',
-  'fixtures/vxlan-4789.pcapng', 'fixtures/gre.pcap', 'fixtures/ipip.pcap'];
+  'fixtures/vxlan-4789.pcapng', 'fixtures/gre.pcap', 'fixtures/ipip.pcap', 'fixtures/bgp/bird-sessions.pcap',
+  'fixtures/cni/calico-bgp.pcap', 'fixtures/lint/vxlan-nonstandard-port.trigger.pcap'].filter((f) => existsSync(f));
 
 describe.skipIf(!built)('analysis on worker threads', () => {
   it('merges per-file flow tables and counters into the same document as a single thread', async () => {
@@ -20,6 +21,9 @@ describe.skipIf(!built)('analysis on worker threads', () => {
       ({ ...d, topFlows: d.topFlows.map(({ id, copyFlows, ...rest }) => ({ ...rest, linked: copyFlows.length })) });
     expect(strip(many)).toEqual(strip(one));
     expect(one.summary.files.map((f: { name: string }) => f.name)).toEqual(FILES);
+    // BGP runs on the main thread from the packets the workers forward: same sessions and routes.
+    expect(many.bgp.summary.messages).toBeGreaterThan(0);
+    expect(many.podCidrs.filter((c: { source: string }) => c.source === 'bgp').length).toBeGreaterThan(0);
     expect(one.summary.packets).toBe(one.summary.files.reduce((n: number, f: { packets: number }) => n + f.packets, 0));
   });
 });

@@ -1,7 +1,8 @@
 // The BGP analysis (`tunnelscope bgp`, the `bgp` section of `analyze --json`): TCP port 179
 // reassembly and message parsing (tracker.ts), sessions (session.ts) and routes (rib.ts).
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
-import type { PacketState } from '../packet.js';
+import { Proto, type PacketState } from '../packet.js';
+import { BGP_PORT } from '../../dissectors/bgp.js';
 import type { CaptureInfo, CaptureRecord } from '../reader/record.js';
 import { RouteTable, type RouteEventJson, type RouteJson } from './rib.js';
 import { MESSAGE_TYPES, SessionTracker, type ErrorRecord, type MessageCounts, type NotificationRecord, type SessionJson } from './session.js';
@@ -67,6 +68,14 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
       framingError: () => { this.framingErrors++; },
       connectionEnd: (conn, at) => this.onConnectionEnd(conn, at),
     });
+  }
+
+  /** TCP segments to or from port 179 (the innermost transport): the packets a parallel run replays here. */
+  wants(st: PacketState): boolean {
+    const l4 = st.l4;
+    if (l4 < 0 || st.kind[l4] !== Proto.TCP) return false;
+    const ports = st.v1[l4];
+    return Math.floor(ports / 65536) === BGP_PORT || ports % 65536 === BGP_PORT;
   }
 
   onPacket(r: CaptureRecord, st: PacketState, _ctx?: AnalysisContext): void {
