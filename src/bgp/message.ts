@@ -745,7 +745,6 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
   }
   const alen = u16(b, p);
   p += 2;
-  const astart = p;
   let aend = p + alen;
   if (aend > end) {
     f.add(`total path attribute length ${alen} runs past the message (${end - p} bytes left)`);

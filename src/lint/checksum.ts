@@ -1,7 +1,7 @@
 // UDP checksum verification over the IPv4 / IPv6 pseudo-header (RFC 768, RFC 8200 section 8.1).
 // Hot-path safe: no allocation.
 import { Proto, u16, type PacketState } from '../packet.js';
-import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
+import { IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 import { UDP_CHECKSUM, UDP_LENGTH } from '../../dissectors/udp.js';
 

@@ -3,6 +3,9 @@ import type { AnalysisDocument } from '../analyze.js';
 import type { FlowObject } from '../flows/analysis.js';
 import type { OverheadReport } from '../overhead.js';
 import { bytes, pct, renderTable } from './table.js';
+import { bgpText } from '../bgp/report.js';
+import type { BgpResult } from '../bgp/analysis.js';
+import { formatText, type LintRun } from '../lint/text.js';
 
 export function endpoint(e: FlowObject['orig']): string {
   if (e.ip === null) return '-';
@@ -77,5 +80,14 @@ export function analysisText(doc: AnalysisDocument): string {
   const fr = flowRows(doc.topFlows);
   out.push(renderTable(fr.head, fr.rows));
   out.push('', overheadText(doc.overhead, doc.classes, doc.tunnels));
+  const bgp = doc.bgp as BgpResult | undefined;
+  if (bgp && bgp.summary.segments > 0) {
+    // The summary line, the sessions table and the notifications; `tunnelscope bgp` has the rest.
+    const blocks = bgpText(bgp).split('\n\n');
+    out.push('', 'BGP', ...blocks.filter((b, i) => i < 2 || b.startsWith('Notifications')).map((b) => b.trimEnd()));
+  }
+  if (doc.lint && doc.cni) {
+    out.push('', 'Lint and CNI', formatText({ lint: doc.lint as LintRun['lint'], cni: doc.cni as LintRun['cni'], l2: doc.l2 as LintRun['l2'] }).trimEnd());
+  }
   return out.join('\n') + '\n';
 }
