@@ -3,7 +3,7 @@
 // proposes candidates with a confidence and the facts behind it; candidates of the same CNI
 // combine; the verdict is the best candidate only when no other CNI comes close. Otherwise the
 // verdict is "unknown" and the candidates are listed. The defaults come from the CNIs' own
-// documentation and code (see docs/lint-rules.md, "CNI fingerprint").
+// documentation and code (see the README, "CNI fingerprint").
 
 export type Level = 'high' | 'medium' | 'low';
 

@@ -1,5 +1,5 @@
 // The lint rule catalogue: stable IDs, default severities, one-line titles and the docs entry
-// (cause and fix) for each rule. docs/lint-rules.md is rendered from this table
+// (cause and fix) for each rule. the README's "Lint rules" section is rendered from this table
 // (renderRulesMarkdown) and a test keeps the two in sync.
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -255,7 +255,7 @@ export const RULE_INDEX: ReadonlyMap<string, number> = new Map(RULES.map((r, i) 
 if (RULES.length !== R.COUNT) throw new Error('lint rule table out of sync');
 for (const [id, i] of Object.entries(R)) if (id !== 'COUNT' && RULES[i].id !== id) throw new Error(`lint rule ${id} misplaced`);
 
-/** The docs section (Markdown) for all rules; docs/lint-rules.md is this text. */
+/** The docs section (Markdown) for all rules; the README holds this text. */
 export function renderRulesMarkdown(): string {
   const out: string[] = [
     '## Lint rules',
