@@ -24,6 +24,13 @@ export interface AnalyzeOptions extends DecoderOptions {
   quiet?: boolean;
   /** Worker threads for several files (default: the number of cores; 1 = none). */
   workers?: number;
+  /**
+   * Run BGP, L2, CNI and lint too (default true). 'bgp': only BGP, whose announced prefixes settle
+   * `routed` (what `flows` and `overhead` need).
+   */
+  standard?: boolean | 'bgp';
+  /** Run flows and overhead (default true; false only for the worker that runs the standard set). */
+  core?: boolean;
   /** Smallest total input size (bytes) worth spreading over worker threads (default 32 MiB). */
   parallelThreshold?: number;
   /** Analyses added by the caller; each result lands under its name. Forces one thread. */
@@ -106,7 +113,7 @@ function newAnalyses(opts: AnalyzeOptions, decoder: PacketDecoder): { flows: Flo
   return {
     flows: new FlowAnalysis({ maxFlows: opts.maxFlows, podCidrs: opts.podCidrs }),
     overhead: new OverheadAnalysis(opts.mtu ?? 1500),
-    extra: [...standardAnalyses(opts, decoder), ...(opts.extraAnalyses?.(decoder) ?? [])],
+    extra: [...(opts.standard === false ? [] : standardAnalyses(opts, decoder, opts.standard === 'bgp')), ...(opts.extraAnalyses?.(decoder) ?? [])],
   };
 }
 
@@ -117,7 +124,8 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
   // In a worker, analyses that follow streams across files are not fed here: their packets are
   // copied for the main thread instead (see PacketAnalysis.wants).
   const replayed = inWorker ? extra.filter((a) => a.wants) : [];
-  const all: PacketAnalysis[] = [flows, overhead, ...extra.filter((a) => !replayed.includes(a))];
+  const core: PacketAnalysis[] = opts.core === false ? [] : [flows, overhead];
+  const all: PacketAnalysis[] = [...core, ...extra.filter((a) => !replayed.includes(a))];
   const replay: ReplayPacket[] = [];
   const facts = new PacketFacts();
   const files: FileSummary[] = [];
@@ -194,7 +202,7 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
   const results: WorkerResult[] = new Array(inputs.length);
   let next = 0;
   const runOne = (i: number) => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { file: inputs[i], fileIndex: i, opts: plain } });
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'file', file: inputs[i], fileIndex: i, opts: plain } });
     w.once('message', (m: { ok: true; result: WorkerResult } | { ok: false; message: string; capture: boolean }) => {
       if (m.ok) { results[i] = m.result; resolve(); }
       else reject(m.capture ? new CaptureError(m.message) : new Error(m.message));
@@ -240,6 +248,45 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
   return out;
 }
 
+/** Prefixes still announced over BGP at the end (default routes left out), from the run's BGP analysis. */
+export function bgpAnnounced(extra: readonly PacketAnalysis[]): string[] {
+  const bgp = extra.find((a) => a.name === 'bgp') as { announcedPrefixes?: (o: { includeDefault?: boolean }) => string[] } | undefined;
+  return bgp?.announcedPrefixes?.({ includeDefault: false }) ?? [];
+}
+
+/** BGP-announced prefixes become pod CIDRs: call before the flows settle routed vs underlay. */
+export function addBgpPodCidrs(flows: FlowAnalysis, prefixes: readonly string[]): void {
+  flows.addPodCidrs(prefixes.map((cidr) => ({ cidr, source: 'bgp' as const, evidence: 'announced over BGP in the capture' })));
+}
+
+/** One large file on disk, compiled code, the standard set wanted: split the analyses over two threads. */
+function canSplitByAnalysis(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
+  if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1) return false;
+  if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
+  if (!import.meta.url.endsWith('.js')) return false;
+  return fileSize(inputs[0]) >= (opts.parallelThreshold ?? 32 * 1024 * 1024);
+}
+
+/** The standard analyses' finished results, computed on a worker thread. */
+export interface StandardResult {
+  results: Record<string, unknown>;
+  bgpPrefixes: string[];
+}
+
+function runStandardInWorker(inputs: readonly string[], opts: AnalyzeOptions): Promise<StandardResult> {
+  const plain: AnalyzeOptions = {
+    mtu: opts.mtu, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, quiet: true,
+  };
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'standard', files: inputs, opts: plain } });
+    w.once('message', (m: { ok: true; result: StandardResult } | { ok: false; message: string; capture: boolean }) => {
+      if (m.ok) resolve(m.result);
+      else reject(m.capture ? new CaptureError(m.message) : new Error(m.message));
+    });
+    w.once('error', reject);
+  });
+}
+
 /** Runs every analysis over the inputs: several files in parallel on worker threads when possible. */
 export async function runAnalyses(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<RunResult> {
   return canRunParallel(inputs, opts) ? runParallel(inputs as string[], opts) : runSequential(inputs, opts);
@@ -248,19 +295,29 @@ export async function runAnalyses(inputs: readonly CaptureInput[], opts: Analyze
 /** Library API: the document `analyze --json` prints. */
 export async function analyze(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<AnalysisDocument> {
   const inputs = Array.isArray(input) ? (input as CaptureInput[]) : [input as CaptureInput];
-  const run = await runAnalyses(inputs, opts);
-  // Results of the other analyses first: BGP contributes pod CIDRs before flows settle classes.
   const extraResults: Record<string, unknown> = {};
-  for (const a of run.extra) {
-    extraResults[a.name] = a.finish();
-    // Prefixes announced over BGP are pod CIDRs (Calico announces its /26 blocks); a default
-    // route is not.
-    const bgp = a as { announcedPrefixes?: (o: { includeDefault?: boolean }) => string[] };
-    if (a.name === 'bgp' && bgp.announcedPrefixes) {
-      run.flows.addPodCidrs(bgp.announcedPrefixes({ includeDefault: false })
-        .map((cidr) => ({ cidr, source: 'bgp' as const, evidence: 'announced over BGP in the capture' })));
-    }
+  let bgpPrefixes: string[] = [];
+  let run: RunResult;
+  if (canSplitByAnalysis(inputs, opts)) {
+    // Two cores on one input: this thread decodes for flows and overhead (and the caller's
+    // analyses), a worker decodes the same file for BGP, L2, CNI and lint. Each analysis still sees
+    // every packet in order, so nothing needs merging.
+    const [core, std] = await Promise.all([
+      runSequential(inputs, { ...opts, standard: false }),
+      runStandardInWorker(inputs as string[], opts),
+    ]);
+    run = core;
+    Object.assign(extraResults, std.results);
+    bgpPrefixes = std.bgpPrefixes;
+    for (const a of run.extra) extraResults[a.name] = a.finish();
+  } else {
+    run = await runAnalyses(inputs, opts);
+    for (const a of run.extra) extraResults[a.name] = a.finish();
+    bgpPrefixes = bgpAnnounced(run.extra);
   }
+  // Prefixes announced over BGP are pod CIDRs (Calico announces its /26 blocks); a default route
+  // is not. They must be in before flows settle routed vs underlay.
+  addBgpPodCidrs(run.flows, bgpPrefixes);
   const fs = run.flows.finish();
   const packets = run.packets;
   const span = {

@@ -4,6 +4,7 @@
 import type { PacketAnalysis } from './analysis.js';
 import type { PacketDecoder } from './decoder.js';
 import { createLintSet } from './lint/index.js';
+import { BgpAnalysis } from './bgp/analysis.js';
 
 /** Options that can cross to a worker thread (plain data). */
 export interface StandardOptions {
@@ -15,8 +16,9 @@ export interface StandardOptions {
 
 export type MergeableAnalysis = PacketAnalysis & { exportState(): unknown; mergeState(s: unknown): void };
 
-export function standardAnalyses(opts: StandardOptions, decoder: PacketDecoder): PacketAnalysis[] {
+export function standardAnalyses(opts: StandardOptions, decoder: PacketDecoder, bgpOnly = false): PacketAnalysis[] {
   void decoder;
+  if (bgpOnly) return [new BgpAnalysis()];
   // bgp, l2, cni, lint: the CNI verdict and the BGP lint rules read the same BGP analysis.
   return createLintSet({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, mtu: opts.mtu }).analyses;
 }

@@ -1,23 +1,37 @@
-// Worker thread: analyse one file and post the analyses' state back for the main thread to merge.
+// Worker thread, in one of two roles:
+// - 'file': analyse one file of several and post the analyses' state back for the main thread to merge;
+// - 'standard': run BGP, L2, CNI and lint over the inputs while the main thread runs flows and overhead.
 import { parentPort, workerData } from 'node:worker_threads';
-import { runSequential, type AnalyzeOptions, type WorkerResult } from './analyze.js';
+import { bgpAnnounced, runSequential, type AnalyzeOptions, type StandardResult, type WorkerResult } from './analyze.js';
 import { CaptureError } from './reader/record.js';
 import { isMergeable, type MergeableAnalysis } from './standard.js';
 
-const { file, fileIndex, opts } = workerData as { file: string; fileIndex: number; opts: AnalyzeOptions };
+type Job =
+  | { mode: 'file'; file: string; fileIndex: number; opts: AnalyzeOptions }
+  | { mode: 'standard'; files: string[]; opts: AnalyzeOptions };
+
+const job = workerData as Job;
 
 try {
-  const run = await runSequential([file], opts, fileIndex, true);
-  const flows = run.flows.exportState();
-  const result: WorkerResult = {
-    flows,
-    overhead: run.overhead.exportState(),
-    extra: run.extra.filter((a) => isMergeable(a) && !a.wants).map((a) => [a.name, (a as MergeableAnalysis).exportState()]),
-    replay: run.replay,
-    files: run.files, packets: run.packets, wireBytes: run.wireBytes, linktypes: run.linktypes,
-    interfaces: run.interfaces, first: run.first, last: run.last,
-  };
-  parentPort!.postMessage({ ok: true, result }, [flows.table.keys.buffer as ArrayBuffer, flows.table.hist.buffer as ArrayBuffer]);
+  if (job.mode === 'standard') {
+    const run = await runSequential(job.files, { ...job.opts, core: false });
+    const result: StandardResult = { results: {}, bgpPrefixes: [] };
+    for (const a of run.extra) result.results[a.name] = a.finish();
+    result.bgpPrefixes = bgpAnnounced(run.extra);
+    parentPort!.postMessage({ ok: true, result });
+  } else {
+    const run = await runSequential([job.file], job.opts, job.fileIndex, true);
+    const flows = run.flows.exportState();
+    const result: WorkerResult = {
+      flows,
+      overhead: run.overhead.exportState(),
+      extra: run.extra.filter((a) => isMergeable(a) && !a.wants).map((a) => [a.name, (a as MergeableAnalysis).exportState()]),
+      replay: run.replay,
+      files: run.files, packets: run.packets, wireBytes: run.wireBytes, linktypes: run.linktypes,
+      interfaces: run.interfaces, first: run.first, last: run.last,
+    };
+    parentPort!.postMessage({ ok: true, result }, [flows.table.keys.buffer as ArrayBuffer, flows.table.hist.buffer as ArrayBuffer]);
+  }
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: (e as Error).message, capture: e instanceof CaptureError });
 }

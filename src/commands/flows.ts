@@ -1,5 +1,5 @@
 // `tunnelscope flows FILE [--sort packets|bytes|duration] [--top N] [--class C]... [--json|--csv]`
-import { runAnalyses } from '../analyze.js';
+import { addBgpPodCidrs, bgpAnnounced, runAnalyses } from '../analyze.js';
 import { CLASS_NAME } from '../packet.js';
 import { renderTable } from '../report/table.js';
 import { flowRows } from '../report/text.js';
@@ -31,7 +31,9 @@ export const flowsCommand: Command = {
     const classes = stringList(p.values.class).flatMap((c) => c.split(','));
     for (const c of classes) if (!CLASS_NAME.includes(c)) throw new UsageError(`--class: '${c}' is not one of ${CLASS_NAME.join(', ')}`);
     const top = intOption(p.values.top, '--top', 1);
-    const run = await runAnalyses(files, analyzeOptions(p.values));
+    // BGP runs too: its announced prefixes settle routed vs underlay.
+    const run = await runAnalyses(files, { ...analyzeOptions(p.values), standard: 'bgp' });
+    addBgpPodCidrs(run.flows, bgpAnnounced(run.extra));
     run.flows.finish();
     const flows = run.flows.flows({ sort: sort as 'bytes', top, classes });
     const out = new Out();

@@ -12,7 +12,7 @@ export const overheadCommand: Command = {
     const p = parse(this, args, ANALYSIS_OPTIONS);
     if (!p) return 0;
     const files = requireFiles(this, p);
-    const doc = await analyze(files, analyzeOptions(p.values));
+    const doc = await analyze(files, { ...analyzeOptions(p.values), standard: 'bgp' });
     if (p.values.json) {
       const o = { classes: doc.classes, tunnels: doc.tunnels, histogramEdges: doc.flows.histogramEdges, ...doc.overhead };
       process.stdout.write(JSON.stringify(o, null, 2) + '\n');
