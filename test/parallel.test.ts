@@ -26,4 +26,13 @@ describe.skipIf(!built)('analysis on worker threads', () => {
     expect(many.podCidrs.filter((c: { source: string }) => c.source === 'bgp').length).toBeGreaterThan(0);
     expect(one.summary.packets).toBe(one.summary.files.reduce((n: number, f: { packets: number }) => n + f.packets, 0));
   });
+
+  it('splits one file over two threads by analysis (core here, BGP/lint/CNI on a worker) with the same result', async () => {
+    const { analyze } = await import(DIST.href);
+    const file = existsSync('fixtures/cni/calico-bgp.pcap') ? 'fixtures/cni/calico-bgp.pcap' : FILES[0];
+    const one = await analyze(file, { workers: 1 });
+    const split = await analyze(file, { parallelThreshold: 0 });
+    expect(split).toEqual(one);
+    expect(Object.keys(split)).toEqual(Object.keys(one));
+  });
 });
