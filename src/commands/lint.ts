@@ -1,14 +1,10 @@
 // `tunnelscope lint FILE... [--vxlan-port P]... [--vni N|A-B]... [--mtu M] [--arp-storm-rate N]
 //  [--fail-on error|warning|info] [--config FILE] [--json]`: findings, one per line (or JSON), and
 // exit status 1 when a finding at or above --fail-on exists.
-import { PacketDecoder } from '../decoder.js';
-import { PacketFacts, extractFacts } from '../facts.js';
-import { forEachRecord } from '../reader/capture.js';
-import type { AnalysisContext } from '../analysis.js';
 import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
 import { createLintSet, type BgpSource } from '../lint/index.js';
-import { Progress } from '../progress.js';
+import { runSequential } from '../analyze.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
 export { formatFinding, formatText, type LintRun };
 import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
@@ -33,26 +29,14 @@ export interface LintRunOptions {
   bgp?: BgpSource | null;
 }
 
-/** Runs lint, CNI and L2 over the files (the library form of the command). */
+/** Runs lint, CNI and L2 over the files (the library form of the command), through the analyze driver. */
 export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun> {
-  const decoder = new PacketDecoder({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs });
   const set = createLintSet(o);
-  const analyses = set.analyses;
-  const facts = new PacketFacts();
-  for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
-    const file = files[fileIndex];
-    const ctx: AnalysisContext = { fileIndex, fileName: file, facts, capturePoint: 0 };
-    const progress = Progress.forTerminal(o.quiet ?? true, file);
-    const info = await forEachRecord(file, (r) => {
-      const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-      extractFacts(st, r.len, facts);
-      ctx.capturePoint = (fileIndex * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
-      for (let i = 0; i < analyses.length; i++) analyses[i].onPacket(r, st, ctx);
-    }, { onProgress: (b, t, p) => progress.update(b, t, p) });
-    progress.done();
-    for (const a of analyses) a.onFileEnd?.(info, ctx);
-    o.onWarnings?.(file, info.warnings);
-  }
+  const run = await runSequential(files, {
+    vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs, quiet: o.quiet ?? true,
+    core: false, standard: false, extraAnalyses: () => set.analyses,
+  });
+  for (const f of run.files) o.onWarnings?.(f.name, f.warnings);
   return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish() };
 }
 
