@@ -40,6 +40,7 @@ import {
 } from './bytes.js';
 import { PcapngWriter, writePcap } from './capture.js';
 import { randomSlices, rng, streamOf } from './streams.js';
+import { CORPUS_DIR } from './shared.js';
 
 /** Every link type the decoder supports, plus two it does not. */
 export const LINKTYPES = [1, 0, 108, 101, 12, 14, 113, 276, 228, 229];
@@ -499,7 +500,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     const fxSeeds = await fileSeeds(fx, 300, 20000);
     if (fxSeeds.length) sources.push(`fixtures (${fx.length} files, ${fxSeeds.length} packets)`);
     raw = raw.concat(fxSeeds);
-    const corpus = opts.corpusDir ?? '/work/shared/corpus';
+    const corpus = opts.corpusDir ?? CORPUS_DIR;
     const cf = captureFiles(corpus);
     const cSeeds = await fileSeeds(cf, 100, 20000);
     if (cSeeds.length) sources.push(`corpus (${cf.length} files, ${cSeeds.length} packets)`);

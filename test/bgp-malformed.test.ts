@@ -12,8 +12,9 @@ import { packetObject } from '../src/dissect.js';
 import { BgpAnalysis } from '../src/bgp/analysis.js';
 import { BgpTracker } from '../src/bgp/tracker.js';
 import { bgpText } from '../src/bgp/report.js';
+import { CORPUS_DIR } from '../test-support/shared.js';
 
-const DIR = '/work/shared/corpus/malformed';
+const DIR = join(CORPUS_DIR, 'malformed');
 const present = existsSync(DIR);
 const files = present ? readdirSync(DIR).sort() : [];
 const bgpFiles = files.filter((f) => /bgp|tok2str-oobr-1|zmtp1-inf-loop/i.test(f));

@@ -12,8 +12,9 @@ import { PacketDecoder } from '../src/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { BgpTracker, type BgpMessageEvent } from '../src/bgp/tracker.js';
 import { mpReachAll, mpUnreachAll, nlriField, withdrawnField, type BgpMessage } from '../src/bgp/message.js';
+import { CORPUS_DIR } from '../test-support/shared.js';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bgp');
 
 function hasTshark(): boolean {

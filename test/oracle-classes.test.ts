@@ -9,8 +9,9 @@ import { PacketDecoder } from '../src/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CLASS_NAME } from '../src/packet.js';
 import { mapLimit, runTshark, tsharkPath, type TsharkFrame } from './helpers/tshark.js';
+import { CORPUS_DIR } from '../test-support/shared.js';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 const MANIFEST = join(CORPUS, 'MANIFEST.tsv');
 const haveTshark = tsharkPath() !== null;
 const haveCorpus = existsSync(MANIFEST);

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareFile, findCaptures, type Exclusion, type FileResult } from './oracle-lib.js';
 import { mapLimit, tsharkPath, tsharkVersion } from './helpers/tshark.js';
+import { SHARED_DIR } from '../test-support/shared.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(ROOT, 'fixtures');
-const SHARED = '/work/shared';
+const SHARED = SHARED_DIR;
 const CORPUS = join(SHARED, 'corpus', 'real');
 
 /**

@@ -19,13 +19,14 @@ import { createLintSet } from '../src/lint/index.js';
 import type { BgpResult } from '../src/bgp/analysis.js';
 import type { LintResult } from '../src/lint/analysis.js';
 import type { CniResult } from '../src/cni/fingerprint.js';
+import { CORPUS_DIR } from '../test-support/shared.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'test-output');
 const SAMPLE = join(ROOT, 'fixtures', 'sample', 'node-mix.pcap');
 /** Debian's Chromium; REPORT_TEST_CHROMIUM points elsewhere (or at nothing, to see the skip). */
 const CHROMIUM = process.env.REPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const CORPUS_VXLAN = '/work/shared/corpus/real/ndpi__vxlan.pcap';
+const CORPUS_VXLAN = join(CORPUS_DIR, 'real', 'ndpi__vxlan.pcap');
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
   '--no-first-run', '--disable-component-update', '--disable-sync',
@@ -34,7 +35,7 @@ const ARGS = [
 const hasChromium = existsSync(CHROMIUM);
 const hasCorpus = existsSync(CORPUS_VXLAN);
 if (!hasChromium) console.warn(`report browser tests SKIPPED: ${CHROMIUM} is missing (Debian: apt-get install chromium)`);
-else if (!hasCorpus) console.warn(`report browser test on ${CORPUS_VXLAN} SKIPPED: /work/shared is absent`);
+else if (!hasCorpus) console.warn(`report browser test on ${CORPUS_VXLAN} SKIPPED: the shared corpus is absent`);
 
 const SECTIONS = ['summary', 'traffic', 'overhead', 'sizes', 'flows', 'tunnels', 'bgp', 'lint', 'cni', 'glossary'];
 const num = (s: string | null) => Number((s ?? '').replace(/[,\s]/g, ''));
@@ -276,7 +277,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     await p.close();
   });
 
-  it.skipIf(!hasCorpus)(`renders a real corpus capture (${CORPUS_VXLAN}${hasCorpus ? '' : ': SKIPPED, /work/shared absent'})`, async () => {
+  it.skipIf(!hasCorpus)(`renders a real corpus capture (${CORPUS_VXLAN}${hasCorpus ? '' : ': SKIPPED, shared corpus absent'})`, async () => {
     const json = JSON.parse(JSON.stringify(await analyze(CORPUS_VXLAN, { quiet: true }))) as AnalysisDocument;
     const doc = await analyze(CORPUS_VXLAN, reportAnalyzeOptions({ quiet: true }));
     expect(json.tunnels.length).toBeGreaterThan(0);

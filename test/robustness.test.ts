@@ -8,8 +8,9 @@ import { PacketDecoder } from '../src/decoder.js';
 import { packetObject } from '../src/dissect.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CaptureError } from '../src/reader/record.js';
+import { CORPUS_DIR } from '../test-support/shared.js';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 /** Generous: the biggest corpus file is well under a megabyte; a loop that never ends trips this. */
 const MS_PER_FILE = 10_000;
 
