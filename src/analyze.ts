@@ -73,19 +73,24 @@ export interface AnalysisDocument {
 
 export const VERSION = '0.1.0';
 
-interface RunResult {
-  flows: FlowAnalysis;
-  overhead: OverheadAnalysis;
-  extra: PacketAnalysis[];
+/** What reading the inputs produced besides the analyses themselves. */
+interface RunTotals {
   files: FileSummary[];
   packets: number;
   wireBytes: number;
   linktypes: number[];
   interfaces: number;
+  /** Earliest and latest timestamps as [seconds, nanoseconds]. */
   first: [number, number];
   last: [number, number];
   /** Worker runs: the packets the main-thread analyses (those with wants()) must see, in order. */
   replay: ReplayPacket[];
+}
+
+interface RunResult extends RunTotals {
+  flows: FlowAnalysis;
+  overhead: OverheadAnalysis;
+  extra: PacketAnalysis[];
 }
 
 /** A packet copied for replay on the main thread. */
@@ -94,19 +99,11 @@ export interface ReplayPacket {
   direction: number; fileIndex: number; fileName: string; data: Uint8Array;
 }
 
-/** Everything a worker posts back for one file. */
-export interface WorkerResult {
+/** Everything a worker posts back for one file: the analyses' state instead of the analyses. */
+export interface WorkerResult extends RunTotals {
   flows: ReturnType<FlowAnalysis['exportState']>;
   overhead: ReturnType<OverheadAnalysis['exportState']>;
   extra: [string, unknown][];
-  files: FileSummary[];
-  packets: number;
-  wireBytes: number;
-  linktypes: number[];
-  interfaces: number;
-  first: [number, number];
-  last: [number, number];
-  replay: ReplayPacket[];
 }
 
 function newAnalyses(opts: AnalyzeOptions, decoder: PacketDecoder): { flows: FlowAnalysis; overhead: OverheadAnalysis; extra: PacketAnalysis[] } {

@@ -1,6 +1,7 @@
 // The BGP facts lint and the CNI fingerprint need, as a small interface of their own, so they do
 // not depend on the shape of the BGP analysis' full result. `bgpInputFrom` adapts the result of the
 // 'bgp' analysis (src/bgp/) to it; tests and other callers can build a BgpInput directly.
+import { notificationName } from '../bgp/names.js';
 
 export interface BgpNotificationInput {
   /** Frame number of the packet that completed the NOTIFICATION. */
@@ -48,15 +49,6 @@ export interface FindingDraft {
   evidence: Record<string, unknown>;
 }
 
-const NOTIFICATION_CODES: Readonly<Record<number, string>> = {
-  1: 'Message Header Error',
-  2: 'OPEN Message Error',
-  3: 'UPDATE Message Error',
-  4: 'Hold Timer Expired',
-  5: 'Finite State Machine Error',
-  6: 'Cease',
-  7: 'ROUTE-REFRESH Message Error',
-};
 
 function minFrame(a: number, b: number | null | undefined): number {
   if (b === null || b === undefined || b <= 0) return a;
@@ -73,7 +65,7 @@ export function bgpNotificationFinding(input: BgpInput): FindingDraft | null {
     const notes = s.notifications.map((n) => {
       count++;
       first = minFrame(first, n.frame);
-      const name = n.name ?? `${NOTIFICATION_CODES[n.code] ?? `code ${n.code}`} / subcode ${n.subcode}`;
+      const name = n.name ?? notificationName(n.code, n.subcode);
       byCode.set(name, (byCode.get(name) ?? 0) + 1);
       return { frame: n.frame, from: n.from ?? null, code: n.code, subcode: n.subcode, name };
     });

@@ -101,7 +101,6 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
   const info = emptyInfo();
   const counter = { read: 0 };
   const total = typeof input === 'string' && input !== '-' ? safeSize(input) : null;
-  let parser: Framer | null = null;
   const limit = opts.limit ?? Infinity;
   let seen = 0;
   let limited = false;
@@ -110,12 +109,31 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
     seen++;
     onRecord(r);
   };
-  let head: Uint8Array | null = null;
   let lastProgress = 0;
+  for await (const _ of feedParser(input, cb, opts, info, counter)) {
+    if (limited) break;
+    if (opts.onProgress && info.packets - lastProgress >= 50000) {
+      lastProgress = info.packets;
+      opts.onProgress(counter.read, total, info.packets);
+    }
+  }
+  if (limited) info.packets = seen;
+  opts.onProgress?.(counter.read, total, info.packets);
+  return info;
+}
+
+/**
+ * Detects the format from the first bytes, feeds every chunk to its parser and yields after each
+ * one, so callers can act between chunks (or stop: then the end-of-input checks are skipped).
+ * At the end of the input it reports a cut-off record and an input that was no capture at all.
+ */
+async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, opts: ReadOptions, info: CaptureInfo, counter: { read: number }): AsyncGenerator<void> {
+  let parser: Framer | null = null;
+  let head: Uint8Array | null = null;
   for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info)) {
     info.inputBytes += chunk.length;
     if (parser === null) {
-      // Detect the format from the first 4 bytes (merging tiny first chunks).
+      // The format is in the first 4 bytes; tiny first chunks (pipes) are merged until then.
       head = head ? Buffer.concat([head, chunk]) : chunk;
       if (head.length < 4) continue;
       parser = makeParser(head, info, cb, describeInput(input));
@@ -124,20 +142,14 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
     } else {
       parser.push(chunk);
     }
-    if (limited || parser.stopped) break;
-    if (opts.onProgress && info.packets - lastProgress >= 50000) {
-      lastProgress = info.packets;
-      opts.onProgress(counter.read, total, info.packets);
-    }
+    yield;
+    if (parser.stopped) break;
   }
   if (parser === null) throw noCapture(input, head, info);
-  if (!limited) parser.finish();
+  parser.finish();
   if (info.format === 'pcap' && !(parser as PcapParser).started) {
     throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
   }
-  if (limited) info.packets = seen;
-  opts.onProgress?.(counter.read, total, info.packets);
-  return info;
 }
 
 /** The error for an input that ended before its first 4 bytes of capture data. */
@@ -171,37 +183,17 @@ export async function* readCapture(input: CaptureInput, opts: ReadOptions & { in
   // Bridge the push parser to a pull iterator, one chunk's worth of records at a time.
   const info = emptyInfo();
   const counter = { read: 0 };
-  let parser: Framer | null = null;
   let batch: CaptureRecord[] = [];
   const cb = (r: CaptureRecord) => { batch.push(r.clone()); };
-  let head: Uint8Array | null = null;
   let seen = 0;
   const limit = opts.limit ?? Infinity;
-  for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info)) {
-    info.inputBytes += chunk.length;
-    if (parser === null) {
-      head = head ? Buffer.concat([head, chunk]) : chunk;
-      if (head.length < 4) continue;
-      parser = makeParser(head, info, cb, describeInput(input));
-      parser.push(head);
-      head = null;
-    } else parser.push(chunk);
+  for await (const _ of feedParser(input, cb, opts, info, counter)) {
     const out = batch;
     batch = [];
     for (const r of out) {
       if (seen++ >= limit) return finishInfo(info, opts);
       yield r;
     }
-    if (parser.stopped) break;
-  }
-  if (parser === null) throw noCapture(input, head, info);
-  parser.finish();
-  if (info.format === 'pcap' && !(parser as PcapParser).started) {
-    throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
-  }
-  for (const r of batch) {
-    if (seen++ >= limit) break;
-    yield r;
   }
   return finishInfo(info, opts);
 }
