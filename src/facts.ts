@@ -120,6 +120,15 @@ export function extractFacts(st: PacketState, wireLen: number, f: PacketFacts): 
       // A later fragment of a tunnel packet: nothing inner is visible; its IP header is overhead.
       f.overhead = st.hlen[outer];
       f.innerIpBytes = f.outerIpBytes - f.overhead;
+    } else if (inner < st.tunnel) {
+      // The tunnel carries no IP (ARP, ...): its headers up to the inner link layer's payload are
+      // the overhead, the rest is what it carried.
+      let p = st.tunnel + 1;
+      while (p < st.count && (st.kind[p] === Proto.ETH || st.kind[p] === Proto.VLAN)) p++;
+      const payloadAt = p < st.count ? st.off[p] : st.off[st.count - 1] + st.hlen[st.count - 1];
+      f.overhead = Math.min(f.outerIpBytes, payloadAt - st.off[outer]);
+      f.innerIpBytes = f.outerIpBytes - f.overhead;
+      return f;
     } else {
       f.overhead = st.off[inner] - st.off[outer];
       f.innerIpBytes = ipBytes(st, inner, wireLen);

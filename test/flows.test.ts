@@ -88,6 +88,8 @@ describe.skipIf(!hasTshark)('flows agree with an independent computation from ts
         if (r['frame.protocols'][0].includes('ipv6')) continue;
         const k = expectedKey(r);
         if (k.cls === 'other') continue;
+        // A tunnel carrying no IP (ARP in NVGRE): its overhead is not "outer IP - inner IP"; left out.
+        if (k.tunnel && k.cls !== 'ipip' && k.last === 0) continue;
         const d = [r['ip.src'][k.last], r['ip.dst'][k.last], r['ip.id'][k.last], k.cls].join('/');
         if (Number(r['ip.frag_offset'][k.last] ?? 0) > 0) k.key = datagram.get(d) ?? k.key;
         else if (r['ip.flags.mf'][k.last] === 'True' || r['ip.flags.mf'][k.last] === '1') datagram.set(d, k.key);
@@ -102,7 +104,11 @@ describe.skipIf(!hasTshark)('flows agree with an independent computation from ts
       const run = await runAnalyses([file]);
       run.flows.finish();
       const ours = new Map<string, FlowObject>();
-      for (const f of run.flows.flows()) if (f.class !== 'other' && !(f.orig.ip ?? '').includes(':') && !(f.tunnel?.a ?? '').includes(':')) ours.set(ourKey(f), f);
+      for (const f of run.flows.flows()) {
+        if (f.class === 'other' || (f.orig.ip ?? '').includes(':') || (f.tunnel?.a ?? '').includes(':')) continue;
+        if (f.tunnel && [f.tunnel.a, f.tunnel.b].includes(f.orig.ip!)) continue; // tunnel without inner IP
+        ours.set(ourKey(f), f);
+      }
       expect([...ours.keys()].sort()).toEqual([...want.keys()].sort());
       let compared = 0;
       for (const [k, w] of want) {
