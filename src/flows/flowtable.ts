@@ -254,7 +254,7 @@ export class FlowTable {
       srcIsA = this.buildKey(st, f);
       if (this.index.size >= this.maxFlows) this.evict();
       flow = this.index.findOrInsert(this.key);
-      if (this.index.inserted) this.initFlow(flow, srcIsA, st, f, tsSec, tsNsec);
+      if (this.index.inserted) this.initFlow(flow, srcIsA, st, tsSec, tsNsec);
       if (f.fragment === 1) this.rememberFragment(st, f, flow);
     }
     const orig = srcIsA === this.origIsA[flow];
@@ -351,7 +351,7 @@ export class FlowTable {
     this.fragFlow[e] = flow;
   }
 
-  private initFlow(flow: number, srcIsA: number, st: PacketState, f: PacketFacts, tsSec: number, tsNsec: number): void {
+  private initFlow(flow: number, srcIsA: number, st: PacketState, tsSec: number, tsNsec: number): void {
     if (flow >= this.cap) this.grow(this.cap * 2);
     this.origPkts[flow] = 0; this.respPkts[flow] = 0; this.origBytes[flow] = 0; this.respBytes[flow] = 0;
     this.innerBytes[flow] = 0; this.overheadBytes[flow] = 0; this.ipBytes[flow] = 0;

@@ -205,7 +205,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     if (t >= 0) {
       const tk = st.kind[t];
       if (tk === Proto.VXLAN) {
-        if (!this.vxlan(r, st, t, frame, file, outgoing)) return;
+        if (!this.vxlan(st, t, frame, file, outgoing)) return;
       } else if (tk === Proto.GENEVE) {
         this.geneve(st, t, frame, file, outgoing);
       } else if (tk === Proto.GRE && this.on(R.NVGRE_KEY_MISSING)) {
@@ -242,7 +242,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   // ---- VXLAN ------------------------------------------------------------------------------
 
   /** Returns false when the packet is not VXLAN after all (then no tunnel rule applies). */
-  private vxlan(r: CaptureRecord, st: PacketState, t: number, frame: number, file: number, outgoing: boolean): boolean {
+  private vxlan(st: PacketState, t: number, frame: number, file: number, outgoing: boolean): boolean {
     const b = st.buf, vo = st.off[t];
     const udp = t - 1;
     if (udp < 0 || st.kind[udp] !== Proto.UDP) return true;

@@ -173,7 +173,7 @@ export function histogram(counts: readonly number[], edges: readonly number[], m
   const n = counts.length;
   const total = counts.reduce((a, b) => a + b, 0);
   const max = Math.max(0, ...counts);
-  const yt = niceTicks(Math.max(max, 1), 4).filter((v, i, a) => Number.isInteger(v) || a.length <= 2);
+  const yt = niceTicks(Math.max(max, 1), 4).filter((v, _i, a) => Number.isInteger(v) || a.length <= 2);
   const ymax = yt[yt.length - 1] || 1;
   const slot = pw / n;
   const Y = (v: number) => T + ph - (v / ymax) * ph;
