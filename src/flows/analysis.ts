@@ -42,7 +42,8 @@ export interface FlowObject {
   macs?: [string, string];
 }
 
-export interface ClassTotals {
+/** Byte and packet totals over a set of flows (a class, a tunnel). */
+export interface Totals {
   class: string;
   flows: number;
   packets: number;
@@ -54,24 +55,18 @@ export interface ClassTotals {
   overheadShare: number;
   /** innerBytes / ipBytes */
   efficiency: number;
+}
+
+export interface ClassTotals extends Totals {
   histogram: number[];
 }
 
-export interface TunnelTotals {
-  class: string;
+export interface TunnelTotals extends Totals {
   a: string;
   b: string;
   vni: number | null;
   key: number | null;
   dstPort: number | null;
-  flows: number;
-  packets: number;
-  bytes: number;
-  ipBytes: number;
-  innerBytes: number;
-  overheadBytes: number;
-  overheadShare: number;
-  efficiency: number;
 }
 
 export interface FlowOptions {
