@@ -68,6 +68,59 @@ describe('vxlan', () => {
     expect(decode(frame({ vni: 1 }, 6784)).kinds[3]).toBe('vxlan');
   });
 
+  // Issue 10 item 2: 8472 (also OTV) and 6784 (also micro-BFD) carry VXLAN only when it is plausible.
+  describe('heuristic ports 8472 and 6784', () => {
+    it('a Group Policy header (G, D, A bits) is plausible', () => {
+      const d = decode(frame({ flags: 0x88, flags2: 0x48, policy: 7, vni: 1 }, 6784));
+      expect(d.stack).toBe('eth:ipv4:udp:vxlan:eth:ipv4:tcp');
+    });
+
+    it('I flag clear: not VXLAN on 8472 (stays UDP), VXLAN on 4789', () => {
+      const d = decode(frame({ flags: 0x00, vni: 42 }, 8472));
+      expect(d.stack).toBe('eth:ipv4:udp');
+      expect(d.cls).toBe('underlay');
+      expect(d.error).toBeNull();
+      expect(decode(frame({ flags: 0x00, vni: 42 }, 4789)).stack).toBe('eth:ipv4:udp:vxlan:eth:ipv4:tcp');
+    });
+
+    it('reserved bits set (OTV: the overlay ID sits in VXLAN\'s reserved bytes): not VXLAN on 8472', () => {
+      expect(decode(frame({ vni: 1, policy: 0x0001 }, 8472)).stack).toBe('eth:ipv4:udp');
+      expect(decode(frame({ vni: 1, reserved: 1 }, 8472)).stack).toBe('eth:ipv4:udp');
+      expect(decode(frame({ flags: 0x0c, vni: 1 }, 8472)).stack).toBe('eth:ipv4:udp');
+    });
+
+    it('inner frame not plausible: 802.3 length, IPv4 EtherType without IPv4, too short', () => {
+      const lengthField = eth({ type: 0x0100 }, new Uint8Array(40));
+      expect(decode(frame({ vni: 1 }, 8472, lengthField)).stack).toBe('eth:ipv4:udp');
+      const notIpv4 = eth({ type: ETHERTYPE_IPV4 }, new Uint8Array(40).fill(0x60));
+      expect(decode(frame({ vni: 1 }, 8472, notIpv4)).stack).toBe('eth:ipv4:udp');
+      expect(decode(frame({ vni: 1 }, 8472, new Uint8Array(10))).stack).toBe('eth:ipv4:udp');
+      expect(decode(frame({ vni: 1 }, 8472, new Uint8Array(0))).stack).toBe('eth:ipv4:udp');
+      // Any other EtherType (>= 0x0600) is plausible.
+      expect(decode(frame({ vni: 1 }, 8472, eth({ type: 0x88cc }, new Uint8Array(30)))).stack).toBe('eth:ipv4:udp:vxlan:eth');
+    });
+
+    it('7 bytes on 8472: not VXLAN, no error (on 4789 the same bytes are a truncated VXLAN header)', () => {
+      const f = eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 17 }, udp({ src: 1, dst: 8472 }, [8, 0, 0, 0, 0, 0, 1])));
+      const d = decode(f);
+      expect(d.stack).toBe('eth:ipv4:udp');
+      expect(d.error).toBeNull();
+    });
+
+    it('--vxlan-port 8472 makes 8472 unconditional, like 4789', () => {
+      const d = decode(frame({ flags: 0x00, vni: 42 }, 8472), { vxlanPorts: [8472] });
+      expect(d.stack).toBe('eth:ipv4:udp:vxlan:eth:ipv4:tcp');
+    });
+
+    it('cut by the snaplen inside the inner Ethernet header: the VXLAN header decides', () => {
+      const f = frame({ vni: 9 }, 8472);
+      const d = decode(f.subarray(0, 50 + 6), { wireLen: f.length });
+      expect(d.stack).toBe('eth:ipv4:udp:vxlan');
+      expect(d.truncated).toBe(true);
+      expect(d.error).toBeNull();
+    });
+  });
+
   it('a VXLAN header with nothing after it', () => {
     const d = decode(frame({ vni: 5 }, 4789, new Uint8Array(0)));
     expect(d.stack).toBe('eth:ipv4:udp:vxlan');

@@ -11,7 +11,10 @@ import { IPV6_DST, IPV6_SRC } from '../dissectors/ipv6.js';
 import { u16 } from './packet.js';
 
 export interface DecoderOptions {
-  /** Extra UDP ports to decode as VXLAN (added to 4789, 8472, 6784). */
+  /**
+   * Extra UDP ports to decode as VXLAN, unconditionally like 4789 (8472 and 6784 are VXLAN by
+   * default only when the payload is plausible VXLAN; naming them here drops that check).
+   */
   vxlanPorts?: readonly number[];
   /** Extra UDP ports to decode as Geneve (added to 6081). */
   genevePorts?: readonly number[];
@@ -26,8 +29,8 @@ export class PacketDecoder {
 
   constructor(opts: DecoderOptions = {}) {
     for (const d of ALL_DISSECTORS) this.tables.bind(d);
-    for (const p of opts.vxlanPorts ?? []) this.tables.udpPort[p] = Proto.VXLAN;
-    for (const p of opts.genevePorts ?? []) this.tables.udpPort[p] = Proto.GENEVE;
+    for (const p of opts.vxlanPorts ?? []) this.tables.bindUdpPort(p, Proto.VXLAN);
+    for (const p of opts.genevePorts ?? []) this.tables.bindUdpPort(p, Proto.GENEVE);
     for (const c of opts.podCidrs ?? []) {
       const parsed = parseCidr(c);
       if (!parsed) throw new RangeError(`not a CIDR: ${c}`);

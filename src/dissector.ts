@@ -7,6 +7,13 @@ export interface Registration {
   ethertype?: readonly number[];
   ipProto?: readonly number[];
   udpPort?: readonly number[];
+  /**
+   * UDP ports bound only when the payload passes the dissector's own plausibility check (a port
+   * that another protocol also uses); when it fails, the port's `udpPortShared` owner decodes it.
+   */
+  udpPortHeuristic?: readonly number[];
+  /** UDP ports this protocol shares with a heuristic binding: decoded here when that one declines. */
+  udpPortShared?: readonly number[];
   tcpPort?: readonly number[];
 }
 
@@ -33,6 +40,10 @@ export class DecodeTables {
   readonly ethertype = new Uint8Array(65536);
   readonly ipProto = new Uint8Array(256);
   readonly udpPort = new Uint8Array(65536);
+  /** 1 where the udpPort binding is heuristic: the bound dissector checks the payload first. */
+  readonly udpHeuristic = new Uint8Array(65536);
+  /** What a heuristic port decodes when its bound dissector declines (0: nothing, the payload stays UDP's). */
+  readonly udpShared = new Uint8Array(65536);
   readonly tcpPort = new Uint8Array(65536);
 
   bind(d: Dissector): void {
@@ -40,7 +51,23 @@ export class DecodeTables {
     for (const v of r.ethertype ?? []) this.ethertype[v] = d.proto;
     for (const v of r.ipProto ?? []) this.ipProto[v] = d.proto;
     for (const v of r.udpPort ?? []) this.udpPort[v] = d.proto;
+    for (const v of r.udpPortHeuristic ?? []) {
+      this.udpPort[v] = d.proto;
+      this.udpHeuristic[v] = 1;
+    }
+    for (const v of r.udpPortShared ?? []) this.udpShared[v] = d.proto;
     for (const v of r.tcpPort ?? []) this.tcpPort[v] = d.proto;
+  }
+
+  /** Binds UDP `port` to dissector `proto` without conditions (a user's `--vxlan-port`, `--geneve-port`). */
+  bindUdpPort(port: number, proto: number): void {
+    this.udpPort[port] = proto;
+    this.udpHeuristic[port] = 0;
+  }
+
+  /** The port of (sport, dport) that selected dissector `proto` under udp()'s rule (destination first). */
+  udpPortOf(proto: number, srcPort: number, dstPort: number): number {
+    return this.udpPort[dstPort] === proto ? dstPort : srcPort;
   }
 
   /** Destination port first, then source port: a well-known source port must not win (tcpdump#1035). */

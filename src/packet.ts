@@ -30,14 +30,16 @@ export const Proto = {
   RAWIP: 20,
   // ERSPAN types I-III over GRE (mirrored Ethernet frames).
   ERSPAN: 21,
-  COUNT: 22,
+  // BFD control packets (RFC 5880) on UDP 3784, 4784 and 6784.
+  BFD: 22,
+  COUNT: 23,
 } as const;
 export type ProtoId = (typeof Proto)[keyof typeof Proto];
 
 /** Names used in JSON output (`proto` of a layer) and in error messages. */
 export const PROTO_NAME: readonly string[] = [
   'none', 'eth', 'vlan', 'sll', 'sll2', 'null', 'arp', 'ipv4', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp',
-  'vxlan', 'gre', 'geneve', 'bgp', 'vxlan-gpe', 'wireguard', 'loop', 'raw', 'erspan',
+  'vxlan', 'gre', 'geneve', 'bgp', 'vxlan-gpe', 'wireguard', 'loop', 'raw', 'erspan', 'bfd',
 ];
 
 /** Fault codes; the text is looked up only when an error is printed. */

@@ -20,10 +20,11 @@ import { geneve } from '../dissectors/geneve.js';
 import { wireguard } from '../dissectors/wireguard.js';
 import { bgp } from '../dissectors/bgp.js';
 import { erspan } from '../dissectors/erspan.js';
+import { bfd } from '../dissectors/bfd.js';
 
 export const ALL_DISSECTORS: readonly Dissector[] = [
   ethernet, vlan, sll, sll2, nullLoopback, loop, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp,
-  vxlan, vxlanGpe, gre, geneve, wireguard, bgp, erspan,
+  vxlan, vxlanGpe, gre, geneve, wireguard, bgp, erspan, bfd,
 ];
 
 /** Dissector by protocol id (index = Proto.X). */

@@ -231,7 +231,10 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
         if (!(st.snapCut && st.end[l4] < st.capEnd) && this.on(R.VXLAN_PORT_NOT_VXLAN)) {
           this.hit(R.VXLAN_PORT_NOT_VXLAN, frame, file);
           this.notVxlanPortPkts[port]++;
-          this.notVxlanShort++;
+          // The decoder declines VXLAN on 8472/6784 when the header or inner frame is implausible
+          // (dissectors/vxlan.ts plausibleVxlan), not only when the payload is too short.
+          if (st.end[l4] - uo - 8 < VXLAN_HEADER_LEN + 14) this.notVxlanShort++;
+          else this.notVxlanInner++;
         }
       } else if (bound === Proto.NONE && this.on(R.VXLAN_HEURISTIC_UNBOUND_PORT)) {
         this.heuristic(st, l4, dport, frame, file);
