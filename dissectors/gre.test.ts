@@ -96,6 +96,28 @@ describe('gre', () => {
     expect(d.cls).toBe('gre');
   });
 
+  // Issue 10 item 3: the key of PPTP's GRE is payload length (high 16 bits) + call ID (low 16):
+  // the call ID, not the whole word, names the tunnel (one call was two tunnels, keys 524294 and 6).
+  it('version 1 carrying PPP: payload length and call ID; the call ID is the tunnel key', () => {
+    const pkt = (len: number, s: boolean) => eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 47 },
+      gre({ k: true, s, version: 1, protocol: 0x880b, key: (len << 16) | 6, seq: 1 }, filler(len))));
+    const withData = decode(pkt(8, true));
+    expect(withData.layers[2]).toMatchObject({ key: 524294, payloadLength: 8, callId: 6, seq: 1 });
+    expect(withData.layers[2].ack).toBeUndefined();
+    const tunnelKey = withData.st.v1[2];
+    const ackOnly = decode(pkt(0, false));
+    expect(ackOnly.layers[2]).toMatchObject({ key: 6, payloadLength: 0, callId: 6, seq: null });
+    expect(tunnelKey).toBe(6);
+    expect(ackOnly.st.v1[2]).toBe(6);
+  });
+
+  it('version 1 with another protocol keeps a plain 32-bit key (as tshark reads it)', () => {
+    const d = decode(eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 47 }, gre({ k: true, version: 1, protocol: ETHERTYPE_IPV4, key: 0x00010285 }, IN4))));
+    expect(d.layers[2]).toMatchObject({ version: 1, key: 0x00010285 });
+    expect(d.layers[2].callId).toBeUndefined();
+    expect(d.st.v1[2]).toBe(0x00010285);
+  });
+
   it('version 2 and above: bad version', () => {
     const d = decode(frame({ version: 2, protocol: ETHERTYPE_IPV4 }));
     expect(d.error).toBe('gre: bad version (2)');

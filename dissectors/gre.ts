@@ -48,12 +48,21 @@ export function greFieldOffsets(flags: number): { checksum: number; key: number;
   return { checksum, key, seq, ack, routing };
 }
 
+/**
+ * True for PPTP's enhanced GRE (RFC 2637: version 1 carrying PPP): its key field is a 16-bit
+ * payload length and a 16-bit call ID, and the call ID is what identifies the tunnel. Other
+ * version-1 payloads (some cloud gateways send IPv4) keep a plain 32-bit key, as tshark reads them.
+ */
+export function isPptpGre(flags: number, protocol: number): boolean {
+  return (flags & GRE_VERSION_MASK) === 1 && protocol === GRE_PROTO_PPP;
+}
+
 /** True for NVGRE: a key is present and the payload is an Ethernet frame. */
 export function isNvgre(flags: number, protocol: number): boolean {
   return (flags & GRE_FLAG_K) !== 0 && protocol === GRE_PROTO_TEB && (flags & GRE_VERSION_MASK) === 0;
 }
 
-// v1: key (-1 when absent); v2: protocol type.
+// v1: the tunnel key (-1 when absent): the 32-bit key, or for PPTP (isPptpGre) the call ID; v2: protocol type.
 export const gre: Dissector = {
   proto: Proto.GRE,
   name: 'gre',
@@ -89,7 +98,7 @@ export const gre: Dissector = {
     if (off + h > end) return st.short(Proto.GRE);
     const i = st.push(Proto.GRE, off, h, end);
     if (i < 0) return;
-    st.v1[i] = keyAt >= 0 ? u32(b, off + keyAt) : -1;
+    st.v1[i] = keyAt < 0 ? -1 : isPptpGre(flags, protocol) ? u16(b, off + keyAt + 2) : u32(b, off + keyAt);
     st.v2[i] = protocol;
     if (off + h >= end) return;
     // Version 1 (PPTP's enhanced GRE) is dispatched on its protocol type like version 0: PPP (0x880b)
@@ -103,6 +112,7 @@ export const gre: Dissector = {
     const f = greFieldOffsets(flags);
     const key = f.key >= 0 ? u32(b, o + f.key) : null;
     const nv = isNvgre(flags, protocol) && key !== null;
+    const pptp = isPptpGre(flags, protocol) && key !== null;
     return {
       proto: 'gre',
       checksumPresent: (flags & GRE_FLAG_C) !== 0,
@@ -116,10 +126,12 @@ export const gre: Dissector = {
       seq: f.seq >= 0 ? u32(b, o + f.seq) : null,
       ...(f.ack >= 0 ? { ack: u32(b, o + f.ack) } : {}),
       ...(nv ? { vsid: key >>> 8, flowId: key & 0xff } : {}),
+      ...(pptp ? { payloadLength: key >>> 16, callId: key & 0xffff } : {}),
     };
   },
   summary(st, i) {
-    const key = st.v1[i] >= 0 ? ` key 0x${st.v1[i].toString(16)}` : '';
-    return `GRE proto 0x${st.v2[i].toString(16).padStart(4, '0')}${key}`;
+    const pptp = isPptpGre(u16(st.buf, st.off[i]), st.v2[i]);
+    const key = st.v1[i] < 0 ? '' : pptp ? ` call ${st.v1[i]}` : ` key 0x${st.v1[i].toString(16)}`;
+    return `GRE${pptp ? ' v1' : ''} proto 0x${st.v2[i].toString(16).padStart(4, '0')}${key}`;
   },
 };
