@@ -6,6 +6,8 @@
 //  +-------------------+-------------------+-----------+
 //
 // An EtherType/length value below 0x0600 is an 802.3 length (LLC follows): not dissected further.
+// IP protocol 143 ("Ethernet" in IANA's protocol numbers; RFC 8986 SRv6 L2 services, End.DX2)
+// carries a whole frame, in IPv6 (usually after a segment routing header) or IPv4.
 import { Proto, macString, u16, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
 
@@ -15,13 +17,15 @@ export const ETH_TYPE = 12;
 export const ETH_HEADER_LEN = 14;
 /** Smallest EtherType; smaller values are 802.3 lengths. */
 export const ETHERTYPE_MIN = 0x0600;
+/** IP protocol number of an Ethernet frame carried directly in IP (IANA; RFC 8986). */
+export const IP_PROTO_ETHERNET = 143;
 
 // v1: EtherType (or the 802.3 length).
 export const ethernet: Dissector = {
   proto: Proto.ETH,
   name: 'eth',
   // Transparent Ethernet Bridging: GRE and Geneve protocol type 0x6558 carry a whole frame.
-  registration: { ethertype: [0x6558] },
+  registration: { ethertype: [0x6558], ipProto: [IP_PROTO_ETHERNET] },
   decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
     if (off + ETH_HEADER_LEN > end) return st.short(Proto.ETH);
     const i = st.push(Proto.ETH, off, ETH_HEADER_LEN, end);

@@ -2,7 +2,7 @@
 // then extension headers: hop-by-hop 0, routing 43, fragment 44, destination options 60, AH 51 (RFC 4302).
 import { describe, expect, it } from 'vitest';
 import {
-  ETHERTYPE_IPV6, be32, concat, eth, filler, ipv6, ipv6Ah, ipv6Ext, ipv6Frag, ipv6Routing, tcp, TCP, udp,
+  ETHERTYPE_IPV6, be32, concat, eth, filler, ipv4, ipv6, ipv6Ah, ipv6Ext, ipv6Frag, ipv6Routing, tcp, TCP, udp,
 } from '../test-support/bytes.js';
 import { decode } from '../test-support/decode.js';
 
@@ -35,6 +35,30 @@ describe('ipv6', () => {
     const d = decode(eth({ type: ETHERTYPE_IPV6 }, ip));
     expect(d.kinds).toEqual(['eth', 'ipv6', 'tcp']);
     expect(d.layers[1]).toMatchObject({ protocol: 6, headerLength: 64, extensions: [{ type: 43, length: 24 }] });
+  });
+
+  // Issue 10 item 5: SRv6 L2 services (RFC 8986 End.DX2): the segment routing header's next header
+  // is 143 (Ethernet); the frame inside is dissected. The packet is classed by its outer IPv6.
+  it('routing header then next header 143: the Ethernet frame inside', () => {
+    const inner = eth({ type: 0x0800, src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' },
+      ipv4({ protocol: 6, src: '10.0.0.1', dst: '10.0.0.2' }, tcp({ src: 40000, dst: 443, flags: TCP.SYN })));
+    const ip = ipv6({ nextHeader: 43, src: 'fc00::1', dst: 'fc00::2' }, ipv6Routing(143, 4, 0, ['fc00::2'], inner));
+    const d = decode(eth({ type: ETHERTYPE_IPV6 }, ip));
+    expect(d.stack).toBe('eth:ipv6:eth:ipv4:tcp');
+    expect(d.layers[1]).toMatchObject({ protocol: 143, extensions: [{ type: 43, length: 24 }] });
+    expect(d.layers[2]).toMatchObject({ proto: 'eth', src: '02:00:00:00:00:01', ethertype: 0x0800 });
+    expect(d.cls).toBe('underlay');
+    expect(d.innerIp).toBe(1);
+    expect(d.l4).toBe(-1);
+    expect(d.error).toBeNull();
+  });
+
+  it('next header 143 without a routing header, and IPv4 protocol 143', () => {
+    const inner = eth({ type: 0x0806 }, filler(28));
+    expect(decode(eth({ type: ETHERTYPE_IPV6 }, ipv6({ nextHeader: 143 }, inner))).stack).toBe('eth:ipv6:eth:arp');
+    const d = decode(eth({ type: 0x0800 }, ipv4({ protocol: 143, src: '192.0.2.1', dst: '192.0.2.2' }, inner)));
+    expect(d.stack).toBe('eth:ipv4:eth:arp');
+    expect(d.innerIp).toBe(1);
   });
 
   it('destination options header with a 16-byte length', () => {

@@ -40,6 +40,39 @@ describe('null (LINKTYPE_NULL 0)', () => {
   it('3 bytes: truncated', () => {
     expect(decode(new Uint8Array([2, 0, 0]), { linktype: 0 }).error).toBe('null: truncated header');
   });
+
+  // Issue 10 item 5: writers that put an EtherType in the NULL header. Wireshark's packet-null.c
+  // heuristic (little-endian host): a value above 1500 after its byte-order fix-ups is an EtherType.
+  describe('an EtherType instead of an address family', () => {
+    const cases: [string, number[], number, Uint8Array, string][] = [
+      ['00 00 08 00 (big-endian 32-bit)', [0, 0, 8, 0], 0x0800, V4, 'null:ipv4:udp'],
+      ['00 08 00 00 (big-endian 16-bit in the low half)', [0, 8, 0, 0], 0x0800, V4, 'null:ipv4:udp'],
+      ['dd 86 00 00 (little-endian 32-bit)', [0xdd, 0x86, 0, 0], 0x86dd, V6, 'null:ipv6:udp'],
+      ['00 00 86 dd (big-endian 32-bit)', [0, 0, 0x86, 0xdd], 0x86dd, V6, 'null:ipv6:udp'],
+    ];
+    for (const [name, hdr, type, payload, stack] of cases) {
+      it(name, () => {
+        const d = decode(concat(hdr, payload), { linktype: 0 });
+        expect(d.stack).toBe(stack);
+        expect(d.layers[0]).toEqual({ proto: 'null', ethertype: type });
+        expect(d.error).toBeNull();
+      });
+    }
+
+    it('00 00 02 00: a 16-bit family in the upper half is still AF_INET', () => {
+      expect(decode(concat([0, 0, 2, 0], V4), { linktype: 0 }).layers[0]).toEqual({ proto: 'null', family: 2 });
+    });
+
+    it('00 02 00 00: a big-endian 16-bit family in the low half is AF_INET', () => {
+      expect(decode(concat([0, 2, 0, 0], V4), { linktype: 0 }).layers[0]).toEqual({ proto: 'null', family: 2 });
+    });
+
+    it('an EtherType nobody dissects: the null layer only', () => {
+      const d = decode(concat([0, 0, 0x88, 0xcc], V4), { linktype: 0 });
+      expect(d.stack).toBe('null');
+      expect(d.layers[0]).toEqual({ proto: 'null', ethertype: 0x88cc });
+    });
+  });
 });
 
 describe('loop (LINKTYPE_LOOP 108)', () => {

@@ -80,6 +80,10 @@ export class PacketDecoder {
         }
         if (firstIp < 0) firstIp = i;
         lastIp = i;
+      } else if (k === Proto.ETH && lastIp === i - 1 && lastIp >= 0) {
+        // An Ethernet frame directly in IP (protocol 143, SRv6 L2 services): not an encapsulation
+        // the classes name, so the packet is classed and keyed by that IP; the frame is its payload.
+        break;
       } else if (tunnel < 0) {
         let c = -1;
         if (k === Proto.VXLAN || k === Proto.VXLAN_GPE) c = TrafficClass.VXLAN;
