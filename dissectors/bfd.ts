@@ -64,7 +64,7 @@ export const bfd: Dissector = {
     const len = b[off + BFD_LENGTH];
     const minLen = b[off + BFD_STATE_FLAGS] & BFD_FLAG_A ? BFD_HEADER_LEN + 2 : BFD_HEADER_LEN;
     // The length covers the whole control packet; more than the datagram holds is a fault unless cut by snaplen.
-    if (len < minLen || (off + len > end && !st.snapCut && st.inQuote === 0)) return st.fail(Proto.BFD, Fault.BAD_LENGTH, len);
+    if (len < minLen || (off + len > end && !st.partialBytes())) return st.fail(Proto.BFD, Fault.BAD_LENGTH, len);
   },
   describe(st, i) {
     const b = st.buf, o = st.off[i];

@@ -49,6 +49,9 @@ describe('icmp', () => {
     const d = decode(eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 1, src: '10.0.0.254', dst: '10.0.0.1' }, icmpFragNeeded(1400, quoted))));
     expect(d.kinds.slice(0, 5)).toEqual(['eth', 'ipv4', 'icmp', 'ipv4', 'udp']);
     expect(d.quoted.slice(3).every(Boolean)).toBe(true);
+    // Issue 10 item 13: every quoted layer says so in its object, VXLAN and the inner frame included.
+    expect(d.stack).toBe('eth:ipv4:icmp:ipv4:udp:vxlan:eth:ipv4:tcp');
+    expect(d.layers.map((l) => l.quoted === true)).toEqual([false, false, false, true, true, true, true, true, true]);
     expect(d.cls).toBe('underlay');
     expect(d.tunnel).toBe(-1);
     expect(d.innerIp).toBe(1);

@@ -58,7 +58,6 @@ export const icmp: Dissector = {
       checksum: u16(b, o + ICMP_CHECKSUM),
       ...(echo ? { id: u16(b, o + ICMP_ID), seq: u16(b, o + ICMP_SEQ) } : {}),
       ...(st.v2[i] >= 0 ? { mtu: st.v2[i] } : {}),
-      ...(st.quoted[i] ? { quoted: true } : {}),
     };
   },
   summary(st, i) {

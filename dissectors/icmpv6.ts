@@ -57,7 +57,6 @@ export const icmpv6: Dissector = {
       ...(echo ? { id: u16(b, o + ICMPV6_ID), seq: u16(b, o + ICMPV6_SEQ) } : {}),
       ...(st.v2[i] >= 0 ? { mtu: st.v2[i] } : {}),
       ...(nd ? { target: ipv6String(b, o + ICMPV6_ND_TARGET) } : {}),
-      ...(st.quoted[i] ? { quoted: true } : {}),
     };
   },
   summary(st, i) {

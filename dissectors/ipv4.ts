@@ -60,7 +60,7 @@ export const ipv4: Dissector = {
       return st.fail(Proto.IPV4, Fault.BAD_TOTAL_LENGTH, total);
     } else if (off + total <= end) {
       payloadEnd = off + total; // drop Ethernet padding and trailers
-    } else if (!st.snapCut && st.inQuote === 0) {
+    } else if (!st.partialBytes()) {
       // Claims more bytes than the frame holds: dissect what is there, but say so.
       st.fail(Proto.IPV4, Fault.BAD_TOTAL_LENGTH, total);
     }
@@ -101,7 +101,6 @@ export const ipv4: Dissector = {
       tos: b[o + IPV4_TOS],
       checksum: u16(b, o + IPV4_CHECKSUM),
       options,
-      ...(st.quoted[i] ? { quoted: true } : {}),
     };
   },
   summary(st, i) {

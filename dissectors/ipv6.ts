@@ -64,7 +64,7 @@ export const ipv6: Dissector = {
     if (plen !== 0) {
       // 0 is a jumbogram or a GSO super-frame: run to the end of the bytes.
       if (off + IPV6_HEADER_LEN + plen <= end) payloadEnd = off + IPV6_HEADER_LEN + plen;
-      else if (!st.snapCut && st.inQuote === 0) st.fail(Proto.IPV6, Fault.BAD_LENGTH, plen);
+      else if (!st.partialBytes()) st.fail(Proto.IPV6, Fault.BAD_LENGTH, plen);
     }
     let nh = b[off + IPV6_NEXT_HEADER];
     let p = off + IPV6_HEADER_LEN;
@@ -117,7 +117,6 @@ export const ipv6: Dissector = {
       headerLength: st.hlen[i],
       extensions,
       ...frag,
-      ...(st.quoted[i] ? { quoted: true } : {}),
     };
   },
   summary(st, i) {

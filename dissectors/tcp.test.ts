@@ -52,6 +52,43 @@ describe('tcp', () => {
     expect(d.stack).toBe('eth:ipv4');
   });
 
+  // Issue 10 item 6: RFC 791 lets a first fragment carry 8 bytes of payload; the TCP header then
+  // continues in the next fragment. What the bytes hold is kept, and it is not a truncation.
+  describe('a first fragment that ends inside the TCP header', () => {
+    const full = tcp({ src: 40000, dst: 443, seq: 0x01020304, ack: 9, flags: TCP.ACK }, filler(20));
+    const frag = (n: number) => eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 6, src: '10.0.0.1', dst: '10.0.0.2', mf: true, id: 77 }, full.subarray(0, n)));
+
+    it('8 bytes: ports and sequence number, partial "fragment", no error', () => {
+      const d = decode(frag(8));
+      expect(d.stack).toBe('eth:ipv4:tcp');
+      expect(d.layers[2]).toEqual({ proto: 'tcp', srcPort: 40000, dstPort: 443, partial: 'fragment', seq: 0x01020304 });
+      expect(d.error).toBeNull();
+      expect(d.truncated).toBe(false);
+      expect(d.l4).toBe(2);
+    });
+
+    it('16 bytes: also ack, flags, header length, window', () => {
+      const d = decode(frag(16));
+      expect(d.layers[2]).toEqual({
+        proto: 'tcp', srcPort: 40000, dstPort: 443, partial: 'fragment', seq: 0x01020304, ack: 9,
+        flags: 'A', flagBits: TCP.ACK, headerLength: 20, window: 65535,
+      });
+      expect(d.error).toBeNull();
+    });
+
+    it('options cut by the fragment end: the 20 fixed bytes, partial, no error', () => {
+      const withOpts = tcp({ src: 1, dst: 2, flags: TCP.SYN, options: [2, 4, 5, 0xb4, 1, 1, 4, 2] });
+      const d = decode(eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 6, mf: true }, withOpts.subarray(0, 24))));
+      expect(d.layers[2]).toMatchObject({ srcPort: 1, dstPort: 2, partial: 'fragment', headerLength: 28 });
+      expect(d.error).toBeNull();
+    });
+
+    it('the same 8 bytes without MF (a whole datagram) are still a truncated header', () => {
+      const d = decode(eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 6 }, full.subarray(0, 8))));
+      expect(d.error).toBe('tcp: truncated header');
+    });
+  });
+
   it('payload length counts only captured bytes', () => {
     const f = eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 6 }, tcp({ src: 1, dst: 2, flags: TCP.ACK }, filler(1000))));
     const d = decode(f.subarray(0, 14 + 20 + 20 + 100), { wireLen: f.length });

@@ -11,6 +11,7 @@
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector, LayerObject } from '../src/dissector.js';
+import { IPV4_FLAGS_FRAG, IPV4_FLAG_MF } from './ipv4.js';
 
 export const TCP_SRC_PORT = 0;
 export const TCP_DST_PORT = 2;
@@ -52,19 +53,42 @@ export function tcpFlagString(f: number): string {
   return s;
 }
 
-// v1: source port << 16 | destination port; v2: payload length in captured bytes.
+/**
+ * True when the IP layer just pushed is a first fragment with more to follow: the transport header
+ * may then end inside this fragment (RFC 791 lets a first fragment carry as little as 8 bytes).
+ */
+function inFirstFragment(st: PacketState): boolean {
+  const ip = st.count - 1;
+  if (ip < 0) return false;
+  if (st.kind[ip] === Proto.IPV4) return (u16(st.buf, st.off[ip] + IPV4_FLAGS_FRAG) & IPV4_FLAG_MF) !== 0;
+  // IPv6: the fragment header's offset (later fragments are not dispatched) and M flag.
+  return st.kind[ip] === Proto.IPV6 && st.v2[ip] >= 0 && (st.buf[st.v2[ip] + 3] & 1) !== 0;
+}
+
+/** v2 of a TCP layer whose header the IP fragment ends inside (not a fault; see describe's `partial`). */
+const PARTIAL_IN_FRAGMENT = -1;
+
+// v1: source port << 16 | destination port; v2: payload length in captured bytes, or
+// PARTIAL_IN_FRAGMENT.
 export const tcp: Dissector = {
   proto: Proto.TCP,
   name: 'tcp',
   registration: { ipProto: [6] },
   decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
     const b = st.buf;
+    // The IP fragment, not the capture, ends inside the header: keep what it holds, no fault.
+    const fragmentEnds = inFirstFragment(st) && !(st.snapCut && end >= st.capEnd);
     if (off + TCP_MIN_HEADER > end) {
-      // Cut by the snaplen, or quoted by an ICMP error (8 bytes): keep what the bytes hold, as tshark does.
-      if ((st.snapCut || st.inQuote !== 0) && off + 4 <= end) {
+      // Cut by the snaplen, quoted by an ICMP error (8 bytes) or a small first fragment: keep the
+      // fields the bytes hold (ports, then sequence number...), as tshark does.
+      if ((st.partialBytes() || fragmentEnds) && off + 4 <= end) {
         const i = st.push(Proto.TCP, off, end - off, end);
-        if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+        if (i >= 0) {
+          st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+          if (fragmentEnds) st.v2[i] = PARTIAL_IN_FRAGMENT;
+        }
       }
+      if (fragmentEnds && off + 4 <= end) return;
       return st.short(Proto.TCP);
     }
     const hlen = (b[off + TCP_OFFSET_FLAGS] >> 4) * 4;
@@ -74,8 +98,13 @@ export const tcp: Dissector = {
       return st.fail(Proto.TCP, Fault.BAD_HEADER_LENGTH, hlen);
     }
     if (off + hlen > end) {
+      // The options run past the bytes.
       const i = st.push(Proto.TCP, off, TCP_MIN_HEADER, end);
-      if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+      if (i >= 0) {
+        st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
+        if (fragmentEnds) st.v2[i] = PARTIAL_IN_FRAGMENT;
+      }
+      if (fragmentEnds) return;
       return st.short(Proto.TCP);
     }
     const i = st.push(Proto.TCP, off, hlen, end);
@@ -83,22 +112,25 @@ export const tcp: Dissector = {
     const sport = u16(b, off + TCP_SRC_PORT), dport = u16(b, off + TCP_DST_PORT);
     st.v1[i] = sport * 65536 + dport;
     st.v2[i] = end - off - hlen;
-    if (end > off + hlen && st.inQuote === 0) st.then(t.tcp(sport, dport), off + hlen, end);
+    if (end > off + hlen) st.then(t.tcp(sport, dport), off + hlen, end);
   },
   describe(st, i) {
     const b = st.buf, o = st.off[i];
-    const full = st.hlen[i] >= TCP_MIN_HEADER && o + TCP_MIN_HEADER <= st.end[i];
+    const full = st.hlen[i] >= TCP_MIN_HEADER && o + TCP_MIN_HEADER <= st.end[i] && st.v2[i] !== PARTIAL_IN_FRAGMENT;
     if (!full) {
-      // A partial header (snaplen cut or ICMP quote): the fields the captured bytes hold.
-      const partial: LayerObject = { proto: 'tcp', srcPort: u16(b, o), dstPort: u16(b, o + 2) };
-      if (st.hlen[i] < TCP_MIN_HEADER && o + TCP_WINDOW <= st.end[i]) {
+      // A partial header: the fields the bytes hold, and why it is partial.
+      const e = st.end[i];
+      const partial: LayerObject = {
+        proto: 'tcp', srcPort: u16(b, o), dstPort: u16(b, o + 2),
+        partial: st.v2[i] === PARTIAL_IN_FRAGMENT ? 'fragment' : st.quoted[i] ? 'quote' : 'snaplen',
+      };
+      if (o + TCP_ACK <= e) partial.seq = u32(b, o + TCP_SEQ);
+      if (o + TCP_OFFSET_FLAGS <= e) partial.ack = u32(b, o + TCP_ACK);
+      if (o + TCP_WINDOW <= e) {
         const f = tcpFlags(b, o);
-        Object.assign(partial, {
-          seq: u32(b, o + TCP_SEQ), ack: u32(b, o + TCP_ACK), flags: tcpFlagString(f), flagBits: f,
-          headerLength: (b[o + TCP_OFFSET_FLAGS] >> 4) * 4,
-        });
+        Object.assign(partial, { flags: tcpFlagString(f), flagBits: f, headerLength: (b[o + TCP_OFFSET_FLAGS] >> 4) * 4 });
       }
-      if (st.quoted[i]) partial.quoted = true;
+      if (o + TCP_CHECKSUM <= e) partial.window = u16(b, o + TCP_WINDOW);
       return partial;
     }
     const f = tcpFlags(b, o);
@@ -114,12 +146,11 @@ export const tcp: Dissector = {
       headerLength: (b[o + TCP_OFFSET_FLAGS] >> 4) * 4,
       payloadLength: st.v2[i],
       checksum: u16(b, o + TCP_CHECKSUM),
-      ...(st.quoted[i] ? { quoted: true } : {}),
     };
   },
   summary(st, i) {
     const b = st.buf, o = st.off[i];
     const f = st.hlen[i] >= TCP_MIN_HEADER ? tcpFlagString(tcpFlags(b, o)) : '';
-    return `TCP ${u16(b, o)} > ${u16(b, o + 2)} [${f}] len ${st.v2[i]}`;
+    return `TCP ${u16(b, o)} > ${u16(b, o + 2)} [${f}] len ${Math.max(0, st.v2[i])}`;
   },
 };

@@ -25,7 +25,7 @@ export const udp: Dissector = {
     const b = st.buf;
     if (off + UDP_HEADER_LEN > end) {
       // Cut by the snaplen: keep the ports (and length) the bytes hold, as tshark does.
-      if ((st.snapCut || st.inQuote !== 0) && off + 4 <= end) {
+      if (st.partialBytes() && off + 4 <= end) {
         const i = st.push(Proto.UDP, off, end - off, end);
         if (i >= 0) st.v1[i] = u16(b, off) * 65536 + u16(b, off + 2);
       }
@@ -41,7 +41,7 @@ export const udp: Dissector = {
         return st.fail(Proto.UDP, Fault.BAD_LENGTH, len);
       }
       if (off + len <= end) payloadEnd = off + len;
-      else if (!st.snapCut && st.inQuote === 0 && st.kind[st.count - 1] === Proto.IPV4 && st.v2[st.count - 1] === 0) {
+      else if (!st.partialBytes() && st.kind[st.count - 1] === Proto.IPV4 && st.v2[st.count - 1] === 0) {
         st.fail(Proto.UDP, Fault.BAD_LENGTH, len);
       }
     }
@@ -60,7 +60,6 @@ export const udp: Dissector = {
         srcPort: u16(b, o + UDP_SRC_PORT),
         dstPort: u16(b, o + UDP_DST_PORT),
         ...(o + UDP_CHECKSUM <= st.end[i] ? { length: u16(b, o + UDP_LENGTH) } : {}),
-        ...(st.quoted[i] ? { quoted: true } : {}),
       };
     }
     return {
@@ -69,7 +68,6 @@ export const udp: Dissector = {
       dstPort: u16(b, o + UDP_DST_PORT),
       length: u16(b, o + UDP_LENGTH),
       checksum: u16(b, o + UDP_CHECKSUM),
-      ...(st.quoted[i] ? { quoted: true } : {}),
     };
   },
   summary(st, i) {

@@ -18,12 +18,18 @@ export interface DissectedPacket {
   truncated: boolean;
 }
 
-/** Layer objects of the decoded packet in `st`. */
+/**
+ * Layer objects of the decoded packet in `st`. Every layer of a packet quoted by an ICMP error
+ * (whatever its protocol: IP, UDP, VXLAN, the inner Ethernet...) gets `quoted: true` here, in one
+ * place, from the decoder's per-layer mark.
+ */
 export function describeLayers(st: PacketState): LayerObject[] {
   const out: LayerObject[] = [];
   for (let i = 0; i < st.count; i++) {
     const d = DISSECTOR_BY_PROTO[st.kind[i]];
-    out.push(d ? d.describe(st, i) : { proto: PROTO_NAME[st.kind[i]] });
+    const l = d ? d.describe(st, i) : { proto: PROTO_NAME[st.kind[i]] };
+    if (st.quoted[i]) l.quoted = true;
+    out.push(l);
   }
   return out;
 }

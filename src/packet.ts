@@ -209,6 +209,16 @@ export class PacketState {
     // Inside an ICMP quote, running out of bytes is expected: the quote is partial by design.
   }
 
+  /**
+   * True when the bytes are partial by design or by the capture: an ICMP error quotes only the
+   * start of a packet, and a snaplen cut drops the end. Then a length field that claims more bytes
+   * than are there is no fault, and a header cut short keeps the fields it holds. One rule for
+   * every dissector (the walk itself continues inside a quote as far as the bytes go).
+   */
+  partialBytes(): boolean {
+    return this.snapCut || this.inQuote !== 0;
+  }
+
   /** Sets the next dissector. */
   then(proto: number, off: number, end: number): void {
     this.next = proto;
