@@ -1,6 +1,8 @@
 // pcapng (draft-ietf-opsawg-pcapng): sections in either byte order, several interfaces with their
 // own link type, if_tsresol and if_tsoffset; EPB, SPB and the obsolete OPB carry packets; NRB, ISB,
-// DSB, custom and unknown blocks are skipped.
+// DSB, custom and unknown blocks are skipped. Frame numbers follow Wireshark (4.0): custom blocks
+// and systemd journal export blocks are records there and take a frame number each, so a packet
+// keeps the number Wireshark shows for it (the skipped number is never emitted).
 //
 // Every block: | block type (4) | block total length (4) | body ... | block total length (4) |
 // SHB body:    | byte-order magic 0x1A2B3C4D (4) | major (2) | minor (2) | section length (8) | options
@@ -18,6 +20,9 @@ export const BT_IDB = 0x00000001;
 export const BT_OPB = 0x00000002;
 export const BT_SPB = 0x00000003;
 export const BT_EPB = 0x00000006;
+export const BT_SYSTEMD_JOURNAL = 0x00000009;
+export const BT_CUSTOM_COPY = 0x00000bad;
+export const BT_CUSTOM_NOCOPY = 0x40000bad;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK_MIN = 12;
 const OPT_END = 0;
@@ -152,7 +157,11 @@ export class PcapngParser extends Framer {
       case BT_EPB: return this.packetBlock(b, body, bodyEnd, fileOffset, false);
       case BT_OPB: return this.packetBlock(b, body, bodyEnd, fileOffset, true);
       case BT_SPB: return this.simplePacket(b, body, bodyEnd, fileOffset);
-      default: return; // NRB, ISB, DSB, custom and future blocks: skipped
+      case BT_CUSTOM_COPY: case BT_CUSTOM_NOCOPY: case BT_SYSTEMD_JOURNAL:
+        // Not packets, but frames in Wireshark's numbering.
+        this.frame++;
+        return;
+      default: return; // NRB, ISB, DSB and future blocks: skipped
     }
   }
 
