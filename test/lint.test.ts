@@ -248,11 +248,18 @@ describe('BGP rules against their input interface', () => {
 });
 
 describe('real kernel MTU problems (fixtures/lint/make-kernel-mtu.sh, expected-kernel.json)', () => {
-  const K: Record<string, { fires: Record<string, number>; firesWithMtu1400?: Record<string, number>; silent: string[] }> =
-    JSON.parse(readFileSync(join(LINT, 'expected-kernel.json'), 'utf8'));
+  const K: Record<string, { fires: Record<string, number>; firesWithMtu1400?: Record<string, number>; silent: string[];
+    overhead?: { exceeded: number; superFrames: number } }> = JSON.parse(readFileSync(join(LINT, 'expected-kernel.json'), 'utf8'));
   for (const [file, e] of Object.entries(K)) {
     it(file, async () => {
       const res = await lint(join(LINT, file));
+      if (e.overhead) {
+        // `overhead` reaches the same MTU verdict as lint (tshark's counts, written by make-kernel-mtu.sh).
+        const { analyze } = await import('../src/analyze.js');
+        const doc = await analyze(join(LINT, file));
+        expect(doc.overhead.exceeded.reduce((n, x) => n + x.packets, 0)).toBe(e.overhead.exceeded);
+        expect(doc.overhead.superFrames.reduce((n, x) => n + x.packets, 0)).toBe(e.overhead.superFrames);
+      }
       for (const [rule, count] of Object.entries(e.fires)) expect(res.findings.find((f) => f.rule === rule)?.count, rule).toBe(count);
       for (const rule of e.silent) expect(res.findings.find((f) => f.rule === rule), rule).toBeUndefined();
       if (e.firesWithMtu1400) {

@@ -15,6 +15,7 @@ import { R, RULES, SEVERITY_RANK, type Severity } from './rules.js';
 import { DEFAULT_THRESHOLDS, ruleSettings, type LintThresholds, type RuleOverride, type RuleSettings } from './config.js';
 import { CSUM_BAD, CSUM_OK, CSUM_PARTIAL, udpChecksumStatus } from './checksum.js';
 import { plausibleVxlanInner } from './vxlan.js';
+import { captureDirection, MtuVerdict, mtuVerdict } from '../overhead.js';
 import { bgpHoldTimeFinding, bgpNotificationFinding, type BgpInput, type FindingDraft } from './bgp.js';
 import { CountTable, type CountTableState, compareWords, countsObject, growF64, growI32, growU8, ipFamily, ipText, ipWords, ipv4Text, mix32, RateWindow } from './tables.js';
 
@@ -53,7 +54,7 @@ export interface LintResult {
 const LINT_TABLES = ['heuristicVnis', 'unexpectedVnis', 'iFlagSenders', 'reservedFlags', 'critOptions', 'icmpMtus', 'icmpSenders',
   'csumSenders', 'greTebNoKey', 'arpSenders'] as const;
 type LintTableName = (typeof LINT_TABLES)[number];
-const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedOutgoingTcp', 'mtuSkippedCoalesced', 'dfMax',
+const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedAboveJumbo', 'mtuSkippedTcpOffload', 'mtuInnerFits', 'dfMax',
   'dfFragmentedOuter', 'icmpV4', 'icmpV6'] as const;
 type LintScalarName = (typeof LINT_SCALARS)[number];
 
@@ -120,8 +121,9 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   private readonly mtuClasses = new Float64Array(16);
   private mtuMax = 0;
   private mtuSkippedSuper = 0;
-  private mtuSkippedOutgoingTcp = 0;
-  private mtuSkippedCoalesced = 0;
+  private mtuSkippedAboveJumbo = 0;
+  private mtuSkippedTcpOffload = 0;
+  private mtuInnerFits = 0;
   private dfMax = 0;
   private dfFragmentedOuter = 0;
   private readonly icmpMtus = new CountTable(1, 256);
@@ -216,7 +218,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
           this.greTebNoKey.add(this.key, frame, file);
         }
       }
-      this.encapSizes(st, f.cls, frame, file, outgoing, f.outerIpBytes, f.innerIpBytes, f.overhead, f.innerDf, f.superFrame, f.protocol === 6, f.outerFragmented);
+      this.encapSizes(f.cls, frame, file, captureDirection(st.pktType, r.direction), f.outerIpBytes, f.innerIpBytes, f.overhead, f.innerDf,
+        f.superFrame, f.protocol, f.outerFragmented);
       return;
     }
     // Not tunnelled: UDP on a VXLAN port that did not decode, or VXLAN on a port not bound to it.
@@ -383,8 +386,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   // ---- sizes ------------------------------------------------------------------------------
 
   private encapSizes(
-    st: PacketState, cls: number, frame: number, file: number, outgoing: boolean,
-    outerBytes: number, innerBytes: number, overhead: number, innerDf: boolean, superFrame: boolean, tcp: boolean, outerFrag: boolean,
+    cls: number, frame: number, file: number, direction: number,
+    outerBytes: number, innerBytes: number, overhead: number, innerDf: boolean, zeroLength: boolean, transport: number, outerFrag: boolean,
   ): void {
     if (cls < TrafficClass.VXLAN) return;
     if (outerFrag && this.on(R.ENCAP_OUTER_FRAGMENTED)) {
@@ -392,27 +395,24 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       this.fragClasses[cls]++;
     }
     const mtu = this.thresholds.mtu;
-    // Segmentation offload: IP total length 0 (TSO/BIG TCP), outgoing TCP (captured before the NIC
-    // segments it), or TCP whose inner packet alone exceeds the MTU (a pod cannot send that through a
-    // tunnel without GSO on the sender or GRO on the receiver merging segments).
-    const coalesced = tcp && innerBytes > mtu;
-    const gso = superFrame || (outgoing && tcp) || coalesced;
-    if (outerBytes > mtu) {
-      if (superFrame) this.mtuSkippedSuper++;
-      else if (coalesced && !outgoing) this.mtuSkippedCoalesced++;
-      else if (gso) this.mtuSkippedOutgoingTcp++;
-      else if (this.on(R.ENCAP_MTU_EXCEEDED)) {
-        this.hit(R.ENCAP_MTU_EXCEEDED, frame, file);
-        this.mtuClasses[cls]++;
-        if (outerBytes > this.mtuMax) this.mtuMax = outerBytes;
-      }
+    // The verdict `overhead` uses too (src/overhead.ts mtuVerdict): offload super-frames are skipped.
+    const verdict = mtuVerdict(outerBytes, innerBytes, mtu, zeroLength, transport, true, direction);
+    if (verdict === MtuVerdict.SUPER_ZERO_LENGTH) this.mtuSkippedSuper++;
+    else if (verdict === MtuVerdict.SUPER_ABOVE_JUMBO) this.mtuSkippedAboveJumbo++;
+    else if (verdict === MtuVerdict.SUPER_TCP_OFFLOAD) this.mtuSkippedTcpOffload++;
+    else if (verdict === MtuVerdict.EXCEEDED && this.on(R.ENCAP_MTU_EXCEEDED)) {
+      this.hit(R.ENCAP_MTU_EXCEEDED, frame, file);
+      this.mtuClasses[cls]++;
+      if (outerBytes > this.mtuMax) this.mtuMax = outerBytes;
+      if (innerBytes <= mtu) this.mtuInnerFits++;
     }
-    if (innerDf && !gso && innerBytes + overhead > mtu && this.on(R.ENCAP_DF_INNER_TOO_BIG)) {
+    // The whole packet as encapsulated (a fragmented outer packet counts its inner packet once, in its first fragment).
+    if (innerDf && this.on(R.ENCAP_DF_INNER_TOO_BIG) &&
+      mtuVerdict(innerBytes + overhead, innerBytes, mtu, zeroLength, transport, true, direction) === MtuVerdict.EXCEEDED) {
       this.hit(R.ENCAP_DF_INNER_TOO_BIG, frame, file);
       if (innerBytes > this.dfMax) this.dfMax = innerBytes;
       if (outerFrag) this.dfFragmentedOuter++;
     }
-    void st;
   }
 
   // ---- ICMP -------------------------------------------------------------------------------
@@ -757,9 +757,10 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     if (c(R.ENCAP_MTU_EXCEEDED) > 0) {
       add(R.ENCAP_MTU_EXCEEDED, {
         count: c(R.ENCAP_MTU_EXCEEDED), firstFrame: f(R.ENCAP_MTU_EXCEEDED),
-        message: `${plural(c(R.ENCAP_MTU_EXCEEDED), 'tunnel packet')} larger than the ${this.thresholds.mtu}-byte MTU (largest ${this.mtuMax} bytes of outer IP)`,
-        evidence: { mtu: this.thresholds.mtu, largest: this.mtuMax, byClass: this.classCounts(this.mtuClasses), skippedSuperFrames: this.mtuSkippedSuper,
-          skippedOutgoingTcp: this.mtuSkippedOutgoingTcp, skippedCoalescedTcp: this.mtuSkippedCoalesced },
+        message: `${plural(c(R.ENCAP_MTU_EXCEEDED), 'tunnel packet')} larger than the ${this.thresholds.mtu}-byte MTU (largest ${this.mtuMax} bytes of outer IP)` +
+          (this.mtuInnerFits > 0 ? `; ${this.mtuInnerFits} carry an inner packet that fits the MTU: the pod MTU leaves no room for the encapsulation` : ''),
+        evidence: { mtu: this.thresholds.mtu, largest: this.mtuMax, byClass: this.classCounts(this.mtuClasses), innerFitsMtu: this.mtuInnerFits,
+          skippedZeroLength: this.mtuSkippedSuper, skippedAboveJumbo: this.mtuSkippedAboveJumbo, skippedTcpOffload: this.mtuSkippedTcpOffload },
       });
     }
     if (c(R.ENCAP_DF_INNER_TOO_BIG) > 0) {

@@ -134,12 +134,15 @@ export const RULES: readonly RuleInfo[] = [
   {
     id: 'ENCAP_MTU_EXCEEDED',
     severity: 'warning',
-    trigger: 'Tunnel packets whose outer IP packet is larger than --mtu (default 1500). TSO/GSO super-frames are not counted.',
+    trigger:
+      'Tunnel packets whose outer IP packet is larger than --mtu (default 1500) and that the MTU verdict (README, overhead) does not call offload super-frames.',
     cause:
       'The overlay MTU does not leave room for the encapsulation overhead, or the underlay MTU is smaller than assumed. ' +
-      'Not counted: frames with IP total length 0 (TSO/GSO/BIG TCP); outgoing frames carrying TCP (SLL packet type 4 or pcapng direction outbound), ' +
-      'which the capture sees before the NIC segments them; and TCP whose inner packet alone is larger than the MTU, which only segmentation ' +
-      'offload (GSO on the sender, GRO on the receiver) produces. The evidence counts what was skipped; capture with GRO/TSO off to be sure.',
+      'A tunnel packet whose inner packet fits the MTU but whose outer packet does not (a 1500-byte pod packet in 1550 bytes of VXLAN) is the ' +
+      'classic pod-MTU misconfiguration and always counts, whatever the capture direction. Not counted, as `overhead` does not count them: ' +
+      'frames with IP length 0 (BIG TCP/GSO), TCP or UDP frames larger than any jumbo MTU (9216), and TCP whose inner packet alone exceeds the MTU ' +
+      '(TSO/GSO on the sender, GRO on the receiver) unless captured as another host\'s traffic (packet type 3). The evidence counts what was skipped ' +
+      'and how many counted packets carry an inner packet that fits the MTU; capture with GRO/TSO off to be sure.',
     fix:
       'Pass the real underlay MTU with --mtu (9001 on AWS, for example). If it is right, lower the overlay MTU by the overhead ' +
       '(see ENCAP_OUTER_FRAGMENTED for the values and settings).',
@@ -222,7 +225,7 @@ export const RULES: readonly RuleInfo[] = [
   {
     id: 'ENCAP_DF_INNER_TOO_BIG',
     severity: 'error',
-    trigger: 'Tunnelled inner packets with DF set whose size plus the encapsulation overhead exceeds --mtu (default 1500); offloaded TCP super-frames as for ENCAP_MTU_EXCEEDED are not counted.',
+    trigger: 'Tunnelled inner packets with DF set whose size plus the encapsulation overhead exceeds --mtu (default 1500); offload super-frames (the same MTU verdict as ENCAP_MTU_EXCEEDED) are not counted.',
     cause:
       'The pod (or tunnel) MTU is larger than the underlay can carry once encapsulated. The inner sender asked not to fragment, so depending on the ' +
       'datagram path the packet is dropped with an ICMP error (that is often filtered), or the outer packet is fragmented against the sender\'s wish.',
