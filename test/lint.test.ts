@@ -80,9 +80,20 @@ describe('rule details and options', () => {
     expect(f.evidence).toEqual({ ports: { 8472: 4 }, expectedPorts: [4789] });
   });
 
-  it('an expected port list flags VXLAN on the other ports, 4789 included', async () => {
+  // This used to expect 4789 flagged under --vxlan-port 8472. Issue 10 item 8: an expected-port list
+  // says which ports are expected, it does not make the IANA port (RFC 7348) wrong.
+  it('an expected port list adds to 4789: VXLAN on 4789 stays standard, other ports are flagged', async () => {
     const res = await lint(join(LINT, 'vxlan-nonstandard-port.clean.pcap'), { vxlanPorts: [8472] });
-    expect(res.findings.find((f) => f.rule === 'VXLAN_NONSTANDARD_PORT')?.evidence.ports).toEqual({ 4789: 4 });
+    expect(res.findings.find((f) => f.rule === 'VXLAN_NONSTANDARD_PORT')).toBeUndefined();
+    expect(res.expected.vxlanPorts).toEqual([4789, 8472]);
+    const mixed = await lint(join(LINT, 'vxlan-nonstandard-port.expected-list.pcap'), { vxlanPorts: [8472] });
+    const f = mixed.findings.find((x) => x.rule === 'VXLAN_NONSTANDARD_PORT')!;
+    expect(f.evidence).toEqual({ ports: { 6784: 2 }, expectedPorts: [4789, 8472] });
+    expect(f.message).toContain('VXLAN on UDP 6784, expected 4789, 8472');
+    // The config file has no port setting: switching the rule's severity there changes nothing about which ports count.
+    const cfg = validateConfig({ rules: { VXLAN_NONSTANDARD_PORT: { severity: 'error' } } });
+    const viaConfig = await lint(join(LINT, 'vxlan-nonstandard-port.expected-list.pcap'), { vxlanPorts: [8472], config: cfg });
+    expect(viaConfig.findings.find((x) => x.rule === 'VXLAN_NONSTANDARD_PORT')).toMatchObject({ severity: 'error', count: 2, evidence: { ports: { 6784: 2 } } });
   });
 
   it('the heuristic names the --vxlan-port to add, and goes quiet once it is added', async () => {

@@ -20,7 +20,7 @@ import { bgpHoldTimeFinding, bgpNotificationFinding, type BgpInput, type Finding
 import { CountTable, type CountTableState, compareWords, countsObject, growF64, growI32, growU8, ipFamily, ipText, ipWords, ipv4Text, mix32, RateWindow } from './tables.js';
 
 export interface LintOptions {
-  /** Ports given with --vxlan-port: decoded as VXLAN and the expected VXLAN ports (default expectation: 4789). */
+  /** Ports given with --vxlan-port: decoded as VXLAN and expected as VXLAN ports, next to 4789 (always expected). */
   vxlanPorts?: readonly number[];
   /** Ports given with --geneve-port (decoded as Geneve). */
   genevePorts?: readonly number[];
@@ -159,7 +159,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     for (const d of ALL_DISSECTORS) this.tables.bind(d);
     for (const p of opts.vxlanPorts ?? []) this.tables.udpPort[p] = Proto.VXLAN;
     for (const p of opts.genevePorts ?? []) this.tables.udpPort[p] = Proto.GENEVE;
-    this.expectedPortList = opts.vxlanPorts && opts.vxlanPorts.length > 0 ? [...new Set(opts.vxlanPorts)].sort((a, b) => a - b) : [IANA_VXLAN_PORT];
+    // --vxlan-port adds expected ports; the IANA port stays standard.
+    this.expectedPortList = [...new Set([IANA_VXLAN_PORT, ...(opts.vxlanPorts ?? [])])].sort((a, b) => a - b);
     for (const p of this.expectedPortList) this.expectedPort[p] = 1;
     this.vnis = opts.vnis && opts.vnis.length > 0 ? opts.vnis : null;
     this.bgp = opts.bgp ?? null;
@@ -656,7 +657,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       add(R.VXLAN_NONSTANDARD_PORT, {
         count: c(R.VXLAN_NONSTANDARD_PORT), firstFrame: f(R.VXLAN_NONSTANDARD_PORT),
         message: `VXLAN on UDP ${list}, expected ${this.expectedPortList.join(', ')}` +
-          (this.expectedPortList.length === 1 && this.expectedPortList[0] === IANA_VXLAN_PORT ? ' (IANA); pass --vxlan-port if this port is intended' : ''),
+          (this.expectedPortList.length === 1 ? ' (IANA)' : ` (${IANA_VXLAN_PORT} is IANA's; the others from --vxlan-port)`) +
+          '; pass --vxlan-port if this port is intended',
         evidence: { ports, expectedPorts: this.expectedPortList },
       });
     }

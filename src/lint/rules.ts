@@ -48,13 +48,13 @@ export const RULES: readonly RuleInfo[] = [
   {
     id: 'VXLAN_NONSTANDARD_PORT',
     severity: 'warning',
-    trigger: 'VXLAN on a UDP port other than 4789 (IANA), or other than the ports given with --vxlan-port.',
+    trigger: 'VXLAN on a UDP port other than 4789 (IANA) and the ports given with --vxlan-port (4789 is always standard).',
     cause:
       'The Linux kernel, flannel and Cilium default to UDP 8472 (the port picked before IANA assigned 4789), Weave fastdp uses 6784. ' +
       'Tools that only know 4789 (Wireshark, Zeek, libpcap\'s `vxlan` filter, many flow collectors) show this traffic as plain UDP, ' +
       'and firewalls or hypervisors (VMware NSX intercepts 8472) may treat it differently from 4789.',
     fix:
-      'If the port is intended, say so: `--vxlan-port 8472` makes it the expected port and silences this rule. ' +
+      'If the port is intended, say so: `--vxlan-port 8472` adds it to the expected ports (4789 stays expected) and silences this rule for it. ' +
       'Otherwise move the overlay to 4789 (flannel: `"Backend": {"Type": "vxlan", "Port": 4789}`; Calico already uses 4789) ' +
       'and open that port between nodes.',
   },
