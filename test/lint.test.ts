@@ -148,6 +148,23 @@ describe('rule details and options', () => {
     expect(c.lint.findings).toEqual([]);
   });
 
+  it('a wrong outer checksum is named by its encapsulation, with advice for that device; the old name still covers VXLAN', async () => {
+    const g = await lint(join(LINT, 'geneve-bad-outer-checksum.trigger.pcap'));
+    expect(g.findings.map((f) => f.rule)).toEqual(['GENEVE_BAD_OUTER_CHECKSUM']);
+    const gf = g.findings[0];
+    expect(gf.message).toMatch(/^2 received Geneve packets with a wrong outer UDP checksum/);
+    expect(gf.message).toContain('<geneve device>');
+    expect(gf.message).not.toMatch(/vxlan|flannel/i);
+    expect(gf.evidence).toMatchObject({ verified: 1, bad: 2, senders: [{ ip: '192.168.56.12', packets: 2, firstFrame: 2 }] });
+    const v = await lint(join(LINT, 'vxlan-bad-outer-checksum.trigger.pcap'));
+    expect(v.findings.map((f) => f.rule)).toEqual(['VXLAN_BAD_OUTER_CHECKSUM']);
+    expect(v.findings[0].message).toContain('<vxlan device>');
+    // A config written for the old rule name keeps working for VXLAN, and does not touch Geneve.
+    const cfg = validateConfig({ rules: { VXLAN_BAD_OUTER_CHECKSUM: { enabled: false } } });
+    expect((await lint(join(LINT, 'vxlan-bad-outer-checksum.trigger.pcap'), { config: cfg })).findings).toEqual([]);
+    expect((await lint(join(LINT, 'geneve-bad-outer-checksum.trigger.pcap'), { config: cfg })).findings.map((f) => f.rule)).toEqual(['GENEVE_BAD_OUTER_CHECKSUM']);
+  });
+
   it('real kernel VXLAN captures (local checksum offload on veth) raise no checksum finding', async () => {
     for (const f of [join(CNI, 'calico-vxlan.pcap'), join(CNI, 'flannel-vxlan.pcap'), join(ROOT, 'fixtures', 'kernel-vxlan-calico-4789.pcap'),
       join(ROOT, 'fixtures', 'kernel-vxlan-flannel-8472.pcap'), join(ROOT, 'fixtures', 'kernel-vxlan-any-sll2.pcap')]) {

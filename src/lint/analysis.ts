@@ -52,7 +52,7 @@ export interface LintResult {
 }
 
 const LINT_TABLES = ['heuristicVnis', 'unexpectedVnis', 'iFlagSenders', 'reservedFlags', 'critOptions', 'icmpMtus', 'icmpSenders',
-  'csumSenders', 'greTebNoKey', 'arpSenders'] as const;
+  'csumSenders', 'geneveCsumSenders', 'greTebNoKey', 'arpSenders'] as const;
 type LintTableName = (typeof LINT_TABLES)[number];
 const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedAboveJumbo', 'mtuSkippedTcpOffload', 'mtuInnerFits', 'dfMax',
   'dfFragmentedOuter', 'icmpV4', 'icmpV6'] as const;
@@ -88,6 +88,7 @@ const VNI_SLOTS = 8;
 const ENC_VXLAN = 1;
 const ENC_GENEVE = 2;
 const ENC_NAME = ['', 'vxlan', 'geneve'];
+const CSUM_SLOTS = 5;
 
 export class LintAnalysis implements PacketAnalysis<LintResult> {
   readonly name = 'lint';
@@ -130,8 +131,10 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   private readonly icmpSenders = new CountTable(5, 256);
   private icmpV4 = 0;
   private icmpV6 = 0;
-  private readonly csum = new Float64Array(5); // ok, bad, partial, skipped outgoing, unchecked
+  /** Per encapsulation (VXLAN at 0, Geneve at CSUM_SLOTS): ok, bad, partial, skipped outgoing, unchecked. */
+  private readonly csum = new Float64Array(2 * CSUM_SLOTS);
   private readonly csumSenders = new CountTable(5, 256);
+  private readonly geneveCsumSenders = new CountTable(5, 256);
   private readonly greTebNoKey = new CountTable(9, 256);
   private readonly arpSenders = new CountTable(1, 4096);
   private readonly key = new Uint32Array(16);
@@ -297,7 +300,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       }
     }
     this.trackPair(st, ENC_VXLAN, port, vni, sport, frame, file);
-    this.checksum(st, udp, frame, file, outgoing);
+    this.checksum(st, udp, frame, file, outgoing, ENC_VXLAN);
     return true;
   }
 
@@ -349,39 +352,42 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     }
     if (udp >= 0 && st.kind[udp] === Proto.UDP) {
       this.trackPair(st, ENC_GENEVE, port, st.v1[t], sport, frame, file);
-      this.checksum(st, udp, frame, file, outgoing);
+      this.checksum(st, udp, frame, file, outgoing, ENC_GENEVE);
     }
   }
 
   // ---- outer UDP checksum -----------------------------------------------------------------
 
-  private checksum(st: PacketState, udp: number, frame: number, file: number, outgoing: boolean): void {
-    if (!this.on(R.VXLAN_BAD_OUTER_CHECKSUM)) return;
+  /** Outer UDP checksum of a VXLAN or Geneve packet; each encapsulation has its own rule and advice. */
+  private checksum(st: PacketState, udp: number, frame: number, file: number, outgoing: boolean, enc: number): void {
+    const rule = enc === ENC_VXLAN ? R.VXLAN_BAD_OUTER_CHECKSUM : R.GENEVE_BAD_OUTER_CHECKSUM;
+    if (!this.on(rule)) return;
+    const c = enc === ENC_VXLAN ? 0 : CSUM_SLOTS;
     const ip = st.outerIp;
     if (ip < 0 || ip !== udp - 1) return;
     if (u16(st.buf, st.off[udp] + 6) === 0) {
-      this.csum[4]++;
+      this.csum[c + 4]++;
       return;
     }
     if (outgoing) {
-      this.csum[3]++;
+      this.csum[c + 3]++;
       return;
     }
     // Fragments cannot be verified without reassembly.
     if (st.kind[ip] === Proto.IPV4 ? (u16(st.buf, st.off[ip] + 6) & 0x3fff) !== 0 : st.v2[ip] >= 0) {
-      this.csum[4]++;
+      this.csum[c + 4]++;
       return;
     }
     const s = udpChecksumStatus(st, ip, udp);
-    if (s === CSUM_OK) this.csum[0]++;
-    else if (s === CSUM_PARTIAL) this.csum[2]++;
+    if (s === CSUM_OK) this.csum[c]++;
+    else if (s === CSUM_PARTIAL) this.csum[c + 2]++;
     else if (s === CSUM_BAD) {
-      this.csum[1]++;
-      this.hit(R.VXLAN_BAD_OUTER_CHECKSUM, frame, file);
+      this.csum[c + 1]++;
+      this.hit(rule, frame, file);
       this.key[0] = ipFamily(st, ip);
       ipWords(st, ip, false, this.key, 1);
-      this.csumSenders.add(this.key, frame, file);
-    } else this.csum[4]++;
+      (enc === ENC_VXLAN ? this.csumSenders : this.geneveCsumSenders).add(this.key, frame, file);
+    } else this.csum[c + 4]++;
   }
 
   // ---- sizes ------------------------------------------------------------------------------
@@ -738,14 +744,18 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
         evidence: { options, cFlagMismatch: this.critFlagMismatch },
       });
     }
-    if (c(R.VXLAN_BAD_OUTER_CHECKSUM) > 0) {
-      add(R.VXLAN_BAD_OUTER_CHECKSUM, {
-        count: c(R.VXLAN_BAD_OUTER_CHECKSUM), firstFrame: f(R.VXLAN_BAD_OUTER_CHECKSUM),
-        message: `${plural(c(R.VXLAN_BAD_OUTER_CHECKSUM), 'received tunnel packet')} with a wrong outer UDP checksum ` +
-          '(receivers drop them; try `ethtool -K <vxlan device> tx-checksum-ip-generic off` on the sender)',
+    for (const [rule, senders, base, what, advice] of [
+      [R.VXLAN_BAD_OUTER_CHECKSUM, this.csumSenders, 0, 'VXLAN packet', 'try `ethtool -K <vxlan device> tx-checksum-ip-generic off` on the sender'],
+      [R.GENEVE_BAD_OUTER_CHECKSUM, this.geneveCsumSenders, CSUM_SLOTS, 'Geneve packet',
+        'try `ethtool -K <geneve device> tx-checksum-ip-generic off` (genev_sys_6081, cilium_geneve) on the sender'],
+    ] as const) {
+      if (c(rule) === 0) continue;
+      add(rule, {
+        count: c(rule), firstFrame: f(rule),
+        message: `${plural(c(rule), `received ${what}`)} with a wrong outer UDP checksum (receivers drop them; ${advice})`,
         evidence: {
-          senders: this.addrList(this.csumSenders),
-          verified: this.csum[0], bad: this.csum[1], partialOffload: this.csum[2], skippedOutgoing: this.csum[3], notChecked: this.csum[4],
+          senders: this.addrList(senders),
+          verified: this.csum[base], bad: this.csum[base + 1], partialOffload: this.csum[base + 2], skippedOutgoing: this.csum[base + 3], notChecked: this.csum[base + 4],
         },
       });
     }

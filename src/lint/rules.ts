@@ -41,7 +41,8 @@ export const R = {
   ENCAP_DF_INNER_TOO_BIG: 18,
   VNI_PER_VTEP_INCONSISTENT: 19,
   ARP_BROADCAST_STORM: 20,
-  COUNT: 21,
+  GENEVE_BAD_OUTER_CHECKSUM: 21,
+  COUNT: 22,
 } as const;
 
 export const RULES: readonly RuleInfo[] = [
@@ -185,7 +186,8 @@ export const RULES: readonly RuleInfo[] = [
     id: 'VXLAN_BAD_OUTER_CHECKSUM',
     severity: 'error',
     trigger:
-      'A received VXLAN or Geneve packet whose outer UDP checksum is non-zero and wrong. Outgoing packets (SLL/SLL2 packet type 4, pcapng direction outbound) ' +
+      'A received VXLAN packet whose outer UDP checksum is non-zero and wrong (Geneve has its own rule, GENEVE_BAD_OUTER_CHECKSUM). ' +
+      'Outgoing packets (SLL/SLL2 packet type 4, pcapng direction outbound) ' +
       'and packets carrying only the pseudo-header sum that checksum offload leaves are not checked; nor are packets not captured whole.',
     cause:
       'A VTEP or NIC computed the outer checksum wrongly (a known kernel/NIC offload problem on flannel.1 and vxlan.calico: flannel#1279, calico#3145, ' +
@@ -250,6 +252,20 @@ export const RULES: readonly RuleInfo[] = [
       'Many hosts resolving many addresses at once (a large flat L2 segment, churn after a failover, a scanning pod, a loop in the L2 topology), ' +
       'or neighbour tables too small for the number of peers (`net.ipv4.neigh.default.gc_thresh*`).',
     fix: 'Find the senders in the evidence; raise the neighbour table thresholds on large clusters, break L2 loops, or segment the network.',
+  },
+  {
+    id: 'GENEVE_BAD_OUTER_CHECKSUM',
+    severity: 'error',
+    trigger:
+      'A received Geneve packet whose outer UDP checksum is non-zero and wrong, with the same exclusions as VXLAN_BAD_OUTER_CHECKSUM ' +
+      '(outgoing packets, pseudo-header-only sums left by checksum offload, packets not captured whole). Before this rule existed, ' +
+      'VXLAN_BAD_OUTER_CHECKSUM also covered Geneve; it now covers VXLAN only.',
+    cause:
+      'The Geneve endpoint (the kernel `geneve` device that Open vSwitch uses for OVN-Kubernetes and Antrea, `genev_sys_6081`, or Cilium\'s `cilium_geneve`) ' +
+      'or the NIC offloading the outer checksum computed it wrongly. Receivers that verify the outer checksum drop these packets.',
+    fix:
+      'Turn off transmit checksum offload on the sending node\'s Geneve device (`ethtool -K genev_sys_6081 tx-checksum-ip-generic off`, or `cilium_geneve`) ' +
+      'or the NIC\'s tunnel checksum offload (`ethtool -K <nic> tx-udp_tnl-csum-segmentation off`), and update the driver or datapath if that fixes it.',
   },
 ];
 
