@@ -8,6 +8,57 @@ import type { CaptureRecord } from './reader/record.js';
 import { NBINS, SIZE_BINS, sizeBin } from './flows/flowtable.js';
 import { ratio } from './flows/analysis.js';
 
+// ---- MTU verdict ---------------------------------------------------------------------------
+// One decision, used by `overhead` (exceeded / superFrames) and by lint (ENCAP_MTU_EXCEEDED,
+// ENCAP_DF_INNER_TOO_BIG): is a packet larger than the MTU a frame that never crossed a wire at
+// that size (an offload super-frame), or a real MTU violation? The rule is written down in the
+// README (overhead section) with the kernel behaviour behind it.
+
+/** Where the capture saw the packet, from SLL/SLL2 packet type or pcapng epb_flags. */
+export const CaptureDirection = { UNKNOWN: 0, INCOMING: 1, OUTGOING: 2, OTHER_HOST: 3 } as const;
+
+/** SLL packet type 4 or pcapng outbound: outgoing; type 3: to another host (promiscuous); 0-2 or inbound: incoming. */
+export function captureDirection(pktType: number, pcapngDirection: number): number {
+  if (pktType === 4 || pcapngDirection === 2) return CaptureDirection.OUTGOING;
+  if (pktType === 3) return CaptureDirection.OTHER_HOST;
+  if ((pktType >= 0 && pktType <= 2) || pcapngDirection === 1) return CaptureDirection.INCOMING;
+  return CaptureDirection.UNKNOWN;
+}
+
+export const MtuVerdict = {
+  FITS: 0,
+  /** A real MTU violation (or an --mtu lower than the link's). */
+  EXCEEDED: 1,
+  /** IP total length (IPv6 payload length) 0: BIG TCP / GSO, only ever in memory. */
+  SUPER_ZERO_LENGTH: 2,
+  /** TCP/UDP larger than any Ethernet jumbo MTU: built by segmentation offload. */
+  SUPER_ABOVE_JUMBO: 3,
+  /** TCP whose inner packet alone exceeds the MTU, captured where TSO/GSO (sending) or GRO (receiving) runs. */
+  SUPER_TCP_OFFLOAD: 4,
+} as const;
+
+/** The largest MTU Ethernet gear offers (9216 on most switches; AWS 9001, GCP 8896). */
+export const MAX_JUMBO_MTU = 9216;
+
+/**
+ * Verdict on a packet of `size` IP bytes (outer IP for tunnels) against `mtu`. `innerBytes` is the
+ * innermost IP packet (equal to `size` when not tunnelled); `tunnelled` says an encapsulation added
+ * the difference; `transport` is the inner IP protocol (6 TCP, 17 UDP).
+ */
+export function mtuVerdict(size: number, innerBytes: number, mtu: number, zeroLength: boolean, transport: number,
+  tunnelled: boolean, direction: number): number {
+  if (size <= mtu) return MtuVerdict.FITS;
+  if (zeroLength) return MtuVerdict.SUPER_ZERO_LENGTH;
+  // The inner packet fits the link: the encapsulation alone pushed it over (pod MTU = link MTU).
+  if (tunnelled && innerBytes <= mtu) return MtuVerdict.EXCEEDED;
+  const tcp = transport === 6;
+  if (size > MAX_JUMBO_MTU && (tcp || transport === 17)) return MtuVerdict.SUPER_ABOVE_JUMBO;
+  // Another host's tunnel traffic seen in promiscuous mode: not sent here (no TSO/GSO) and no tunnel
+  // socket here to run GRO on the encapsulated flow.
+  if (tcp && !(tunnelled && direction === CaptureDirection.OTHER_HOST)) return MtuVerdict.SUPER_TCP_OFFLOAD;
+  return MtuVerdict.EXCEEDED;
+}
+
 const NCLASS = CLASS_NAME.length;
 const TUNNEL_NAMES: Record<number, string> = {
   [TrafficClass.VXLAN]: 'VXLAN', [TrafficClass.GENEVE]: 'Geneve', [TrafficClass.IPIP]: 'IP-in-IP',
@@ -29,14 +80,14 @@ export interface OverheadReport {
   mtu: number;
   encapsulations: EncapsulationFit[];
   sizeBins: { class: string; bins: { upTo: number | null; packets: number; ipBytes: number; overheadBytes: number; overheadShare: number }[] }[];
-  exceeded: { class: string; packets: number; maxIpBytes: number; firstFrame: number }[];
+  exceeded: { class: string; packets: number; maxIpBytes: number; firstFrame: number; reason: string }[];
   superFrames: { class: string; packets: number; maxIpBytes: number; firstFrame: number; reason: string }[];
   outerFragments: { class: string; packets: number; firstFrame: number }[];
   icmpMtuSignals: { protocol: 'icmp' | 'icmpv6'; mtu: number; count: number; firstFrame: number }[];
 }
 
 const OVERHEAD_ARRAYS = ['binPkts', 'binIp', 'binOver', 'exceededPkts', 'exceededMax', 'exceededFirst', 'superPkts',
-  'superMax', 'superFirst', 'superZeroLen', 'fragPkts', 'fragFirst'] as const;
+  'superMax', 'superFirst', 'superZeroLen', 'superJumbo', 'exceededInnerFits', 'fragPkts', 'fragFirst'] as const;
 
 export interface OverheadState {
   arrays: Record<string, Float64Array>;
@@ -59,6 +110,9 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
   readonly superMax = new Float64Array(NCLASS);
   readonly superFirst = new Float64Array(NCLASS);
   readonly superZeroLen = new Float64Array(NCLASS);
+  readonly superJumbo = new Float64Array(NCLASS);
+  /** Tunnel packets over the MTU whose inner packet fits it (the overhead pushed them over). */
+  readonly exceededInnerFits = new Float64Array(NCLASS);
   readonly fragPkts = new Float64Array(NCLASS);
   readonly fragFirst = new Float64Array(NCLASS);
   private readonly icmp = new Map<number, { count: number; firstFrame: number }>();
@@ -78,20 +132,19 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
       const key = (c << 20) | (f.outerFamily << 16) | Math.min(f.overhead, 0xffff);
       this.encaps.set(key, (this.encaps.get(key) ?? 0) + 1);
     }
-    if (size > this.mtu) {
-      // Frames over the MTU carrying TCP were built by TSO/GSO (sender) or GRO (receiver) before
-      // segmentation: the wire never saw them at this size. IP length 0 is BIG TCP.
-      const tcp = f.protocol === 6;
-      if (f.superFrame || tcp) {
-        this.superPkts[c]++;
-        if (size > this.superMax[c]) this.superMax[c] = size;
-        if (!this.superFirst[c]) this.superFirst[c] = r.frame;
-        if (f.superFrame) this.superZeroLen[c]++;
-      } else {
-        this.exceededPkts[c]++;
-        if (size > this.exceededMax[c]) this.exceededMax[c] = size;
-        if (!this.exceededFirst[c]) this.exceededFirst[c] = r.frame;
-      }
+    const verdict = mtuVerdict(size, f.innerIpBytes, this.mtu, f.superFrame, f.protocol, st.tunnel >= 0,
+      captureDirection(st.pktType, r.direction));
+    if (verdict === MtuVerdict.EXCEEDED) {
+      this.exceededPkts[c]++;
+      if (size > this.exceededMax[c]) this.exceededMax[c] = size;
+      if (!this.exceededFirst[c]) this.exceededFirst[c] = r.frame;
+      if (st.tunnel >= 0 && f.innerIpBytes <= this.mtu) this.exceededInnerFits[c]++;
+    } else if (verdict !== MtuVerdict.FITS) {
+      this.superPkts[c]++;
+      if (size > this.superMax[c]) this.superMax[c] = size;
+      if (!this.superFirst[c]) this.superFirst[c] = r.frame;
+      if (verdict === MtuVerdict.SUPER_ZERO_LENGTH) this.superZeroLen[c]++;
+      else if (verdict === MtuVerdict.SUPER_ABOVE_JUMBO) this.superJumbo[c]++;
     }
     if (f.outerFragmented) {
       this.fragPkts[c]++;
@@ -132,6 +185,26 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
     }
   }
 
+  private exceededReason(c: number): string {
+    const fits = this.exceededInnerFits[c], n = this.exceededPkts[c];
+    const parts: string[] = [];
+    if (fits > 0) {
+      parts.push(`${fits} whose inner packet fits the ${this.mtu}-byte MTU: the encapsulation overhead pushed ${fits === 1 ? 'it' : 'them'} over ` +
+        '(pod MTU not lowered by the overhead)');
+    }
+    if (n > fits) parts.push(`${n - fits} larger than the MTU without offload to explain ${n - fits === 1 ? 'it' : 'them'} (or --mtu is below the link's)`);
+    return parts.join('; ');
+  }
+
+  private superReason(c: number): string {
+    const zero = this.superZeroLen[c], jumbo = this.superJumbo[c], tcp = this.superPkts[c] - zero - jumbo;
+    const parts: string[] = [];
+    if (zero > 0) parts.push(`${zero} with IP length 0 (BIG TCP/GSO)`);
+    if (jumbo > 0) parts.push(`${jumbo} larger than any jumbo MTU (${MAX_JUMBO_MTU})`);
+    if (tcp > 0) parts.push(`${tcp} TCP whose inner packet alone exceeds the MTU (TSO/GSO before segmentation, or GRO)`);
+    return `${parts.join('; ')}: segmentation offload, not on the wire at this size`;
+  }
+
   finish(): OverheadReport {
     const encapsulations: EncapsulationFit[] = [...this.encaps.entries()].map(([k, packets]) => {
       const c = k >>> 20, fam = ((k >>> 16) & 0xf) as 4 | 6, over = k & 0xffff;
@@ -167,10 +240,11 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
       sizeBins,
       exceeded: perClass(this.exceededPkts, (c) => ({
         class: CLASS_NAME[c], packets: this.exceededPkts[c], maxIpBytes: this.exceededMax[c], firstFrame: this.exceededFirst[c],
+        reason: this.exceededReason(c),
       })),
       superFrames: perClass(this.superPkts, (c) => ({
         class: CLASS_NAME[c], packets: this.superPkts[c], maxIpBytes: this.superMax[c], firstFrame: this.superFirst[c],
-        reason: this.superZeroLen[c] ? `${this.superZeroLen[c]} with IP length 0 (BIG TCP/GSO); the rest TCP over the MTU (TSO/GSO/GRO)` : 'TCP over the MTU: segmentation offload (TSO/GSO/GRO), not on the wire at this size',
+        reason: this.superReason(c),
       })),
       outerFragments: perClass(this.fragPkts, (c) => ({ class: CLASS_NAME[c], packets: this.fragPkts[c], firstFrame: this.fragFirst[c] })),
       icmpMtuSignals: [...this.icmp.entries()].map(([k, v]) => ({

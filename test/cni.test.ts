@@ -15,7 +15,7 @@ import type { AnalysisContext } from '../src/analysis.js';
 
 const CNI = join(import.meta.dirname, '..', 'fixtures', 'cni');
 
-interface Expect { verdict: string; mode?: string; status?: string; candidates?: string[]; made: string; vnis?: number[] }
+interface Expect { verdict: string; mode?: string; status?: string; candidates?: string[]; made: string; vnis?: number[]; tunnelsSeen?: Record<string, number> }
 const EXPECTED: Record<string, Expect> = {
   ...JSON.parse(readFileSync(join(CNI, 'expected-kernel.json'), 'utf8')),
   ...JSON.parse(readFileSync(join(CNI, 'expected-scapy.json'), 'utf8')),
@@ -63,6 +63,26 @@ describe('each CNI fixture is named as it was made', () => {
       }
     });
   }
+});
+
+describe('the reason says what was seen', () => {
+  // Issue 10 item 10: a capture whose tunnels table lists GRE, ERSPAN, NVGRE, IP-in-IP and VXLAN used
+  // to get "no CNI signature in the capture (no tunnels, ...)". Counts are make-cni.py's.
+  for (const [file, e] of Object.entries(EXPECTED).filter(([, x]) => x.tunnelsSeen)) {
+    it(`${file}: tunnels seen but no CNI signature`, async () => {
+      const { cni } = await run(file);
+      expect(Object.fromEntries(cni.facts.tunnelsSeen.map((t) => [t.tunnel, t.packets]))).toEqual(e.tunnelsSeen);
+      expect(cni.reason).not.toContain('no tunnels');
+      expect(cni.reason).toMatch(/^tunnels seen \(GRE 12 packets, ERSPAN 3, .*\) but no CNI signature matches them/);
+      for (const [tunnel, n] of Object.entries(e.tunnelsSeen!)) expect(cni.reason).toMatch(new RegExp(`${tunnel} ${n}\\b`));
+    });
+  }
+
+  it('a capture without tunnels still says so', async () => {
+    const { cni } = await run('thin-underlay.pcap');
+    expect(cni.facts.tunnelsSeen).toEqual([]);
+    expect(cni.reason).toContain('no tunnels');
+  });
 });
 
 describe('fingerprint facts', () => {

@@ -80,9 +80,20 @@ describe('rule details and options', () => {
     expect(f.evidence).toEqual({ ports: { 8472: 4 }, expectedPorts: [4789] });
   });
 
-  it('an expected port list flags VXLAN on the other ports, 4789 included', async () => {
+  // This used to expect 4789 flagged under --vxlan-port 8472. Issue 10 item 8: an expected-port list
+  // says which ports are expected, it does not make the IANA port (RFC 7348) wrong.
+  it('an expected port list adds to 4789: VXLAN on 4789 stays standard, other ports are flagged', async () => {
     const res = await lint(join(LINT, 'vxlan-nonstandard-port.clean.pcap'), { vxlanPorts: [8472] });
-    expect(res.findings.find((f) => f.rule === 'VXLAN_NONSTANDARD_PORT')?.evidence.ports).toEqual({ 4789: 4 });
+    expect(res.findings.find((f) => f.rule === 'VXLAN_NONSTANDARD_PORT')).toBeUndefined();
+    expect(res.expected.vxlanPorts).toEqual([4789, 8472]);
+    const mixed = await lint(join(LINT, 'vxlan-nonstandard-port.expected-list.pcap'), { vxlanPorts: [8472] });
+    const f = mixed.findings.find((x) => x.rule === 'VXLAN_NONSTANDARD_PORT')!;
+    expect(f.evidence).toEqual({ ports: { 6784: 2 }, expectedPorts: [4789, 8472] });
+    expect(f.message).toContain('VXLAN on UDP 6784, expected 4789, 8472');
+    // The config file has no port setting: switching the rule's severity there changes nothing about which ports count.
+    const cfg = validateConfig({ rules: { VXLAN_NONSTANDARD_PORT: { severity: 'error' } } });
+    const viaConfig = await lint(join(LINT, 'vxlan-nonstandard-port.expected-list.pcap'), { vxlanPorts: [8472], config: cfg });
+    expect(viaConfig.findings.find((x) => x.rule === 'VXLAN_NONSTANDARD_PORT')).toMatchObject({ severity: 'error', count: 2, evidence: { ports: { 6784: 2 } } });
   });
 
   it('the heuristic names the --vxlan-port to add, and goes quiet once it is added', async () => {
@@ -135,6 +146,23 @@ describe('rule details and options', () => {
     expect(t.evidence).toMatchObject({ verified: 1, bad: 2, notChecked: 1, senders: [{ ip: '192.168.56.12', packets: 2, firstFrame: 3 }] });
     const c = await runLint([join(LINT, 'vxlan-bad-outer-checksum.clean.pcap')]);
     expect(c.lint.findings).toEqual([]);
+  });
+
+  it('a wrong outer checksum is named by its encapsulation, with advice for that device; the old name still covers VXLAN', async () => {
+    const g = await lint(join(LINT, 'geneve-bad-outer-checksum.trigger.pcap'));
+    expect(g.findings.map((f) => f.rule)).toEqual(['GENEVE_BAD_OUTER_CHECKSUM']);
+    const gf = g.findings[0];
+    expect(gf.message).toMatch(/^2 received Geneve packets with a wrong outer UDP checksum/);
+    expect(gf.message).toContain('<geneve device>');
+    expect(gf.message).not.toMatch(/vxlan|flannel/i);
+    expect(gf.evidence).toMatchObject({ verified: 1, bad: 2, senders: [{ ip: '192.168.56.12', packets: 2, firstFrame: 2 }] });
+    const v = await lint(join(LINT, 'vxlan-bad-outer-checksum.trigger.pcap'));
+    expect(v.findings.map((f) => f.rule)).toEqual(['VXLAN_BAD_OUTER_CHECKSUM']);
+    expect(v.findings[0].message).toContain('<vxlan device>');
+    // A config written for the old rule name keeps working for VXLAN, and does not touch Geneve.
+    const cfg = validateConfig({ rules: { VXLAN_BAD_OUTER_CHECKSUM: { enabled: false } } });
+    expect((await lint(join(LINT, 'vxlan-bad-outer-checksum.trigger.pcap'), { config: cfg })).findings).toEqual([]);
+    expect((await lint(join(LINT, 'geneve-bad-outer-checksum.trigger.pcap'), { config: cfg })).findings.map((f) => f.rule)).toEqual(['GENEVE_BAD_OUTER_CHECKSUM']);
   });
 
   it('real kernel VXLAN captures (local checksum offload on veth) raise no checksum finding', async () => {
@@ -248,11 +276,18 @@ describe('BGP rules against their input interface', () => {
 });
 
 describe('real kernel MTU problems (fixtures/lint/make-kernel-mtu.sh, expected-kernel.json)', () => {
-  const K: Record<string, { fires: Record<string, number>; firesWithMtu1400?: Record<string, number>; silent: string[] }> =
-    JSON.parse(readFileSync(join(LINT, 'expected-kernel.json'), 'utf8'));
+  const K: Record<string, { fires: Record<string, number>; firesWithMtu1400?: Record<string, number>; silent: string[];
+    overhead?: { exceeded: number; superFrames: number } }> = JSON.parse(readFileSync(join(LINT, 'expected-kernel.json'), 'utf8'));
   for (const [file, e] of Object.entries(K)) {
     it(file, async () => {
       const res = await lint(join(LINT, file));
+      if (e.overhead) {
+        // `overhead` reaches the same MTU verdict as lint (tshark's counts, written by make-kernel-mtu.sh).
+        const { analyze } = await import('../src/analyze.js');
+        const doc = await analyze(join(LINT, file));
+        expect(doc.overhead.exceeded.reduce((n, x) => n + x.packets, 0)).toBe(e.overhead.exceeded);
+        expect(doc.overhead.superFrames.reduce((n, x) => n + x.packets, 0)).toBe(e.overhead.superFrames);
+      }
       for (const [rule, count] of Object.entries(e.fires)) expect(res.findings.find((f) => f.rule === rule)?.count, rule).toBe(count);
       for (const rule of e.silent) expect(res.findings.find((f) => f.rule === rule), rule).toBeUndefined();
       if (e.firesWithMtu1400) {

@@ -42,9 +42,14 @@ const CNI_TABLES = ['vxlan', 'vxlanGbp', 'vxlanSrc', 'vxlanPairs', 'vxlanInner16
   'geneveSrc', 'genevePairs', 'ipipPairs', 'ipipInner16', 'wireguard', 'bgpPairs', 'nodeIps', 'routed'] as const;
 type CniTableName = (typeof CNI_TABLES)[number];
 
+/** Tunnel kinds as the tunnels table names them: the traffic classes, and ERSPAN apart from other GRE. */
+const TUNNEL_SLOT_NAME = ['', '', '', 'VXLAN', 'Geneve', 'IP-in-IP', 'GRE', 'NVGRE', 'WireGuard', 'ERSPAN'];
+const ERSPAN_SLOT = 9;
+
 export interface CniState {
   tables: Record<CniTableName, CountTableState>;
   scalars: { packets: number; tsMin: number; tsMax: number; gre: number; greFirst: number; nvgre: number; nvgreFirst: number; routedByCidr: number; routedByCidrFirst: number };
+  tunnelPkts: Float64Array; tunnelFirst: Float64Array;
   l2: L2State | null;
 }
 
@@ -95,6 +100,9 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
   private readonly routed = new CountTable(6, 16384);
   private routedByCidr = 0;
   private routedByCidrFirst = 0;
+  /** Every tunnelled packet by kind (whether or not it matches a CNI signature), for the verdict's reason. */
+  private readonly tunnelPkts = new Float64Array(TUNNEL_SLOT_NAME.length);
+  private readonly tunnelFirst = new Float64Array(TUNNEL_SLOT_NAME.length);
 
   constructor(opts: CniOptions = {}) {
     for (const d of ALL_DISSECTORS) this.tables.bind(d);
@@ -140,6 +148,8 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     const b = st.buf, t = st.tunnel, outer = st.outerIp;
     if (t >= 0 && outer >= 0) {
       const k = st.kind[t];
+      const slot = k === Proto.GRE && t + 1 < st.count && st.kind[t + 1] === Proto.ERSPAN ? ERSPAN_SLOT : st.cls;
+      if (this.tunnelPkts[slot]++ === 0) this.tunnelFirst[slot] = frame;
       if (k === Proto.VXLAN) {
         const udp = t - 1;
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
@@ -261,6 +271,7 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
       tables: Object.fromEntries(CNI_TABLES.map((k) => [k, this[k].exportState()])) as Record<CniTableName, CountTableState>,
       scalars: { packets: this.packets, tsMin: this.tsMin, tsMax: this.tsMax, gre: this.gre, greFirst: this.greFirst, nvgre: this.nvgre,
         nvgreFirst: this.nvgreFirst, routedByCidr: this.routedByCidr, routedByCidrFirst: this.routedByCidrFirst },
+      tunnelPkts: this.tunnelPkts.slice(), tunnelFirst: this.tunnelFirst.slice(),
       l2: this.ownL2 ? this.l2.exportState() : null,
     };
   }
@@ -278,6 +289,10 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     this.gre += x.gre;
     this.nvgre += x.nvgre;
     this.routedByCidr += x.routedByCidr;
+    for (let i = 0; i < this.tunnelPkts.length; i++) {
+      if (this.tunnelPkts[i] === 0) this.tunnelFirst[i] = s.tunnelFirst[i];
+      this.tunnelPkts[i] += s.tunnelPkts[i];
+    }
     if (this.ownL2 && s.l2) this.l2.mergeState(s.l2);
   }
 
@@ -373,7 +388,17 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
       routed: this.routedEvidence(l2, bgp),
       routedByPodCidr: { packets: this.routedByCidr, firstFrame: this.routedByCidrFirst },
       proxyArpMac: l2.proxyArpMac(),
+      tunnelsSeen: this.tunnelsSeen(),
     };
+  }
+
+  /** Tunnelled packets by kind, most first. */
+  private tunnelsSeen(): CniEvidence['tunnelsSeen'] {
+    const out: CniEvidence['tunnelsSeen'] = [];
+    for (let i = 0; i < this.tunnelPkts.length; i++) {
+      if (this.tunnelPkts[i] > 0) out.push({ tunnel: TUNNEL_SLOT_NAME[i], packets: this.tunnelPkts[i], firstFrame: this.tunnelFirst[i] });
+    }
+    return out.sort((a, b) => b.packets - a.packets || a.firstFrame - b.firstFrame);
   }
 
   private findCount(t: CountTable, words: number[]): number {

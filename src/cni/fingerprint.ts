@@ -55,6 +55,8 @@ export interface CniEvidence {
   } | null;
   routedByPodCidr: { packets: number; firstFrame: number };
   proxyArpMac: { frames: number; arpAnswers: number; firstFrame: number } | null;
+  /** Every tunnelled packet by kind (VXLAN, Geneve, IP-in-IP, GRE, NVGRE, WireGuard, ERSPAN), whether or not a CNI signature matches it. */
+  tunnelsSeen: { tunnel: string; packets: number; firstFrame: number }[];
 }
 
 export interface CniResult {
@@ -304,7 +306,12 @@ export function fingerprint(ev: CniEvidence): CniResult {
   let reason: string;
   if (!top) {
     status = 'unknown';
-    reason = 'no CNI signature in the capture (no tunnels, BGP, routed pod blocks, WireGuard or Calico proxy-ARP MAC)';
+    // Say what was seen: a capture full of GRE or ERSPAN is not a capture without tunnels.
+    const seen = ev.tunnelsSeen ?? [];
+    reason = seen.length > 0
+      ? `tunnels seen (${seen.map((x, i) => `${x.tunnel} ${x.packets}${i === 0 ? (x.packets === 1 ? ' packet' : ' packets') : ''}`).join(', ')}) but no CNI signature matches them` +
+        ' (and no BGP, routed pod blocks or Calico proxy-ARP MAC)'
+      : 'no CNI signature in the capture (no tunnels, BGP, routed pod blocks, WireGuard or Calico proxy-ARP MAC)';
   } else if (top.confidence < 0.4) {
     const close = second !== undefined && top.confidence - second.confidence < 0.15;
     status = close ? 'ambiguous' : 'unknown';

@@ -15,11 +15,12 @@ import { R, RULES, SEVERITY_RANK, type Severity } from './rules.js';
 import { DEFAULT_THRESHOLDS, ruleSettings, type LintThresholds, type RuleOverride, type RuleSettings } from './config.js';
 import { CSUM_BAD, CSUM_OK, CSUM_PARTIAL, udpChecksumStatus } from './checksum.js';
 import { plausibleVxlanInner } from './vxlan.js';
+import { captureDirection, MtuVerdict, mtuVerdict } from '../overhead.js';
 import { bgpHoldTimeFinding, bgpNotificationFinding, type BgpInput, type FindingDraft } from './bgp.js';
 import { CountTable, type CountTableState, compareWords, countsObject, growF64, growI32, growU8, ipFamily, ipText, ipWords, ipv4Text, mix32, RateWindow } from './tables.js';
 
 export interface LintOptions {
-  /** Ports given with --vxlan-port: decoded as VXLAN and the expected VXLAN ports (default expectation: 4789). */
+  /** Ports given with --vxlan-port: decoded as VXLAN and expected as VXLAN ports, next to 4789 (always expected). */
   vxlanPorts?: readonly number[];
   /** Ports given with --geneve-port (decoded as Geneve). */
   genevePorts?: readonly number[];
@@ -51,9 +52,9 @@ export interface LintResult {
 }
 
 const LINT_TABLES = ['heuristicVnis', 'unexpectedVnis', 'iFlagSenders', 'reservedFlags', 'critOptions', 'icmpMtus', 'icmpSenders',
-  'csumSenders', 'greTebNoKey', 'arpSenders'] as const;
+  'csumSenders', 'geneveCsumSenders', 'greTebNoKey', 'arpSenders'] as const;
 type LintTableName = (typeof LINT_TABLES)[number];
-const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedOutgoingTcp', 'mtuSkippedCoalesced', 'dfMax',
+const LINT_SCALARS = ['notVxlanShort', 'notVxlanInner', 'critFlagMismatch', 'mtuMax', 'mtuSkippedSuper', 'mtuSkippedAboveJumbo', 'mtuSkippedTcpOffload', 'mtuInnerFits', 'dfMax',
   'dfFragmentedOuter', 'icmpV4', 'icmpV6'] as const;
 type LintScalarName = (typeof LINT_SCALARS)[number];
 
@@ -87,6 +88,7 @@ const VNI_SLOTS = 8;
 const ENC_VXLAN = 1;
 const ENC_GENEVE = 2;
 const ENC_NAME = ['', 'vxlan', 'geneve'];
+const CSUM_SLOTS = 5;
 
 export class LintAnalysis implements PacketAnalysis<LintResult> {
   readonly name = 'lint';
@@ -120,16 +122,19 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   private readonly mtuClasses = new Float64Array(16);
   private mtuMax = 0;
   private mtuSkippedSuper = 0;
-  private mtuSkippedOutgoingTcp = 0;
-  private mtuSkippedCoalesced = 0;
+  private mtuSkippedAboveJumbo = 0;
+  private mtuSkippedTcpOffload = 0;
+  private mtuInnerFits = 0;
   private dfMax = 0;
   private dfFragmentedOuter = 0;
   private readonly icmpMtus = new CountTable(1, 256);
   private readonly icmpSenders = new CountTable(5, 256);
   private icmpV4 = 0;
   private icmpV6 = 0;
-  private readonly csum = new Float64Array(5); // ok, bad, partial, skipped outgoing, unchecked
+  /** Per encapsulation (VXLAN at 0, Geneve at CSUM_SLOTS): ok, bad, partial, skipped outgoing, unchecked. */
+  private readonly csum = new Float64Array(2 * CSUM_SLOTS);
   private readonly csumSenders = new CountTable(5, 256);
+  private readonly geneveCsumSenders = new CountTable(5, 256);
   private readonly greTebNoKey = new CountTable(9, 256);
   private readonly arpSenders = new CountTable(1, 4096);
   private readonly key = new Uint32Array(16);
@@ -157,7 +162,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     for (const d of ALL_DISSECTORS) this.tables.bind(d);
     for (const p of opts.vxlanPorts ?? []) this.tables.udpPort[p] = Proto.VXLAN;
     for (const p of opts.genevePorts ?? []) this.tables.udpPort[p] = Proto.GENEVE;
-    this.expectedPortList = opts.vxlanPorts && opts.vxlanPorts.length > 0 ? [...new Set(opts.vxlanPorts)].sort((a, b) => a - b) : [IANA_VXLAN_PORT];
+    // --vxlan-port adds expected ports; the IANA port stays standard.
+    this.expectedPortList = [...new Set([IANA_VXLAN_PORT, ...(opts.vxlanPorts ?? [])])].sort((a, b) => a - b);
     for (const p of this.expectedPortList) this.expectedPort[p] = 1;
     this.vnis = opts.vnis && opts.vnis.length > 0 ? opts.vnis : null;
     this.bgp = opts.bgp ?? null;
@@ -216,7 +222,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
           this.greTebNoKey.add(this.key, frame, file);
         }
       }
-      this.encapSizes(st, f.cls, frame, file, outgoing, f.outerIpBytes, f.innerIpBytes, f.overhead, f.innerDf, f.superFrame, f.protocol === 6, f.outerFragmented);
+      this.encapSizes(f.cls, frame, file, captureDirection(st.pktType, r.direction), f.outerIpBytes, f.innerIpBytes, f.overhead, f.innerDf,
+        f.superFrame, f.protocol, f.outerFragmented);
       return;
     }
     // Not tunnelled: UDP on a VXLAN port that did not decode, or VXLAN on a port not bound to it.
@@ -296,7 +303,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       }
     }
     this.trackPair(st, ENC_VXLAN, port, vni, sport, frame, file);
-    this.checksum(st, udp, frame, file, outgoing);
+    this.checksum(st, udp, frame, file, outgoing, ENC_VXLAN);
     return true;
   }
 
@@ -348,46 +355,49 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     }
     if (udp >= 0 && st.kind[udp] === Proto.UDP) {
       this.trackPair(st, ENC_GENEVE, port, st.v1[t], sport, frame, file);
-      this.checksum(st, udp, frame, file, outgoing);
+      this.checksum(st, udp, frame, file, outgoing, ENC_GENEVE);
     }
   }
 
   // ---- outer UDP checksum -----------------------------------------------------------------
 
-  private checksum(st: PacketState, udp: number, frame: number, file: number, outgoing: boolean): void {
-    if (!this.on(R.VXLAN_BAD_OUTER_CHECKSUM)) return;
+  /** Outer UDP checksum of a VXLAN or Geneve packet; each encapsulation has its own rule and advice. */
+  private checksum(st: PacketState, udp: number, frame: number, file: number, outgoing: boolean, enc: number): void {
+    const rule = enc === ENC_VXLAN ? R.VXLAN_BAD_OUTER_CHECKSUM : R.GENEVE_BAD_OUTER_CHECKSUM;
+    if (!this.on(rule)) return;
+    const c = enc === ENC_VXLAN ? 0 : CSUM_SLOTS;
     const ip = st.outerIp;
     if (ip < 0 || ip !== udp - 1) return;
     if (u16(st.buf, st.off[udp] + 6) === 0) {
-      this.csum[4]++;
+      this.csum[c + 4]++;
       return;
     }
     if (outgoing) {
-      this.csum[3]++;
+      this.csum[c + 3]++;
       return;
     }
     // Fragments cannot be verified without reassembly.
     if (st.kind[ip] === Proto.IPV4 ? (u16(st.buf, st.off[ip] + 6) & 0x3fff) !== 0 : st.v2[ip] >= 0) {
-      this.csum[4]++;
+      this.csum[c + 4]++;
       return;
     }
     const s = udpChecksumStatus(st, ip, udp);
-    if (s === CSUM_OK) this.csum[0]++;
-    else if (s === CSUM_PARTIAL) this.csum[2]++;
+    if (s === CSUM_OK) this.csum[c]++;
+    else if (s === CSUM_PARTIAL) this.csum[c + 2]++;
     else if (s === CSUM_BAD) {
-      this.csum[1]++;
-      this.hit(R.VXLAN_BAD_OUTER_CHECKSUM, frame, file);
+      this.csum[c + 1]++;
+      this.hit(rule, frame, file);
       this.key[0] = ipFamily(st, ip);
       ipWords(st, ip, false, this.key, 1);
-      this.csumSenders.add(this.key, frame, file);
-    } else this.csum[4]++;
+      (enc === ENC_VXLAN ? this.csumSenders : this.geneveCsumSenders).add(this.key, frame, file);
+    } else this.csum[c + 4]++;
   }
 
   // ---- sizes ------------------------------------------------------------------------------
 
   private encapSizes(
-    st: PacketState, cls: number, frame: number, file: number, outgoing: boolean,
-    outerBytes: number, innerBytes: number, overhead: number, innerDf: boolean, superFrame: boolean, tcp: boolean, outerFrag: boolean,
+    cls: number, frame: number, file: number, direction: number,
+    outerBytes: number, innerBytes: number, overhead: number, innerDf: boolean, zeroLength: boolean, transport: number, outerFrag: boolean,
   ): void {
     if (cls < TrafficClass.VXLAN) return;
     if (outerFrag && this.on(R.ENCAP_OUTER_FRAGMENTED)) {
@@ -395,27 +405,24 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       this.fragClasses[cls]++;
     }
     const mtu = this.thresholds.mtu;
-    // Segmentation offload: IP total length 0 (TSO/BIG TCP), outgoing TCP (captured before the NIC
-    // segments it), or TCP whose inner packet alone exceeds the MTU (a pod cannot send that through a
-    // tunnel without GSO on the sender or GRO on the receiver merging segments).
-    const coalesced = tcp && innerBytes > mtu;
-    const gso = superFrame || (outgoing && tcp) || coalesced;
-    if (outerBytes > mtu) {
-      if (superFrame) this.mtuSkippedSuper++;
-      else if (coalesced && !outgoing) this.mtuSkippedCoalesced++;
-      else if (gso) this.mtuSkippedOutgoingTcp++;
-      else if (this.on(R.ENCAP_MTU_EXCEEDED)) {
-        this.hit(R.ENCAP_MTU_EXCEEDED, frame, file);
-        this.mtuClasses[cls]++;
-        if (outerBytes > this.mtuMax) this.mtuMax = outerBytes;
-      }
+    // The verdict `overhead` uses too (src/overhead.ts mtuVerdict): offload super-frames are skipped.
+    const verdict = mtuVerdict(outerBytes, innerBytes, mtu, zeroLength, transport, true, direction);
+    if (verdict === MtuVerdict.SUPER_ZERO_LENGTH) this.mtuSkippedSuper++;
+    else if (verdict === MtuVerdict.SUPER_ABOVE_JUMBO) this.mtuSkippedAboveJumbo++;
+    else if (verdict === MtuVerdict.SUPER_TCP_OFFLOAD) this.mtuSkippedTcpOffload++;
+    else if (verdict === MtuVerdict.EXCEEDED && this.on(R.ENCAP_MTU_EXCEEDED)) {
+      this.hit(R.ENCAP_MTU_EXCEEDED, frame, file);
+      this.mtuClasses[cls]++;
+      if (outerBytes > this.mtuMax) this.mtuMax = outerBytes;
+      if (innerBytes <= mtu) this.mtuInnerFits++;
     }
-    if (innerDf && !gso && innerBytes + overhead > mtu && this.on(R.ENCAP_DF_INNER_TOO_BIG)) {
+    // The whole packet as encapsulated (a fragmented outer packet counts its inner packet once, in its first fragment).
+    if (innerDf && this.on(R.ENCAP_DF_INNER_TOO_BIG) &&
+      mtuVerdict(innerBytes + overhead, innerBytes, mtu, zeroLength, transport, true, direction) === MtuVerdict.EXCEEDED) {
       this.hit(R.ENCAP_DF_INNER_TOO_BIG, frame, file);
       if (innerBytes > this.dfMax) this.dfMax = innerBytes;
       if (outerFrag) this.dfFragmentedOuter++;
     }
-    void st;
   }
 
   // ---- ICMP -------------------------------------------------------------------------------
@@ -659,7 +666,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       add(R.VXLAN_NONSTANDARD_PORT, {
         count: c(R.VXLAN_NONSTANDARD_PORT), firstFrame: f(R.VXLAN_NONSTANDARD_PORT),
         message: `VXLAN on UDP ${list}, expected ${this.expectedPortList.join(', ')}` +
-          (this.expectedPortList.length === 1 && this.expectedPortList[0] === IANA_VXLAN_PORT ? ' (IANA); pass --vxlan-port if this port is intended' : ''),
+          (this.expectedPortList.length === 1 ? ' (IANA)' : ` (${IANA_VXLAN_PORT} is IANA's; the others from --vxlan-port)`) +
+          '; pass --vxlan-port if this port is intended',
         evidence: { ports, expectedPorts: this.expectedPortList },
       });
     }
@@ -739,14 +747,18 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
         evidence: { options, cFlagMismatch: this.critFlagMismatch },
       });
     }
-    if (c(R.VXLAN_BAD_OUTER_CHECKSUM) > 0) {
-      add(R.VXLAN_BAD_OUTER_CHECKSUM, {
-        count: c(R.VXLAN_BAD_OUTER_CHECKSUM), firstFrame: f(R.VXLAN_BAD_OUTER_CHECKSUM),
-        message: `${plural(c(R.VXLAN_BAD_OUTER_CHECKSUM), 'received tunnel packet')} with a wrong outer UDP checksum ` +
-          '(receivers drop them; try `ethtool -K <vxlan device> tx-checksum-ip-generic off` on the sender)',
+    for (const [rule, senders, base, what, advice] of [
+      [R.VXLAN_BAD_OUTER_CHECKSUM, this.csumSenders, 0, 'VXLAN packet', 'try `ethtool -K <vxlan device> tx-checksum-ip-generic off` on the sender'],
+      [R.GENEVE_BAD_OUTER_CHECKSUM, this.geneveCsumSenders, CSUM_SLOTS, 'Geneve packet',
+        'try `ethtool -K <geneve device> tx-checksum-ip-generic off` (genev_sys_6081, cilium_geneve) on the sender'],
+    ] as const) {
+      if (c(rule) === 0) continue;
+      add(rule, {
+        count: c(rule), firstFrame: f(rule),
+        message: `${plural(c(rule), `received ${what}`)} with a wrong outer UDP checksum (receivers drop them; ${advice})`,
         evidence: {
-          senders: this.addrList(this.csumSenders),
-          verified: this.csum[0], bad: this.csum[1], partialOffload: this.csum[2], skippedOutgoing: this.csum[3], notChecked: this.csum[4],
+          senders: this.addrList(senders),
+          verified: this.csum[base], bad: this.csum[base + 1], partialOffload: this.csum[base + 2], skippedOutgoing: this.csum[base + 3], notChecked: this.csum[base + 4],
         },
       });
     }
@@ -760,9 +772,10 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     if (c(R.ENCAP_MTU_EXCEEDED) > 0) {
       add(R.ENCAP_MTU_EXCEEDED, {
         count: c(R.ENCAP_MTU_EXCEEDED), firstFrame: f(R.ENCAP_MTU_EXCEEDED),
-        message: `${plural(c(R.ENCAP_MTU_EXCEEDED), 'tunnel packet')} larger than the ${this.thresholds.mtu}-byte MTU (largest ${this.mtuMax} bytes of outer IP)`,
-        evidence: { mtu: this.thresholds.mtu, largest: this.mtuMax, byClass: this.classCounts(this.mtuClasses), skippedSuperFrames: this.mtuSkippedSuper,
-          skippedOutgoingTcp: this.mtuSkippedOutgoingTcp, skippedCoalescedTcp: this.mtuSkippedCoalesced },
+        message: `${plural(c(R.ENCAP_MTU_EXCEEDED), 'tunnel packet')} larger than the ${this.thresholds.mtu}-byte MTU (largest ${this.mtuMax} bytes of outer IP)` +
+          (this.mtuInnerFits > 0 ? `; ${this.mtuInnerFits} carry an inner packet that fits the MTU: the pod MTU leaves no room for the encapsulation` : ''),
+        evidence: { mtu: this.thresholds.mtu, largest: this.mtuMax, byClass: this.classCounts(this.mtuClasses), innerFitsMtu: this.mtuInnerFits,
+          skippedZeroLength: this.mtuSkippedSuper, skippedAboveJumbo: this.mtuSkippedAboveJumbo, skippedTcpOffload: this.mtuSkippedTcpOffload },
       });
     }
     if (c(R.ENCAP_DF_INNER_TOO_BIG) > 0) {

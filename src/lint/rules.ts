@@ -41,20 +41,21 @@ export const R = {
   ENCAP_DF_INNER_TOO_BIG: 18,
   VNI_PER_VTEP_INCONSISTENT: 19,
   ARP_BROADCAST_STORM: 20,
-  COUNT: 21,
+  GENEVE_BAD_OUTER_CHECKSUM: 21,
+  COUNT: 22,
 } as const;
 
 export const RULES: readonly RuleInfo[] = [
   {
     id: 'VXLAN_NONSTANDARD_PORT',
     severity: 'warning',
-    trigger: 'VXLAN on a UDP port other than 4789 (IANA), or other than the ports given with --vxlan-port.',
+    trigger: 'VXLAN on a UDP port other than 4789 (IANA) and the ports given with --vxlan-port (4789 is always standard).',
     cause:
       'The Linux kernel, flannel and Cilium default to UDP 8472 (the port picked before IANA assigned 4789), Weave fastdp uses 6784. ' +
       'Tools that only know 4789 (Wireshark, Zeek, libpcap\'s `vxlan` filter, many flow collectors) show this traffic as plain UDP, ' +
       'and firewalls or hypervisors (VMware NSX intercepts 8472) may treat it differently from 4789.',
     fix:
-      'If the port is intended, say so: `--vxlan-port 8472` makes it the expected port and silences this rule. ' +
+      'If the port is intended, say so: `--vxlan-port 8472` adds it to the expected ports (4789 stays expected) and silences this rule for it. ' +
       'Otherwise move the overlay to 4789 (flannel: `"Backend": {"Type": "vxlan", "Port": 4789}`; Calico already uses 4789) ' +
       'and open that port between nodes.',
   },
@@ -134,12 +135,15 @@ export const RULES: readonly RuleInfo[] = [
   {
     id: 'ENCAP_MTU_EXCEEDED',
     severity: 'warning',
-    trigger: 'Tunnel packets whose outer IP packet is larger than --mtu (default 1500). TSO/GSO super-frames are not counted.',
+    trigger:
+      'Tunnel packets whose outer IP packet is larger than --mtu (default 1500) and that the MTU verdict (README, overhead) does not call offload super-frames.',
     cause:
       'The overlay MTU does not leave room for the encapsulation overhead, or the underlay MTU is smaller than assumed. ' +
-      'Not counted: frames with IP total length 0 (TSO/GSO/BIG TCP); outgoing frames carrying TCP (SLL packet type 4 or pcapng direction outbound), ' +
-      'which the capture sees before the NIC segments them; and TCP whose inner packet alone is larger than the MTU, which only segmentation ' +
-      'offload (GSO on the sender, GRO on the receiver) produces. The evidence counts what was skipped; capture with GRO/TSO off to be sure.',
+      'A tunnel packet whose inner packet fits the MTU but whose outer packet does not (a 1500-byte pod packet in 1550 bytes of VXLAN) is the ' +
+      'classic pod-MTU misconfiguration and always counts, whatever the capture direction. Not counted, as `overhead` does not count them: ' +
+      'frames with IP length 0 (BIG TCP/GSO), TCP or UDP frames larger than any jumbo MTU (9216), and TCP whose inner packet alone exceeds the MTU ' +
+      '(TSO/GSO on the sender, GRO on the receiver) unless captured as another host\'s traffic (packet type 3). The evidence counts what was skipped ' +
+      'and how many counted packets carry an inner packet that fits the MTU; capture with GRO/TSO off to be sure.',
     fix:
       'Pass the real underlay MTU with --mtu (9001 on AWS, for example). If it is right, lower the overlay MTU by the overhead ' +
       '(see ENCAP_OUTER_FRAGMENTED for the values and settings).',
@@ -182,7 +186,8 @@ export const RULES: readonly RuleInfo[] = [
     id: 'VXLAN_BAD_OUTER_CHECKSUM',
     severity: 'error',
     trigger:
-      'A received VXLAN or Geneve packet whose outer UDP checksum is non-zero and wrong. Outgoing packets (SLL/SLL2 packet type 4, pcapng direction outbound) ' +
+      'A received VXLAN packet whose outer UDP checksum is non-zero and wrong (Geneve has its own rule, GENEVE_BAD_OUTER_CHECKSUM). ' +
+      'Outgoing packets (SLL/SLL2 packet type 4, pcapng direction outbound) ' +
       'and packets carrying only the pseudo-header sum that checksum offload leaves are not checked; nor are packets not captured whole.',
     cause:
       'A VTEP or NIC computed the outer checksum wrongly (a known kernel/NIC offload problem on flannel.1 and vxlan.calico: flannel#1279, calico#3145, ' +
@@ -222,7 +227,7 @@ export const RULES: readonly RuleInfo[] = [
   {
     id: 'ENCAP_DF_INNER_TOO_BIG',
     severity: 'error',
-    trigger: 'Tunnelled inner packets with DF set whose size plus the encapsulation overhead exceeds --mtu (default 1500); offloaded TCP super-frames as for ENCAP_MTU_EXCEEDED are not counted.',
+    trigger: 'Tunnelled inner packets with DF set whose size plus the encapsulation overhead exceeds --mtu (default 1500); offload super-frames (the same MTU verdict as ENCAP_MTU_EXCEEDED) are not counted.',
     cause:
       'The pod (or tunnel) MTU is larger than the underlay can carry once encapsulated. The inner sender asked not to fragment, so depending on the ' +
       'datagram path the packet is dropped with an ICMP error (that is often filtered), or the outer packet is fragmented against the sender\'s wish.',
@@ -247,6 +252,20 @@ export const RULES: readonly RuleInfo[] = [
       'Many hosts resolving many addresses at once (a large flat L2 segment, churn after a failover, a scanning pod, a loop in the L2 topology), ' +
       'or neighbour tables too small for the number of peers (`net.ipv4.neigh.default.gc_thresh*`).',
     fix: 'Find the senders in the evidence; raise the neighbour table thresholds on large clusters, break L2 loops, or segment the network.',
+  },
+  {
+    id: 'GENEVE_BAD_OUTER_CHECKSUM',
+    severity: 'error',
+    trigger:
+      'A received Geneve packet whose outer UDP checksum is non-zero and wrong, with the same exclusions as VXLAN_BAD_OUTER_CHECKSUM ' +
+      '(outgoing packets, pseudo-header-only sums left by checksum offload, packets not captured whole). Before this rule existed, ' +
+      'VXLAN_BAD_OUTER_CHECKSUM also covered Geneve; it now covers VXLAN only.',
+    cause:
+      'The Geneve endpoint (the kernel `geneve` device that Open vSwitch uses for OVN-Kubernetes and Antrea, `genev_sys_6081`, or Cilium\'s `cilium_geneve`) ' +
+      'or the NIC offloading the outer checksum computed it wrongly. Receivers that verify the outer checksum drop these packets.',
+    fix:
+      'Turn off transmit checksum offload on the sending node\'s Geneve device (`ethtool -K genev_sys_6081 tx-checksum-ip-generic off`, or `cilium_geneve`) ' +
+      'or the NIC\'s tunnel checksum offload (`ethtool -K <nic> tx-udp_tnl-csum-segmentation off`), and update the driver or datapath if that fixes it.',
   },
 ];
 
