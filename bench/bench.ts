@@ -1,22 +1,25 @@
 // Throughput and memory benchmark: tunnelscope against tshark, tcpdump and a bare pcap record
-// walk, all reading the same generated Kubernetes node-mix capture.
+// walk, all reading the same generated Kubernetes node-mix capture (bench/gen-mix.ts), plus the
+// start-up cost of the CLI.
 //
 //   npm run build && npm run bench -- [--packets N | --sizes 200000,2000000]
-//                                     [--tools analyze,flows,tshark,tcpdump,walk] [--runs R]
-//                                     [--timeout SEC] [--json PATH]
+//                                     [--flows N] [--bgp-share F] [--seed S]
+//                                     [--tools analyze,flows,tshark,tcpdump,walk,startup]
+//                                     [--runs R] [--timeout SEC] [--json PATH]
 //
-// For every capture size the file is generated if absent (bench/out/mix-<N>.pcap), read once
-// to warm the page cache (and to check its packet count), then each tool runs as a child
-// process with stdout to /dev/null. Wall time comes from process.hrtime.bigint() around the
-// child's lifetime; peak RSS from GNU time's %M (maximum resident set size) or, without
-// /usr/bin/time, from polling VmHWM in /proc/<pid>/status. A Markdown table goes to stdout,
-// progress to stderr, and everything to bench/out/results.json.
+// For every capture size the file is generated if absent (bench/out/mix-<N>-f<flows>-b<bgp>-
+// s<seed>.pcap), read once to warm the page cache (and to check its packet count), then each
+// tool runs as a child process with stdout to /dev/null. Wall time comes from
+// process.hrtime.bigint() around the child's lifetime; peak RSS from GNU time's %M (maximum
+// resident set size) or, without /usr/bin/time, from polling VmHWM in /proc/<pid>/status. A
+// Markdown table goes to stdout, progress to stderr, and everything to bench/out/results.json.
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultCapturePath, GEN_DEFAULTS } from './gen-mix.js';
 import { walk } from './walk.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -42,6 +45,22 @@ interface Tool {
 
 const NODE = process.execPath;
 const CLI = path.join(ROOT, 'bin', 'tunnelscope.js');
+
+const SAMPLE = path.join(ROOT, 'fixtures', 'sample', 'node-mix.pcap');
+
+/** Start-up: the CLI on the bundled sample (555 packets) against Node doing nothing. */
+const STARTUP_TOOLS: Tool[] = [
+  {
+    name: 'startup', label: 'tunnelscope analyze, bundled sample', needs: null, exe: NODE,
+    args: () => [CLI, 'analyze', SAMPLE, '--json'],
+    shown: 'node bin/tunnelscope.js analyze fixtures/sample/node-mix.pcap --json',
+  },
+  {
+    name: 'node', label: 'node -e 0', needs: null, exe: NODE,
+    args: () => ['-e', '0'],
+    shown: 'node -e 0',
+  },
+];
 
 const TOOLS: Tool[] = [
   {
@@ -229,14 +248,15 @@ interface Row {
   mbPerSecond?: number;
   peakRssMiB?: number | null;
   stderrTail?: string;
-  /** This tool's wall time / analyze's: >1 means analyze is faster. */
-  analyzeSpeedup?: number;
-  /** analyze's peak RSS / this tool's. */
-  analyzeRssRatio?: number;
+  /** tshark's wall time / this tool's: above 1, this tool is faster than tshark. */
+  speedVsTshark?: number;
+  /** This tool's peak RSS / tshark's: below 1, this tool uses less memory. */
+  rssVsTshark?: number;
 }
 
 interface SizeResult {
   packets: number;
+  flows: number;
   file: string;
   fileBytes: number;
   capturedBytes: number;
@@ -292,13 +312,13 @@ async function runTool(tool: Tool, file: string, sz: SizeResult, runs: number, t
 }
 
 function addRatios(rows: Row[]): void {
-  const a = rows.find((r) => r.tool === 'analyze' && r.status === 'ok');
-  if (a === undefined || a.wallSeconds === undefined) return;
+  const t = rows.find((r) => r.tool === 'tshark' && r.status === 'ok');
+  if (t === undefined || t.wallSeconds === undefined) return;
   for (const r of rows) {
-    if (r === a || r.status !== 'ok' || r.wallSeconds === undefined) continue;
-    r.analyzeSpeedup = r.wallSeconds / a.wallSeconds;
-    if (a.peakRssMiB != null && r.peakRssMiB != null && r.peakRssMiB > 0) {
-      r.analyzeRssRatio = a.peakRssMiB / r.peakRssMiB;
+    if (r.status !== 'ok' || r.wallSeconds === undefined) continue;
+    r.speedVsTshark = t.wallSeconds / r.wallSeconds;
+    if (t.peakRssMiB != null && r.peakRssMiB != null && t.peakRssMiB > 0) {
+      r.rssVsTshark = r.peakRssMiB / t.peakRssMiB;
     }
   }
 }
@@ -322,36 +342,65 @@ function mib(m: number | null | undefined): string {
   return m == null ? 'n/a' : `${m >= 100 ? m.toFixed(0) : m.toFixed(1)} MiB`;
 }
 
-function speedup(x: number | undefined): string {
+function ratio(x: number | undefined): string {
   if (x === undefined) return 'n/a';
-  return x >= 1 ? `${x.toFixed(x >= 10 ? 0 : 1)}× faster` : `${(1 / x).toFixed(1 / x >= 10 ? 0 : 1)}× slower`;
+  return `${x.toFixed(x >= 10 ? 0 : x >= 1 ? 1 : 2)}×`;
 }
 
-function markdown(sizes: SizeResult[], header: string): string {
-  const out: string[] = [header, ''];
-  const loads = sizes.flatMap((sz) => sz.rows.flatMap((r) => r.loadAvg ?? []));
-  if (loads.length > 0) {
-    const lo = Math.min(...loads);
-    const hi = Math.max(...loads);
-    out.push(`1-minute load average while the tools ran: ${lo.toFixed(1)} to ${hi.toFixed(1)} ` +
-      `on ${os.cpus().length} cores.`, '');
+function loadText(r: Row): string {
+  return r.loadAvg === undefined ? '' : `${r.loadAvg[0].toFixed(1)}–${r.loadAvg[1].toFixed(1)}`;
+}
+
+interface StartupResult {
+  samplePackets: number;
+  rows: Row[];
+}
+
+function markdown(sizes: SizeResult[], startup: StartupResult | null, header: string, mix: string, uptimeLines: string[]): string {
+  const out: string[] = [header, '', mix, ''];
+  if (uptimeLines.length > 0) {
+    out.push('`uptime` before and after (the host is shared; wall times rise with the load, CPU times less):', '');
+    for (const u of uptimeLines) out.push(`    ${u}`);
+    out.push('');
   }
   for (const sz of sizes) {
-    out.push(`### ${path.basename(sz.file)}: ${int(sz.packets)} packets, ${(sz.fileBytes / 1e6).toFixed(0)} MB`);
+    out.push(`### ${int(sz.packets)} packets, ${(sz.fileBytes / 1e6).toFixed(0)} MB (\`${path.basename(sz.file)}\`)`);
     out.push('');
-    out.push('| Tool | Command | Wall | CPU | Packets/s | MB/s | Peak RSS | analyze vs this: time | analyze vs this: RSS |');
-    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| Tool | Command | Wall | CPU | Packets/s | MB/s | Peak RSS | Speed vs tshark | RSS vs tshark | Load (1 min) |');
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of sz.rows) {
       const cmd = `\`${r.command}\``;
       if (r.status !== 'ok') {
-        out.push(`| ${r.label} | ${cmd} | ${r.note ?? r.status} | | | | | | |`);
+        out.push(`| ${r.label} | ${cmd} | ${r.note ?? r.status} | | | | | | | |`);
         continue;
       }
-      const isAnalyze = r.tool === 'analyze';
-      out.push(`| ${r.label} | ${cmd} | ${secs(r.wallSeconds!)} | ${r.cpuSeconds == null ? 'n/a' : secs(r.cpuSeconds)} | ${rate(r.packetsPerSecond!)} | ` +
-        `${r.mbPerSecond!.toFixed(0)} | ${mib(r.peakRssMiB)} | ` +
-        `${isAnalyze ? '(baseline)' : speedup(r.analyzeSpeedup)} | ` +
-        `${isAnalyze ? '(baseline)' : r.analyzeRssRatio === undefined ? 'n/a' : `${r.analyzeRssRatio.toFixed(2)}×`} |`);
+      out.push(`| ${r.label} | ${cmd} | ${secs(r.wallSeconds!)} | ${r.cpuSeconds == null ? 'n/a' : secs(r.cpuSeconds)} | ` +
+        `${rate(r.packetsPerSecond!)} | ${r.mbPerSecond!.toFixed(0)} | ${mib(r.peakRssMiB)} | ` +
+        `${r.tool === 'tshark' ? '1×' : ratio(r.speedVsTshark)} | ${r.tool === 'tshark' ? '1×' : ratio(r.rssVsTshark)} | ${loadText(r)} |`);
+    }
+    const a = sz.rows.find((r) => r.tool === 'analyze' && r.status === 'ok');
+    const w = sz.rows.find((r) => r.tool === 'walk' && r.status === 'ok');
+    if (a !== undefined && w !== undefined) {
+      out.push('', `analyze takes ${(a.wallSeconds! / w.wallSeconds!).toFixed(1)}× the bare walk's wall time.`);
+    }
+    out.push('');
+  }
+  if (startup !== null) {
+    out.push('### Start-up', '');
+    out.push('| What | Command | Wall (median) | CPU | Peak RSS | Load (1 min) |');
+    out.push('|---|---|---:|---:|---:|---:|');
+    for (const r of startup.rows) {
+      if (r.status !== 'ok') {
+        out.push(`| ${r.label} | \`${r.command}\` | ${r.note ?? r.status} | | | |`);
+        continue;
+      }
+      out.push(`| ${r.label} | \`${r.command}\` | ${secs(r.wallSeconds!)} | ${r.cpuSeconds == null ? 'n/a' : secs(r.cpuSeconds)} | ` +
+        `${mib(r.peakRssMiB)} | ${loadText(r)} |`);
+    }
+    const [cli, bare] = startup.rows;
+    if (cli?.status === 'ok' && bare?.status === 'ok') {
+      out.push('', `Start-up cost of tunnelscope over bare Node: ${secs(cli.wallSeconds! - bare.wallSeconds!)} ` +
+        `(the sample has ${int(startup.samplePackets)} packets: almost all of it is loading modules and starting the worker).`);
     }
     out.push('');
   }
@@ -370,8 +419,8 @@ function markdown(sizes: SizeResult[], header: string): string {
     out.push('');
   }
   out.push('Wall = child process lifetime (median of runs), CPU = user + system time, MB/s = file size (10^6 bytes) / wall, ' +
-    'peak RSS = maximum resident set size. "analyze vs this: time" = this tool\'s wall time / ' +
-    'tunnelscope analyze\'s; "RSS" = analyze\'s peak RSS / this tool\'s (below 1× = analyze uses less).');
+    'peak RSS = maximum resident set size. "Speed vs tshark" = tshark\'s wall time / this tool\'s (above 1×: faster ' +
+    'than tshark); "RSS vs tshark" = this tool\'s peak RSS / tshark\'s (below 1×: less memory).');
   return out.join('\n');
 }
 
@@ -380,19 +429,29 @@ function markdown(sizes: SizeResult[], header: string): string {
 
 interface Options {
   sizes: number[];
+  /** Data flows in every capture; null: 35 per 1,000 packets (70,000 at 2M). */
+  flows: number | null;
+  bgpShare: number;
+  seed: number;
   tools: string[];
   runs: number;
   timeoutSec: number;
   json: string;
 }
 
+const ALL_TOOLS = [...TOOLS.map((t) => t.name), 'startup'];
+const FLOWS_PER_PACKET = GEN_DEFAULTS.flows / GEN_DEFAULTS.packets;
+
 function usage(): string {
   return [
     'usage: npm run bench -- [options]',
-    '  --packets N          one capture of N packets (default 2000000)',
-    '  --sizes A,B,...      several captures, e.g. 200000,2000000 (memory should stay flat)',
-    `  --tools a,b,...      subset of ${TOOLS.map((t) => t.name).join(',')} (default: all)`,
-    '  --runs R             runs per tool, median wall time reported (default 1)',
+    '  --sizes A,B,...      capture sizes in packets (default 200000,2000000)',
+    '  --packets N          one capture of N packets',
+    '  --flows N            data flows in every capture (default: 35 per 1,000 packets, 70,000 at 2M)',
+    `  --bgp-share F        share of packets on BGP sessions (default ${GEN_DEFAULTS.bgpShare})`,
+    `  --seed S             generator seed (default ${GEN_DEFAULTS.seed})`,
+    `  --tools a,b,...      subset of ${ALL_TOOLS.join(',')} (default: all)`,
+    '  --runs R             runs per tool, median wall time reported (default 1; start-up: at least 5)',
     '  --timeout SEC        kill a tool after SEC seconds (default: no limit)',
     '  --json PATH          results file (default bench/out/results.json)',
   ].join('\n');
@@ -406,8 +465,8 @@ function count(name: string, v: string | undefined, min: number): number {
 
 function parseArgs(argv: string[]): Options | null {
   const o: Options = {
-    sizes: [2_000_000], tools: TOOLS.map((t) => t.name), runs: 1, timeoutSec: 0,
-    json: path.join(OUT_DIR, 'results.json'),
+    sizes: [200_000, 2_000_000], flows: null, bgpShare: GEN_DEFAULTS.bgpShare, seed: GEN_DEFAULTS.seed,
+    tools: ALL_TOOLS, runs: 1, timeoutSec: 0, json: path.join(OUT_DIR, 'results.json'),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -415,6 +474,15 @@ function parseArgs(argv: string[]): Options | null {
     switch (a) {
       case '--packets': o.sizes = [count(a, next(), 1)]; break;
       case '--sizes': o.sizes = (next() ?? '').split(',').filter((s) => s !== '').map((s) => count(a, s, 1)); break;
+      case '--flows': o.flows = count(a, next(), 1); break;
+      case '--bgp-share': {
+        const v = next();
+        const f = Number(v);
+        if (v === undefined || v === '' || !(f >= 0 && f <= 0.5)) throw new Error(`--bgp-share: expected a fraction within 0..0.5, got ${String(v)}`);
+        o.bgpShare = f;
+        break;
+      }
+      case '--seed': o.seed = count(a, next(), 0); break;
       case '--tools': o.tools = (next() ?? '').split(',').filter((s) => s !== ''); break;
       case '--runs': o.runs = count(a, next(), 1); break;
       case '--timeout': o.timeoutSec = count(a, next(), 0); break;
@@ -425,7 +493,7 @@ function parseArgs(argv: string[]): Options | null {
   }
   if (o.sizes.length === 0) throw new Error('--sizes: no sizes given');
   for (const t of o.tools) {
-    if (!TOOLS.some((x) => x.name === t)) throw new Error(`--tools: unknown tool ${t} (known: ${TOOLS.map((x) => x.name).join(', ')})`);
+    if (!ALL_TOOLS.includes(t)) throw new Error(`--tools: unknown tool ${t} (known: ${ALL_TOOLS.join(', ')})`);
   }
   return o;
 }
@@ -434,14 +502,21 @@ function log(s: string): void {
   process.stderr.write(`${s}\n`);
 }
 
-async function prepareCapture(packets: number): Promise<SizeResult> {
-  const file = path.join(OUT_DIR, `mix-${packets}.pcap`);
+function uptime(): string {
+  return firstLine('uptime', []) ?? `load average: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`;
+}
+
+async function prepareCapture(packets: number, opts: Options): Promise<SizeResult> {
+  const flows = opts.flows ?? Math.max(1, Math.round(packets * FLOWS_PER_PACKET));
+  const gen = { packets, flows, bgpShare: opts.bgpShare, seed: opts.seed };
+  const file = defaultCapturePath(gen);
   let generatedSeconds: number | undefined;
   if (!fs.existsSync(file)) {
     log(`generating ${path.relative(ROOT, file)} ...`);
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(NODE, [path.join(DIST_BENCH, 'gen-mix.js'), '--packets', String(packets), '--out', file],
-      { stdio: ['ignore', 2, 2] });
+    const r = spawnSync(NODE, [path.join(DIST_BENCH, 'gen-mix.js'), '--packets', String(packets), '--flows', String(flows),
+      '--bgp-share', String(opts.bgpShare), '--seed', String(opts.seed), '--out', file],
+    { stdio: ['ignore', 2, 2] });
     if (r.status !== 0) throw new Error(`gen-mix failed (exit ${String(r.status)})`);
     generatedSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   }
@@ -452,9 +527,15 @@ async function prepareCapture(packets: number): Promise<SizeResult> {
     throw new Error(`${file}: expected ${packets} packets, found ${w.packets}${w.truncated ? ' (truncated)' : ''}; delete it to regenerate`);
   }
   return {
-    packets, file, fileBytes: fs.statSync(file).size, capturedBytes: w.bytes,
+    packets, flows, file, fileBytes: fs.statSync(file).size, capturedBytes: w.bytes,
     ...(generatedSeconds !== undefined ? { generatedSeconds } : {}), rows: [],
   };
+}
+
+function progress(label: string, row: Row): void {
+  log(row.status === 'ok'
+    ? `  ${secs(row.wallSeconds!)}, ${rate(row.packetsPerSecond!)} packets/s, peak RSS ${mib(row.peakRssMiB)}, load ${loadText(row)}`
+    : `  ${label}: ${row.note ?? row.status}${row.stderrTail ? `\n    ${row.stderrTail.replace(/\n/g, '\n    ')}` : ''}`);
 }
 
 async function main(): Promise<number> {
@@ -489,10 +570,27 @@ async function main(): Promise<number> {
   };
   const rssMethod = haveGnuTime() ? 'GNU time %M' : '/proc/<pid>/status VmHWM polled every 10 ms';
   log(`peak RSS via ${rssMethod}`);
+  const uptimeLines = [uptime()];
+  log(uptimeLines[0]!);
+
+  let startup: StartupResult | null = null;
+  if (opts.tools.includes('startup')) {
+    // Start-up runs are short: take the median of several to damp the noise of a shared host.
+    const runs = Math.max(5, opts.runs);
+    const sample = await walk(SAMPLE);
+    const probe: SizeResult = { packets: sample.packets, flows: 0, file: SAMPLE, fileBytes: fs.statSync(SAMPLE).size, capturedBytes: sample.bytes, rows: [] };
+    startup = { samplePackets: sample.packets, rows: [] };
+    for (const t of STARTUP_TOOLS) {
+      log(`[start-up] ${t.label} x${runs} ...`);
+      const row = await runTool(t, SAMPLE, probe, runs, opts.timeoutSec);
+      startup.rows.push(row);
+      progress(t.label, row);
+    }
+  }
 
   const sizes: SizeResult[] = [];
   for (const n of opts.sizes) {
-    const sz = await prepareCapture(n);
+    const sz = await prepareCapture(n, opts);
     sizes.push(sz);
     const load = os.loadavg()[0]!;
     if (load > host.cores * 0.75) {
@@ -503,20 +601,23 @@ async function main(): Promise<number> {
       log(`[${int(n)} packets] ${t.label} ...`);
       const row = await runTool(t, sz.file, sz, opts.runs, opts.timeoutSec);
       sz.rows.push(row);
-      log(row.status === 'ok'
-        ? `  ${secs(row.wallSeconds!)}, ${rate(row.packetsPerSecond!)} packets/s, ${row.mbPerSecond!.toFixed(0)} MB/s, peak RSS ${mib(row.peakRssMiB)}`
-        : `  ${row.note ?? row.status}${row.stderrTail ? `\n    ${row.stderrTail.replace(/\n/g, '\n    ')}` : ''}`);
+      progress(t.label, row);
     }
     addRatios(sz.rows);
   }
+  uptimeLines.push(uptime());
 
   const header = `## Benchmark (${[`${cpu}, ${host.cores} cores`, `Node ${process.version}`,
     short('tshark', versions['tshark'] ?? null), short('tcpdump', versions['tcpdump'] ?? null)]
     .filter((x) => x !== null).join(', ')})`;
-  process.stdout.write(`${markdown(sizes, header)}\n`);
+  const mix = `Mix: \`node dist/bench/gen-mix.js --packets N --flows ${opts.flows ?? 'N×0.035'} --bgp-share ${opts.bgpShare} ` +
+    `--seed ${opts.seed}\`; ${opts.runs} run(s) per tool, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
+  process.stdout.write(`${markdown(sizes, startup, header, mix, uptimeLines)}\n`);
 
   const json = {
-    date: new Date().toISOString(), host, versions, rssMethod, runsPerTool: opts.runs,
+    date: new Date().toISOString(), host, versions, rssMethod, runsPerTool: opts.runs, uptime: uptimeLines,
+    mix: { flows: opts.flows, bgpShare: opts.bgpShare, seed: opts.seed },
+    startup: startup?.rows ?? null,
     sizes: sizes.map((s) => ({ ...s, file: path.relative(ROOT, s.file) })),
   };
   fs.mkdirSync(path.dirname(opts.json), { recursive: true });
