@@ -174,7 +174,7 @@ export class PodCidrInference {
       blocks.push({ key: n16 << 16 >>> 0, out: [{
         cidr: `${ipv4FromU32(n16 << 16 >>> 0)}/16`, source: 'inferred', confidence,
         evidence: `${count} tunnel inner addresses seen sending and receiving, in ${nets.length} /24 blocks of a private range; ` +
-          `no tunnel endpoint inside (${confidence} confidence: ${POD_BLOCK_MIN_PRIVATE} addresses needed, ${2 * POD_BLOCK_MIN_PRIVATE} for high)`,
+          `no tunnel endpoint inside (${POD_BLOCK_MIN_PRIVATE} needed, ${2 * POD_BLOCK_MIN_PRIVATE} for high confidence)`,
       }] });
     }
     for (const [n24, addrs] of by24) {
@@ -237,7 +237,7 @@ export class PodCidrInference {
       blocks.push({ key: [keys[first * 4], keys[first * 4 + 1] >>> 16], out: [{
         cidr: text(first, 48), source: 'inferred', confidence,
         evidence: `${count} tunnel inner addresses seen sending and receiving, in ${nets.length} /64 blocks of a private range; ` +
-          `no tunnel endpoint inside (${confidence} confidence: ${POD_BLOCK_MIN_PRIVATE} addresses needed, ${2 * POD_BLOCK_MIN_PRIVATE} for high)`,
+          `no tunnel endpoint inside (${POD_BLOCK_MIN_PRIVATE} needed, ${2 * POD_BLOCK_MIN_PRIVATE} for high confidence)`,
       }] });
     }
     for (const [k64, list] of by64) {
@@ -287,7 +287,7 @@ function blockOf(cidr: string, count: number, priv: boolean, min: number): PodCi
   return {
     cidr, source: 'inferred', confidence,
     evidence: `${count} tunnel inner addresses seen sending and receiving, ${priv ? 'private' : 'public'} range ` +
-      `(${confidence} confidence: ${min} addresses needed, ${2 * min} for high)`,
+      `(${min} needed, ${2 * min} for high confidence)`,
   };
 }
 
