@@ -239,6 +239,15 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     }
   }
 
+  /** Totals of the flows evicted by the --max-flows cap (all classes): counted, but not listed. */
+  evictedTotals(): { flows: number; packets: number; bytes: number; innerBytes: number; overheadBytes: number } {
+    const t = { flows: 0, packets: 0, bytes: 0, innerBytes: 0, overheadBytes: 0 };
+    for (const a of this.evictedClass.values()) {
+      t.flows += a.flows; t.packets += a.packets; t.bytes += a.bytes; t.innerBytes += a.innerBytes; t.overheadBytes += a.overheadBytes;
+    }
+    return t;
+  }
+
   finish(): FlowSummary {
     const cls = this.resolve();
     const t = this.table;
