@@ -18,6 +18,8 @@ import type { PodCidr } from './podcidr.js';
 
 export interface AnalyzeOptions extends DecoderOptions {
   mtu?: number;
+  /** Infer pod CIDRs from tunnel inner addresses (default: only when no podCidrs are given). */
+  inferPodCidrs?: boolean;
   maxFlows?: number;
   /** How many flows `topFlows` lists (default 20). */
   top?: number;
@@ -108,7 +110,7 @@ export interface WorkerResult extends RunTotals {
 
 function newAnalyses(opts: AnalyzeOptions, decoder: PacketDecoder): { flows: FlowAnalysis; overhead: OverheadAnalysis; extra: PacketAnalysis[] } {
   return {
-    flows: new FlowAnalysis({ maxFlows: opts.maxFlows, podCidrs: opts.podCidrs }),
+    flows: new FlowAnalysis({ maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, inferPodCidrs: opts.inferPodCidrs }),
     overhead: new OverheadAnalysis(opts.mtu ?? 1500),
     extra: [...(opts.standard === false ? [] : standardAnalyses(opts, decoder, opts.standard === 'bgp')), ...(opts.extraAnalyses?.(decoder) ?? [])],
   };
@@ -193,7 +195,7 @@ function fileSize(path: string): number {
 async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Promise<RunResult> {
   const threads = Math.max(1, Math.min(inputs.length, opts.workers ?? availableParallelism()));
   const plain: AnalyzeOptions = {
-    mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts,
+    mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, inferPodCidrs: opts.inferPodCidrs, vxlanPorts: opts.vxlanPorts,
     genevePorts: opts.genevePorts, quiet: true,
   };
   const results: WorkerResult[] = new Array(inputs.length);

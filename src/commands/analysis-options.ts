@@ -6,6 +6,9 @@ export const ANALYSIS_OPTIONS: Options = {
   ...DECODE_OPTIONS,
   mtu: { type: 'string' },
   'max-flows': { type: 'string' },
+  // Pod CIDR inference: on by default, off when --pod-cidr is given unless asked for; off wins.
+  'infer-pod-cidrs': { type: 'boolean' },
+  'no-infer-pod-cidrs': { type: 'boolean' },
 };
 
 export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
@@ -13,6 +16,7 @@ export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
     ...decoderOptions(values),
     mtu: intOption(values.mtu, '--mtu', 68),
     maxFlows: intOption(values['max-flows'], '--max-flows', 1000),
+    inferPodCidrs: values['no-infer-pod-cidrs'] === true ? false : values['infer-pod-cidrs'] === true ? true : undefined,
     quiet: values.quiet === true,
   };
 }

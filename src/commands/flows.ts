@@ -18,6 +18,15 @@ function csvRow(f: FlowObject): string {
   return v.map((x) => (x === null || x === undefined ? '' : String(x))).join(',');
 }
 
+/**
+ * The last CSV row when the cap evicted flows: `id` empty, `class` `evicted`, and the evicted flows'
+ * packets, bytes, innerBytes and overheadBytes (so column sums still cover the whole capture).
+ */
+function evictedCsvRow(t: { packets: number; bytes: number; innerBytes: number; overheadBytes: number }): string {
+  const row: Record<string, number | string> = { class: 'evicted', packets: t.packets, bytes: t.bytes, innerBytes: t.innerBytes, overheadBytes: t.overheadBytes };
+  return CSV_HEAD.map((h) => String(row[h] ?? '')).join(',');
+}
+
 export const flowsCommand: Command = {
   name: 'flows',
   summary: 'the bidirectional flow table (class, tunnel, inner 5-tuple, bytes, overhead)',
@@ -34,20 +43,34 @@ export const flowsCommand: Command = {
     // BGP runs too: its announced prefixes settle routed vs underlay.
     const run = await runAnalyses(files, { ...analyzeOptions(p.values), standard: 'bgp' });
     addBgpPodCidrs(run.flows, bgpAnnounced(run.extra));
-    run.flows.finish();
+    const summary = run.flows.finish();
     const flows = run.flows.flows({ sort: sort as 'bytes', top, classes });
+    // Flows evicted by the --max-flows cap are counted but cannot be listed: say so in every format.
+    const evicted = summary.evictedFlows > 0 ? run.flows.evictedTotals() : null;
     const out = new Out();
     if (p.values.json) {
       for (const f of flows) await out.write(JSON.stringify(f) + '\n');
+      if (evicted) {
+        await out.write(JSON.stringify({
+          evicted: { flows: summary.evictedFlows, packets: evicted.packets, bytes: evicted.bytes, innerBytes: evicted.innerBytes, overheadBytes: evicted.overheadBytes },
+          totalFlows: summary.flowCount, maxFlows: summary.maxFlows,
+        }) + '\n');
+      }
     } else if (p.values.csv) {
       await out.write(CSV_HEAD.join(',') + '\n');
       for (const f of flows) await out.write(csvRow(f) + '\n');
+      if (evicted) await out.write(evictedCsvRow(evicted) + '\n');
     } else {
       const t = flowRows(flows);
       await out.write(renderTable(t.head, t.rows) + '\n');
     }
     await out.flush();
     for (const f of run.files) printWarnings(f.warnings, f.name);
+    if (evicted) {
+      process.stderr.write(`tunnelscope: warning: ${summary.evictedFlows} of ${summary.flowCount} flows (${evicted.packets} packets, ` +
+        `${evicted.bytes} bytes) were evicted by the --max-flows cap of ${summary.maxFlows} and are not listed; ` +
+        `class and tunnel totals (overhead, analyze) still count them\n`);
+    }
     return 0;
   },
 };

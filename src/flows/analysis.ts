@@ -6,11 +6,12 @@ import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
 import { formatTimestamp } from '../reader/record.js';
 import { FlowTable, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, NBINS, SIZE_BINS } from './flowtable.js';
-import { PodCidrInference, buildCidrSet, type PodCidr } from '../podcidr.js';
+import { PodCidrInference, buildCidrSet, type PodCidr, type PodCidrState } from '../podcidr.js';
 import type { CidrSet } from '../cidr.js';
 import { formatIp } from '../cidr.js';
 import { tcpFlagString } from '../../dissectors/tcp.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
+import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 
 export interface Endpoint { ip: string | null; port: number | null }
 
@@ -73,6 +74,11 @@ export interface FlowOptions {
   maxFlows?: number;
   /** CIDRs from --pod-cidr. */
   podCidrs?: readonly string[];
+  /**
+   * Infer pod CIDRs from tunnel inner addresses. Default: only when no --pod-cidr is given
+   * (`--infer-pod-cidrs` sets true, `--no-infer-pod-cidrs` false).
+   */
+  inferPodCidrs?: boolean;
 }
 
 type Acc = { flows: number; packets: number; bytes: number; ipBytes: number; innerBytes: number; overheadBytes: number; hist: number[] };
@@ -84,6 +90,8 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   readonly name = 'flows';
   readonly table: FlowTable;
   private readonly inference = new PodCidrInference();
+  /** Whether pod CIDRs are inferred (and inner addresses collected for it). */
+  private readonly infer: boolean;
   private readonly flagCidrs: PodCidr[];
   private extraCidrs: PodCidr[] = [];
   /** Totals of evicted flows by class, and by tunnel (keyed by a string: cold path). */
@@ -96,21 +104,37 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   constructor(opts: FlowOptions = {}) {
     this.table = new FlowTable(opts.maxFlows ?? 2_000_000);
     this.flagCidrs = (opts.podCidrs ?? []).map((c) => ({ cidr: c, source: 'flag' as const, evidence: '--pod-cidr' }));
+    this.infer = opts.inferPodCidrs ?? this.flagCidrs.length === 0;
     this.table.onEvict = (t, f) => this.foldEvicted(t, f);
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
     const f = ctx.facts;
     this.table.add(st, f, r.tsSec, r.tsNsec, ctx.capturePoint);
-    if (st.tunnel >= 0 && st.innerIp !== st.outerIp && st.kind[st.innerIp] === Proto.IPV4) {
-      const b = st.buf, io = st.off[st.innerIp];
-      this.inference.addInner(u32(b, io + IPV4_SRC));
-      this.inference.addInner(u32(b, io + IPV4_DST));
-      if (st.kind[st.outerIp] === Proto.IPV4) {
-        const oo = st.off[st.outerIp];
-        this.inference.addOuter(u32(b, oo + IPV4_SRC));
-        this.inference.addOuter(u32(b, oo + IPV4_DST));
-      }
+    if (this.infer && st.tunnel >= 0 && st.innerIp !== st.outerIp) this.learnInner(st);
+  }
+
+  /** Feeds pod CIDR inference with a tunnelled packet's inner addresses and its tunnel endpoints. */
+  private learnInner(st: PacketState): void {
+    const b = st.buf, ii = st.innerIp, io = st.off[ii];
+    // The inner frame sent to a link-layer broadcast or multicast address: its IP destination is
+    // not a host (a directed broadcast such as 10.244.1.255), so it is not learned as one.
+    let link = ii - 1;
+    while (link > st.tunnel && st.kind[link] === Proto.VLAN) link--;
+    const dstIsGroup = link > st.tunnel && st.kind[link] === Proto.ETH && (b[st.off[link]] & 1) === 1;
+    const inner = st.kind[ii];
+    if (inner === Proto.IPV4) this.inference.addInnerV4(u32(b, io + IPV4_SRC), u32(b, io + IPV4_DST), dstIsGroup);
+    else if (inner === Proto.IPV6) this.inference.addInnerV6(b, io + IPV6_SRC, io + IPV6_DST, dstIsGroup);
+    else return;
+    const oi = st.outerIp;
+    if (oi < 0) return;
+    const oo = st.off[oi];
+    if (st.kind[oi] === Proto.IPV4) {
+      this.inference.addOuterV4(u32(b, oo + IPV4_SRC));
+      this.inference.addOuterV4(u32(b, oo + IPV4_DST));
+    } else if (st.kind[oi] === Proto.IPV6) {
+      this.inference.addOuterV6(b, oo + IPV6_SRC);
+      this.inference.addOuterV6(b, oo + IPV6_DST);
     }
   }
 
@@ -155,7 +179,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   podCidrs(): PodCidr[] {
     const seen = new Set<string>();
     const out: PodCidr[] = [];
-    for (const c of [...this.flagCidrs, ...this.extraCidrs, ...this.inference.infer()]) {
+    for (const c of [...this.flagCidrs, ...this.extraCidrs, ...(this.infer ? this.inference.infer() : [])]) {
       if (seen.has(c.cidr)) continue;
       seen.add(c.cidr);
       out.push(c);
@@ -213,6 +237,15 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       tt.flows++; tt.packets += o.packets; tt.bytes += o.bytes; tt.innerBytes += o.innerBytes;
       tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.ipBytes[f];
     }
+  }
+
+  /** Totals of the flows evicted by the --max-flows cap (all classes): counted, but not listed. */
+  evictedTotals(): { flows: number; packets: number; bytes: number; innerBytes: number; overheadBytes: number } {
+    const t = { flows: 0, packets: 0, bytes: 0, innerBytes: 0, overheadBytes: 0 };
+    for (const a of this.evictedClass.values()) {
+      t.flows += a.flows; t.packets += a.packets; t.bytes += a.bytes; t.innerBytes += a.innerBytes; t.overheadBytes += a.overheadBytes;
+    }
+    return t;
   }
 
   finish(): FlowSummary {
@@ -335,7 +368,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
 
 export interface FlowAnalysisState {
   table: FlowTableState;
-  inference: { inner: Uint32Array; outer: Uint32Array };
+  inference: PodCidrState;
   evictedClass: [number, Acc][];
   evictedTunnels: [string, TunnelTotals][];
 }

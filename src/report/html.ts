@@ -99,7 +99,7 @@ function summarySection(doc: AnalysisDocument): string {
   out.push('<h3>Pod CIDRs</h3>');
   if (doc.podCidrs.length) {
     out.push(table([{ label: 'CIDR' }, { label: 'source' }, { label: 'evidence' }],
-      doc.podCidrs.map((c) => [{ html: esc(c.cidr), cls: 'mono' }, c.source, c.evidence]),
+      doc.podCidrs.map((c) => [{ html: esc(c.cidr), cls: 'mono' }, c.confidence ? `${c.source} (${c.confidence} confidence)` : c.source, c.evidence]),
       { id: 'podcidrs-table', what: 'pod CIDRs' }));
   } else {
     out.push('<p class="note">No pod CIDR given (--pod-cidr), announced over BGP or inferred from tunnels: plain IP traffic counts as underlay.</p>');

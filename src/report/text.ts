@@ -71,7 +71,7 @@ export function analysisText(doc: AnalysisDocument): string {
   out.push(`  ${s.packets} packets (${s.uniquePackets} unique, ${s.copies} copies seen at another capture point), ${bytes(s.wireBytes)}, ${s.durationS.toFixed(3)} s from ${s.firstTs ?? '-'} to ${s.lastTs ?? '-'}`);
   if (doc.podCidrs.length) {
     out.push('', 'Pod CIDRs');
-    for (const c of doc.podCidrs) out.push(`  ${c.cidr.padEnd(20)} ${c.source}: ${c.evidence}`);
+    for (const c of doc.podCidrs) out.push(`  ${c.cidr.padEnd(20)} ${c.source}${c.confidence ? ` (${c.confidence} confidence)` : ''}: ${c.evidence}`);
   }
   out.push('', 'Classes');
   out.push(renderTable(['class', 'flows', 'packets', 'wire bytes', 'overhead share', 'efficiency'],
