@@ -157,3 +157,77 @@ describe.skipIf(!hasTshark || !existsSync('fixtures/kernel-vxlan-any-sll2.pcap')
     console.log(`copies oracle: ${copies} copies of ${rows.length - copies} packets paired across SLL2 interfaces`);
   });
 });
+
+// `tunnel.a` is the outer source of the flow's first packet (the originating VTEP), `tunnel.b` the
+// other endpoint. The oracle above sorts the endpoints, so it cannot see a wrong orientation; this
+// one takes each flow's first packet from tshark. vxlan6-one-slash32.pcap has two IPv6 VTEPs that
+// share their first 32-bit word (fd00:56::11, fd00:56::12), with flows started from either side:
+// comparing only the first word of an IPv6 source once made ::11 side a of every flow.
+const ORIENT_FIELDS = ['frame.protocols', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'ip.proto', 'ipv6.nxt', 'tcp.srcport',
+  'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.type', 'icmpv6.type', 'vxlan.vni', 'geneve.vni', 'gre.key', 'gre.proto'];
+const ORIENT_FILES = ['flows/vxlan6-one-slash32.pcap', 'vxlan-ipv6-outer.pcap', 'vxlan-4789.pcap', 'geneve.pcap', 'nvgre.pcap',
+  'kernel-vxlan-calico-4789.pcap', 'sample/node-mix.pcap'];
+
+function tsharkFields(file: string, fields: string[]): Row[] {
+  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', '-E', 'separator=\t',
+    '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-d', 'udp.port==8472,vxlan', '-d', 'udp.port==6784,vxlan',
+    ...fields.flatMap((f) => ['-e', f])];
+  const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return out.split('\n').filter(Boolean).map((line) => {
+    const cols = line.split('\t');
+    const row: Row = {};
+    fields.forEach((f, i) => { row[f] = cols[i] ? cols[i].split('|') : []; });
+    return row;
+  });
+}
+
+describe.skipIf(!hasTshark)('tunnel.a is the outer source of the flow\'s first packet (tshark)', () => {
+  for (const name of ORIENT_FILES) {
+    const file = `fixtures/${name}`;
+    it.skipIf(!existsSync(file))(name, async () => {
+      const first = new Map<string, string>();
+      for (const r of tsharkFields(file, ORIENT_FIELDS)) {
+        const protos = r['frame.protocols'][0].split(':');
+        const icmpAt = protos.findIndex((p) => p === 'icmp' || p === 'icmpv6');
+        // IP headers in tree order, either family; those after an ICMP header are a quoted packet.
+        const ips: { src: string; dst: string; proto: string }[] = [];
+        let i4 = 0, i6 = 0;
+        protos.forEach((p, at) => {
+          if (icmpAt >= 0 && at > icmpAt) return;
+          if (p === 'ip') { ips.push({ src: r['ip.src'][i4], dst: r['ip.dst'][i4], proto: r['ip.proto'][i4] }); i4++; }
+          else if (p === 'ipv6') { ips.push({ src: r['ipv6.src'][i6], dst: r['ipv6.dst'][i6], proto: r['ipv6.nxt'][i6] }); i6++; }
+        });
+        if (ips.length < 2) continue; // not tunnelled, or a tunnel with no IP inside (no inner 5-tuple)
+        const inner = ips[ips.length - 1];
+        let sp = '', dp = '';
+        if (inner.proto === '6') { sp = r['tcp.srcport'].at(-1)!; dp = r['tcp.dstport'].at(-1)!; }
+        else if (inner.proto === '17') { sp = r['udp.srcport'].at(-1)!; dp = r['udp.dstport'].at(-1)!; }
+        else if (inner.proto === '1') sp = ICMP_REQUEST[r['icmp.type'][0]] ?? r['icmp.type'][0];
+        else if (inner.proto === '58') sp = r['icmpv6.type'][0] === '129' ? '128' : r['icmpv6.type'][0];
+        // The tunnel id as flows report it: VNI, NVGRE VSID (the key's upper 24 bits), GRE key, or 0.
+        const greKey = Number(r['gre.key'][0] ?? 0);
+        const id = Number(r['vxlan.vni'][0] ?? r['geneve.vni'][0] ?? (r['gre.proto'][0] === '0x6558' && r['gre.key'].length ? greKey >>> 8 : greKey));
+        const key = [`${inner.src}/${sp}`, `${inner.dst}/${dp}`].sort().join('<>') + `|${inner.proto}|${id}`;
+        if (!first.has(key)) first.set(key, ips[0].src);
+      }
+      const run = await runAnalyses([file]);
+      run.flows.finish();
+      let compared = 0, fromLarger = 0;
+      for (const f of run.flows.flows()) {
+        if (!f.tunnel || f.orig.ip === null || f.protocol === null) continue;
+        // ICMP: orig.port is the (request) type, resp.port the code, which the key leaves out.
+        const icmp = f.protocol === 1 || f.protocol === 58;
+        const ends = [`${f.orig.ip}/${f.orig.port ?? ''}`, `${f.resp.ip}/${icmp ? '' : f.resp.port ?? ''}`];
+        const key = ends.sort().join('<>') + `|${f.protocol}|${f.tunnel.vni ?? f.tunnel.key ?? 0}`;
+        expect(first.has(key), `flow ${key} is in tshark's view`).toBe(true);
+        expect({ flow: key, a: f.tunnel.a }).toEqual({ flow: key, a: first.get(key) });
+        const sorted = [f.tunnel.a, f.tunnel.b].sort();
+        if (f.tunnel.a !== sorted[0]) fromLarger++;
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(0);
+      if (name.startsWith('flows/')) expect(fromLarger).toBeGreaterThan(0);
+      console.log(`tunnel orientation: ${name}: ${compared} tunnelled flows, tunnel.a = first packet's outer source (${fromLarger} from the larger address)`);
+    });
+  }
+});

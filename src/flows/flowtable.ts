@@ -368,9 +368,13 @@ export class FlowTable {
     this.tunOrigIsA[flow] = 1;
     if (st.tunnel >= 0) {
       const outer = st.outerIp, b = st.buf, o = st.off[outer];
-      // Outer side A is the smaller address (see orderedPair); note which one sent first.
-      if (st.kind[outer] === Proto.IPV4) this.tunOrigIsA[flow] = u32(b, o + IPV4_SRC) === this.index.keys[flow * KEY_WORDS + K_TUN_A] ? 1 : 0;
-      else this.tunOrigIsA[flow] = u32(b, o + IPV6_SRC) === this.index.keys[flow * KEY_WORDS + K_TUN_A] ? 1 : 0;
+      // Outer side A is the smaller address (see orderedPair); note which one sent first. An IPv6
+      // source must match in all four words: two VTEPs in one /32 share the first.
+      const keys = this.index.keys, at = flow * KEY_WORDS + K_TUN_A;
+      let same = 1;
+      if (st.kind[outer] === Proto.IPV4) same = u32(b, o + IPV4_SRC) === keys[at] ? 1 : 0;
+      else for (let w = 0; w < 4 && same; w++) if (u32(b, o + IPV6_SRC + 4 * w) !== keys[at + w]) same = 0;
+      this.tunOrigIsA[flow] = same;
       const udp = st.tunnel - 1;
       if (udp >= 0 && st.kind[udp] === Proto.UDP) this.tunDstPort[flow] = u16(b, st.off[udp] + 2);
     }
