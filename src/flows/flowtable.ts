@@ -281,15 +281,15 @@ export class FlowTable {
       if (first >= 0) {
         isCopy = true;
         this.copyPackets++;
-        this.copyPkts[flow]++;
-        if (first !== flow) {
-          this.link(flow, first);
-          this.link(first, flow);
-        } else {
-          // The same flow saw it already (e.g. veth and bridge): it is not new traffic for the flow.
+        if (this.copies.seenByFlow) {
+          // This flow counted the packet already (e.g. at the veth and then the bridge): it is not
+          // new traffic for the flow, nor one more of its copies.
           this.lastSec[flow] = tsSec; this.lastNsec[flow] = tsNsec;
           return flow;
         }
+        this.copyPkts[flow]++;
+        this.link(flow, first);
+        this.link(first, flow);
       }
     }
     if (!isCopy) this.uniquePackets++;
