@@ -62,15 +62,31 @@ export function stackString(st: PacketState): string {
   return s;
 }
 
-/** A one-line human summary: the innermost addresses and transport, the tunnel, any error. */
+/** Linux packet types (SLL/SLL2 `pkttype`) as the direction word of the summary line. */
+const DIRECTION_WORD = ['in', 'broadcast', 'multicast', 'otherhost', 'out'];
+
+/**
+ * A one-line human summary: for `-i any` captures the interface and direction, then the outer
+ * addresses and the tunnel, the innermost addresses and transport, and any error.
+ */
 export function summaryLine(r: CaptureRecord, st: PacketState): string {
   const parts: string[] = [];
+  // SLL2 carries the interface index and the packet type, SLL only the packet type.
+  if (st.ifIndex >= 0 || st.pktType >= 0) {
+    const dir = st.pktType >= 0 ? DIRECTION_WORD[st.pktType] ?? `type ${st.pktType}` : '';
+    parts.push(st.ifIndex >= 0 ? `if ${st.ifIndex}${dir ? ` ${dir}` : ''}` : dir);
+  }
   const pick = (i: number) => {
     const d = DISSECTOR_BY_PROTO[st.kind[i]];
     const s = d?.summary?.(st, i);
     if (s) parts.push(s);
   };
-  if (st.tunnel >= 0) pick(st.tunnel);
+  if (st.tunnel >= 0) {
+    // Outer addresses first. For IP-in-IP the tunnel layer is the inner IP header itself, which
+    // comes next anyway, so it is not named twice.
+    if (st.outerIp >= 0 && st.outerIp < st.tunnel) pick(st.outerIp);
+    if (st.tunnel !== st.innerIp) pick(st.tunnel);
+  }
   if (st.tunnel >= 0 && st.innerIp < st.tunnel) {
     // The tunnel carries something other than IP (ARP, ...): show that, not the outer headers.
     if (st.count - 1 > st.tunnel) pick(st.count - 1);

@@ -277,6 +277,39 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     await p.close();
   });
 
+  it('runs only its own script: an injected inline script or event handler does not run (CSP script hash)', async () => {
+    const doc = await analyze(SAMPLE, reportAnalyzeOptions({ quiet: true }));
+    const html = renderReport(doc);
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)![1];
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+={0,2}'/);
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    // What an escaping slip would produce: capture text (a flow's address, a BGP shutdown message)
+    // written into the page as markup. Put it where table cells go.
+    const payload = '<script>window.__injected = 1; document.title = "INJECTED";</script>' +
+      '<img id="inj-img" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" onload="window.__injectedHandler = 1" onerror="window.__injectedHandler = 2">' +
+      '<button id="inj-btn" onclick="window.__injectedClick = 1">x</button>';
+    const at = html.indexOf('<main class="wrap">') + '<main class="wrap">'.length;
+    const o = await open(html.slice(0, at) + payload + html.slice(at), 'csp-injected');
+    const p = o.page;
+    await p.locator('#inj-btn').click();
+    const ran = await p.evaluate(() => {
+      const w = window as unknown as Record<string, unknown>;
+      return { script: w.__injected ?? null, handler: w.__injectedHandler ?? null, click: w.__injectedClick ?? null, title: document.title };
+    });
+    expect(ran).toEqual({ script: null, handler: null, click: null, title: expect.not.stringContaining('INJECTED') });
+    // The browser refused them for the policy's sake (not for some other reason), and said so.
+    expect(o.errors.length).toBeGreaterThan(0);
+    for (const e of o.errors) expect(e).toMatch(/Content Security Policy/);
+    // The page's own script still runs under the same policy: the flows table sorts.
+    const th = p.locator('#flows-table thead th').nth(5);
+    await th.locator('button').click();
+    expect(await th.getAttribute('aria-sort')).toBe('descending');
+    const packets = (await p.locator('#flows-table tbody tr td:nth-child(6)').allTextContents()).map(num);
+    expect(packets).toEqual([...packets].sort((a, b) => b - a));
+    expect(o.requests.every((u) => u === o.url)).toBe(true);
+    await p.close();
+  });
+
   it.skipIf(!hasCorpus)(`renders a real corpus capture (${CORPUS_VXLAN}${hasCorpus ? '' : ': SKIPPED, shared corpus absent'})`, async () => {
     const json = JSON.parse(JSON.stringify(await analyze(CORPUS_VXLAN, { quiet: true }))) as AnalysisDocument;
     const doc = await analyze(CORPUS_VXLAN, reportAnalyzeOptions({ quiet: true }));

@@ -9,12 +9,12 @@ import type { FlowObject } from '../flows/analysis.js';
 
 const CSV_HEAD = ['id', 'class', 'tunnelA', 'tunnelB', 'vni', 'key', 'tunnelDstPort', 'origIp', 'origPort', 'respIp', 'respPort',
   'protocol', 'packets', 'bytes', 'origPackets', 'origBytes', 'respPackets', 'respBytes', 'innerBytes', 'overheadBytes',
-  'firstTs', 'lastTs', 'durationS', 'retransmissions', 'copies'];
+  'firstTs', 'lastTs', 'durationS', 'retransmissions', 'copies', 'origMac', 'respMac', 'ethertype'];
 
 function csvRow(f: FlowObject): string {
   const v = [f.id, f.class, f.tunnel?.a, f.tunnel?.b, f.tunnel?.vni, f.tunnel?.key, f.tunnel?.dstPort, f.orig.ip, f.orig.port,
     f.resp.ip, f.resp.port, f.protocol, f.packets, f.bytes, f.origPackets, f.origBytes, f.respPackets, f.respBytes,
-    f.innerBytes, f.overheadBytes, f.firstTs, f.lastTs, f.durationS, f.retransmissions, f.copies];
+    f.innerBytes, f.overheadBytes, f.firstTs, f.lastTs, f.durationS, f.retransmissions, f.copies, f.orig.mac, f.resp.mac, f.ethertype];
   return v.map((x) => (x === null || x === undefined ? '' : String(x))).join(',');
 }
 

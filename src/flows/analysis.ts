@@ -5,7 +5,7 @@ import { CLASS_NAME, Proto, TrafficClass, ipv4FromU32, u32, type PacketState } f
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
 import { formatTimestamp } from '../reader/record.js';
-import { FlowTable, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, NBINS, SIZE_BINS } from './flowtable.js';
+import { FlowTable, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, K_FLAG_MACS, NBINS, SIZE_BINS } from './flowtable.js';
 import { PodCidrInference, buildCidrSet, type PodCidr, type PodCidrState } from '../podcidr.js';
 import type { CidrSet } from '../cidr.js';
 import { formatIp } from '../cidr.js';
@@ -13,7 +13,8 @@ import { tcpFlagString } from '../../dissectors/tcp.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 
-export interface Endpoint { ip: string | null; port: number | null }
+/** A flow endpoint: IP address and port, or for a flow that carries no IP the MAC address. */
+export interface Endpoint { ip: string | null; port: number | null; mac?: string }
 
 export interface FlowObject {
   id: number;
@@ -39,8 +40,8 @@ export interface FlowObject {
   fragments: number;
   copies: number;
   copyFlows: number[];
+  /** Flows that carry no IP (ARP, LLDP, ..., also inside a tunnel): the EtherType they carry. */
   ethertype?: number;
-  macs?: [string, string];
 }
 
 /** Byte and packet totals over a set of flows (a class, a tunnel). */
@@ -359,8 +360,14 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       copyFlows: t.linkedFlows(f).map((x) => t.ids[x]),
     };
     if (!innerFam) {
+      // No IP: the endpoints are the (innermost) MAC pair, the originator the first packet's sender.
+      if (keys[base + K_TUN_FLAGS] & K_FLAG_MACS) {
+        const macA = macFromWords(keys[base + K_A], keys[base + K_A + 1]), macB = macFromWords(keys[base + K_B], keys[base + K_B + 1]);
+        o.orig = { ip: null, port: null, mac: aIsOrig ? macA : macB };
+        o.resp = { ip: null, port: null, mac: aIsOrig ? macB : macA };
+      }
+      o.protocol = null;
       o.ethertype = keys[base + K_TUN_FLAGS] >>> 16;
-      o.macs = [macFromWords(keys[base + K_A], keys[base + K_A + 1]), macFromWords(keys[base + K_B], keys[base + K_B + 1])];
     }
     return o;
   }

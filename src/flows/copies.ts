@@ -14,6 +14,10 @@ export class CopyDetector {
   private readonly nsec = new Int32Array(SLOTS);
   private readonly point = new Int32Array(SLOTS);
   private readonly flow = new Int32Array(SLOTS).fill(-1);
+  /** A second flow that counted a sighting of the same packet (e.g. the plain flow of a VXLAN packet). */
+  private readonly flow2 = new Int32Array(SLOTS).fill(-1);
+  /** Set by observe(): the copy belongs to a flow that has already counted this packet. */
+  seenByFlow = false;
   /** Window in nanoseconds within which a re-sighting counts as a copy. */
   constructor(private readonly windowNs = 20_000_000) {}
 
@@ -23,9 +27,16 @@ export class CopyDetector {
    */
   observe(h1: number, h2: number, tsSec: number, tsNsec: number, point: number, flow: number): number {
     const s = h1 & (SLOTS - 1);
+    this.seenByFlow = false;
     if (this.flow[s] >= 0 && this.fp[s] === h1 && this.check[s] === h2 && this.point[s] !== point) {
       const dt = (tsSec - this.sec[s]) * 1e9 + (tsNsec - this.nsec[s]);
-      if (dt >= 0 && dt <= this.windowNs) return this.flow[s];
+      if (dt >= 0 && dt <= this.windowNs) {
+        // A packet seen at three points (VXLAN on eth0, then plain on vxlan.calico and on the pod's
+        // veth) belongs to two flows; each flow counts it once.
+        if (this.flow[s] === flow || this.flow2[s] === flow) this.seenByFlow = true;
+        else if (this.flow2[s] < 0) this.flow2[s] = flow;
+        return this.flow[s];
+      }
     }
     this.fp[s] = h1;
     this.check[s] = h2;
@@ -33,14 +44,16 @@ export class CopyDetector {
     this.nsec[s] = tsNsec;
     this.point[s] = point;
     this.flow[s] = flow;
+    this.flow2[s] = -1;
     return -1;
   }
 
   /** Flow indexes were renumbered (after eviction): apply old -> new. */
   remap(map: Int32Array): void {
     for (let s = 0; s < SLOTS; s++) {
-      const f = this.flow[s];
+      const f = this.flow[s], g = this.flow2[s];
       if (f >= 0) this.flow[s] = f < map.length ? map[f] : -1;
+      if (g >= 0) this.flow2[s] = g < map.length ? map[g] : -1;
     }
   }
 }

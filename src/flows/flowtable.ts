@@ -15,7 +15,8 @@ export const K_META = 0; // class | innerFamily << 8 | protocol << 16 | outerFam
 export const K_TUN_A = 1; // 4 words
 export const K_TUN_B = 5; // 4 words
 export const K_TUN_ID = 9; // VNI, VSID or GRE key
-export const K_TUN_FLAGS = 10; // bit 0: tunnel id present; bits 16..: EtherType for class other
+export const K_TUN_FLAGS = 10; // bit 0: tunnel id present; bit 1: MAC pair in K_A/K_B (no IP); bits 16..: EtherType (no IP)
+export const K_FLAG_MACS = 2;
 export const K_A = 11; // 4 words: inner address A (or MAC for class other)
 export const K_B = 15; // 4 words: inner address B
 export const K_PORTS = 19; // port A << 16 | port B
@@ -153,13 +154,21 @@ export class FlowTable {
     // once the pod CIDRs (flags, BGP, tunnel inner addresses) are all known.
     const cls = f.cls === TrafficClass.ROUTED ? TrafficClass.UNDERLAY : f.cls;
     const inner = st.innerIp;
-    if (inner < 0) {
-      // No IP: key by the MAC pair and EtherType of the first Ethernet header, if any.
-      k[K_META] = cls;
-      const e = st.find(Proto.ETH);
+    // A tunnel that carries no IP (ARP, LLDP, ... inside VXLAN or NVGRE) has an inner Ethernet header
+    // after the tunnel layer but its innermost IP is the outer one.
+    const innerEth = st.tunnel >= 0 && inner < st.tunnel ? st.find(Proto.ETH, st.tunnel + 1) : -1;
+    if (inner < 0 || innerEth >= 0) {
+      // No inner IP: key by the MAC pair and EtherType of the innermost Ethernet header (the first
+      // one when there is no tunnel), with the tunnel as for IP flows. Inner family 0 marks it.
+      k[K_META] = innerEth >= 0 ? cls | (f.outerFamily << 24) : cls;
+      if (innerEth >= 0) this.tunnelKey(st, cls);
+      const e = innerEth >= 0 ? innerEth : st.find(Proto.ETH);
       if (e >= 0) {
         const o = st.off[e];
-        k[K_TUN_FLAGS] = (st.v1[e] & 0xffff) << 16;
+        // The EtherType of the payload: past any VLAN tags.
+        let t = e;
+        while (t + 1 < st.count && st.kind[t + 1] === Proto.VLAN) t++;
+        k[K_TUN_FLAGS] |= ((st.v1[t] & 0xffff) << 16) | K_FLAG_MACS;
         const s0 = u16(b, o + ETH_SRC), s1 = u32(b, o + ETH_SRC + 2);
         const d0 = u16(b, o + ETH_DST), d1 = u32(b, o + ETH_DST + 2);
         const srcFirst = s0 < d0 || (s0 === d0 && s1 <= d1);
@@ -167,22 +176,12 @@ export class FlowTable {
         k[K_B] = srcFirst ? d0 : s0; k[K_B + 1] = srcFirst ? d1 : s1;
         return srcFirst ? 1 : 0;
       }
+      // A cooked (SLL) capture has no MAC pair, but its header names the EtherType.
+      if (st.count > 0 && (st.kind[0] === Proto.SLL || st.kind[0] === Proto.SLL2)) k[K_TUN_FLAGS] |= (st.v1[0] & 0xffff) << 16;
       return 1;
     }
     k[K_META] = cls | (f.innerFamily << 8) | (f.protocol << 16) | (f.outerFamily << 24);
-    if (st.tunnel >= 0) {
-      const t = st.tunnel, outer = st.outerIp;
-      const kind = st.kind[t];
-      if (kind === Proto.VXLAN || kind === Proto.GENEVE || kind === Proto.VXLAN_GPE) {
-        k[K_TUN_ID] = st.v1[t];
-        k[K_TUN_FLAGS] = 1;
-      } else if (kind === Proto.GRE && st.v1[t] >= 0) {
-        // NVGRE: the VSID identifies the network; the FlowID byte is per-flow entropy.
-        k[K_TUN_ID] = cls === TrafficClass.NVGRE ? st.v1[t] >>> 8 : st.v1[t];
-        k[K_TUN_FLAGS] = 1;
-      }
-      this.orderedPair(st, outer, K_TUN_A, K_TUN_B, 0, 0);
-    }
+    if (st.tunnel >= 0) this.tunnelKey(st, cls);
     let ports = 0;
     let pa = f.srcPort, pb = f.dstPort;
     if (f.protocol === 1 || f.protocol === 58) {
@@ -196,6 +195,21 @@ export class FlowTable {
     if (ports === 0) k[K_PORTS] = srcIsA ? (pa << 16) | pb : (pb << 16) | pa;
     k[K_PORTS] >>>= 0;
     return srcIsA;
+  }
+
+  /** The tunnel part of the key: VNI, VSID or GRE key, and the outer endpoints in canonical order. */
+  private tunnelKey(st: PacketState, cls: number): void {
+    const k = this.key, t = st.tunnel, outer = st.outerIp;
+    const kind = st.kind[t];
+    if (kind === Proto.VXLAN || kind === Proto.GENEVE || kind === Proto.VXLAN_GPE) {
+      k[K_TUN_ID] = st.v1[t];
+      k[K_TUN_FLAGS] = 1;
+    } else if (kind === Proto.GRE && st.v1[t] >= 0) {
+      // NVGRE: the VSID identifies the network; the FlowID byte is per-flow entropy.
+      k[K_TUN_ID] = cls === TrafficClass.NVGRE ? st.v1[t] >>> 8 : st.v1[t];
+      k[K_TUN_FLAGS] = 1;
+    }
+    this.orderedPair(st, outer, K_TUN_A, K_TUN_B, 0, 0);
   }
 
   /** Writes the addresses of IP layer i into key slots a/b in canonical order; 1 when src went to a. */
@@ -267,15 +281,15 @@ export class FlowTable {
       if (first >= 0) {
         isCopy = true;
         this.copyPackets++;
-        this.copyPkts[flow]++;
-        if (first !== flow) {
-          this.link(flow, first);
-          this.link(first, flow);
-        } else {
-          // The same flow saw it already (e.g. veth and bridge): it is not new traffic for the flow.
+        if (this.copies.seenByFlow) {
+          // This flow counted the packet already (e.g. at the veth and then the bridge): it is not
+          // new traffic for the flow, nor one more of its copies.
           this.lastSec[flow] = tsSec; this.lastNsec[flow] = tsNsec;
           return flow;
         }
+        this.copyPkts[flow]++;
+        this.link(flow, first);
+        this.link(first, flow);
       }
     }
     if (!isCopy) this.uniquePackets++;
@@ -368,9 +382,13 @@ export class FlowTable {
     this.tunOrigIsA[flow] = 1;
     if (st.tunnel >= 0) {
       const outer = st.outerIp, b = st.buf, o = st.off[outer];
-      // Outer side A is the smaller address (see orderedPair); note which one sent first.
-      if (st.kind[outer] === Proto.IPV4) this.tunOrigIsA[flow] = u32(b, o + IPV4_SRC) === this.index.keys[flow * KEY_WORDS + K_TUN_A] ? 1 : 0;
-      else this.tunOrigIsA[flow] = u32(b, o + IPV6_SRC) === this.index.keys[flow * KEY_WORDS + K_TUN_A] ? 1 : 0;
+      // Outer side A is the smaller address (see orderedPair); note which one sent first. An IPv6
+      // source must match in all four words: two VTEPs in one /32 share the first.
+      const keys = this.index.keys, at = flow * KEY_WORDS + K_TUN_A;
+      let same = 1;
+      if (st.kind[outer] === Proto.IPV4) same = u32(b, o + IPV4_SRC) === keys[at] ? 1 : 0;
+      else for (let w = 0; w < 4 && same; w++) if (u32(b, o + IPV6_SRC + 4 * w) !== keys[at + w]) same = 0;
+      this.tunOrigIsA[flow] = same;
       const udp = st.tunnel - 1;
       if (udp >= 0 && st.kind[udp] === Proto.UDP) this.tunDstPort[flow] = u16(b, st.off[udp] + 2);
     }

@@ -6,6 +6,7 @@
 import type { AnalysisDocument } from '../analyze.js';
 import type { FlowObject } from '../flows/analysis.js';
 import type { TimelineResult } from './timeline.js';
+import { createHash } from 'node:crypto';
 import { CSS, SCRIPT } from './html/assets.js';
 import { histogram, pairedBars, stackedArea, type AreaSeries, type BarRow } from './html/charts.js';
 import {
@@ -599,6 +600,17 @@ export function lintRuleDocs(): Record<string, RuleDoc> {
   return Object.fromEntries(RULES.map((r) => [r.id, { severity: r.severity, trigger: r.trigger, cause: r.cause, fix: r.fix }]));
 }
 
+/**
+ * The page's Content-Security-Policy. Script: only the one inline script, by the SHA-256 of its
+ * exact text, so a capture string that ever slipped past escaping as a <script> (or an event
+ * handler attribute) cannot run. Style: 'unsafe-inline' stays, because the meters' widths and the
+ * colours of classes outside the built-in palette are style attributes computed per value (a
+ * hash would have to list each of them with 'unsafe-hashes'); CSS cannot run script, and with
+ * default-src 'none' and images only from data: URLs an injected style can load or send nothing.
+ */
+export const CONTENT_SECURITY_POLICY =
+  `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${createHash('sha256').update(SCRIPT, 'utf8').digest('base64')}'; img-src data:`;
+
 export function renderReport(doc: AnalysisDocument, options: ReportOptions = {}): string {
   const opts: ReportOptions = { ...options, rules: options.rules ?? lintRuleDocs() };
   const files = doc.summary.files.map((f) => f.name);
@@ -623,7 +635,7 @@ export function renderReport(doc: AnalysisDocument, options: ReportOptions = {})
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <meta name="generator" content="${esc(doc.tool.name)} ${esc(doc.tool.version)}">
 <title>${esc(title)}</title>
 <style>${CSS}</style>

@@ -8,7 +8,7 @@ import type { BgpResult } from '../bgp/analysis.js';
 import { formatText, type LintRun } from '../lint/text.js';
 
 export function endpoint(e: FlowObject['orig']): string {
-  if (e.ip === null) return '-';
+  if (e.ip === null) return e.mac ?? '-';
   const ip = e.ip.includes(':') ? `[${e.ip}]` : e.ip;
   return e.port === null ? ip : `${ip}:${e.port}`;
 }
@@ -24,7 +24,7 @@ export function flowRows(flows: FlowObject[]): { head: string[]; rows: (string |
   return {
     head: ['class', 'tunnel', 'orig', 'resp', 'proto', 'packets', 'bytes', 'overhead', 'duration s', 'flags', 'copies'],
     rows: flows.map((f) => [
-      f.class, tunnelText(f), endpoint(f.orig), endpoint(f.resp), f.protocol ?? (f.ethertype !== undefined ? `0x${f.ethertype.toString(16)}` : '-'),
+      f.class, tunnelText(f), endpoint(f.orig), endpoint(f.resp), f.protocol ?? (f.ethertype !== undefined ? `0x${f.ethertype.toString(16).padStart(4, '0')}` : '-'),
       f.packets, bytes(f.bytes), bytes(f.overheadBytes), f.durationS.toFixed(3),
       f.tcpFlags ? `${f.tcpFlags.orig}/${f.tcpFlags.resp}` : '', f.copies ? `${f.copies} (flows ${f.copyFlows.join(',')})` : '',
     ]),
