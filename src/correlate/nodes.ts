@@ -114,6 +114,7 @@ export function inferAddresses(samples: NodeSample[], book: AddressBook, names: 
   const own = samples.map(() => new Map<number, { sends: number; receives: number; via: AddressEvidence['via'] }>());
   const nat = new Map<number, number>();
   const warnings: string[] = [];
+  const sameCapture = new Set<number>();
   const credit = (node: number, addr: number, sends: number, receives: number, via: AddressEvidence['via']) => {
     const e = own[node].get(addr);
     if (e) { e.sends += sends; e.receives += receives; }
@@ -139,6 +140,14 @@ export function inferAddresses(samples: NodeSample[], book: AddressBook, names: 
       }
       if (groups.size === 0) continue;
       const list = [...groups.values()];
+      // Every packet of both at the very same instant: one capture under two names.
+      let matched = 0, simultaneous = 0;
+      for (const e of list) for (let k = 0; k < e.ix.length; k++) { matched++; if (X.ts[e.ix[k]] === Y.ts[e.iy[k]]) simultaneous++; }
+      if (simultaneous === matched && matched >= 0.9 * Math.min(X.byIdentity.size, Y.byIdentity.size)) {
+        warnings.push(`${names[x]} and ${names[y]} hold the same packets at the same instants: the same capture twice?`);
+        sameCapture.add(x); sameCapture.add(y);
+        continue;
+      }
       // Sender per group: the TTL when it says, else the clock test (largest gap between group minima).
       const senderIsX = new Map<typeof list[number], boolean>();
       for (const e of list) if (e.ttlVote !== 0) senderIsX.set(e, e.ttlVote > 0);
@@ -176,7 +185,7 @@ export function inferAddresses(samples: NodeSample[], book: AddressBook, names: 
   }
   // 2. Capture metadata, for nodes that nothing matched.
   for (let i = 0; i < n; i++) {
-    if (own[i].size > 0) continue;
+    if (own[i].size > 0 || sameCapture.has(i)) continue;
     for (const [a, c] of samples[i].outSrc) credit(i, a, c, 0, 'direction');
     for (const [a, c] of samples[i].inDst) credit(i, a, 0, c, 'direction');
   }
@@ -184,7 +193,7 @@ export function inferAddresses(samples: NodeSample[], book: AddressBook, names: 
   const claimed = new Set<number>();
   for (const m of own) for (const a of m.keys()) claimed.add(a);
   for (let i = 0; i < n; i++) {
-    if (own[i].size > 0) continue;
+    if (own[i].size > 0 || sameCapture.has(i)) continue;
     const s = samples[i];
     const every: number[] = [];
     for (const [a, c] of s.asSrc) if (c + (s.asDst.get(a) ?? 0) === s.ipPackets && !claimed.has(a)) every.push(a);
