@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { correlate, type CorrelateResult } from '../src/correlate/index.js';
+import { CORRELATE_RULES, renderCorrelateRulesMarkdown } from '../src/correlate/findings.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'correlate');
 
@@ -79,5 +80,13 @@ describe('correlate findings carry their evidence', () => {
     const nat = r.findings.filter((x) => x.rule === 'PATH_NAT');
     expect(nat.map((f) => [f.evidence.from, (f.evidence.outerSrc as { from: string; to: string }[]).map((x) => `${x.from}>${x.to}`), (f.evidence.outerDst as { from: string; to: string }[]).map((x) => `${x.from}>${x.to}`)]))
       .toEqual([['nat-pair.a', ['10.0.0.1>198.51.100.1'], []], ['nat-pair.b', [], ['198.51.100.1>10.0.0.1']]]);
+  });
+});
+
+describe('correlate rules documentation', () => {
+  it('the README holds every rule with its cause and fix, as the catalogue renders them', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    expect(readme.includes(renderCorrelateRulesMarkdown())).toBe(true);
+    expect(CORRELATE_RULES.map((r) => r.id)).toEqual(['PATH_LOSS', 'PATH_MTU_BLACKHOLE', 'UNDERLAY_DROPS_ENCAP', 'PATH_NAT', 'PATH_ASYMMETRIC', 'CLOCK_UNCERTAIN']);
   });
 });

@@ -174,3 +174,14 @@ export function correlateFindings(paths: { stats: PathStats; json: PathJson }[],
   }
   return out;
 }
+
+/** The findings part of the README's correlate section (a test keeps the two in sync). */
+export function renderCorrelateRulesMarkdown(): string {
+  const out: string[] = ['| Rule | Default severity | Triggered by |', '| --- | --- | --- |'];
+  for (const r of CORRELATE_RULES) out.push(`| \`${r.id}\` | ${r.severity} | ${r.trigger.replace(/\|/g, '\\|')} |`);
+  out.push('');
+  for (const r of CORRELATE_RULES) {
+    out.push(`#### ${r.id}`, '', `Severity: ${r.severity}. ${r.trigger}`, '', `**Cause.** ${r.cause}`, '', `**Fix.** ${r.fix}`, '');
+  }
+  return out.join('\n');
+}
