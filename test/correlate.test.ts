@@ -3,7 +3,9 @@
 // reordering, and writes the numbers the JSON must hold (NAME.truth.json). Every number is
 // compared exactly.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { PcapngWriter } from '../test-support/capture.js';
 import { join } from 'node:path';
 import { correlate, type CorrelateResult } from '../src/correlate/index.js';
 import { CORRELATE_RULES, renderCorrelateRulesMarkdown } from '../src/correlate/findings.js';
@@ -88,5 +90,33 @@ describe('correlate rules documentation', () => {
     const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
     expect(readme.includes(renderCorrelateRulesMarkdown())).toBe(true);
     expect(CORRELATE_RULES.map((r) => r.id)).toEqual(['PATH_LOSS', 'PATH_MTU_BLACKHOLE', 'UNDERLAY_DROPS_ENCAP', 'PATH_NAT', 'PATH_ASYMMETRIC', 'CLOCK_UNCERTAIN']);
+  });
+});
+
+describe('correlate: copies of a packet at several capture points of one node', () => {
+  it('count once (a two-interface pcapng of node A gives the same numbers as the single capture)', async () => {
+    // nat-pair.a.pcap re-written as a pcapng with two interfaces (eth0, bond0, nanoseconds), every
+    // packet recorded on both, the second copy 3 us later: a bond and its slave, or tcpdump -i any.
+    const b = readFileSync(join(DIR, 'nat-pair.a.pcap'));
+    const w = new PcapngWriter().idb(1, { name: 'eth0', tsresol: 9 }).idb(1, { name: 'bond0', tsresol: 9 });
+    for (let o = 24; o + 16 <= b.length;) {
+      const incl = b.readUInt32LE(o + 8);
+      const ts = BigInt(b.readUInt32LE(o)) * 1_000_000_000n + BigInt(b.readUInt32LE(o + 4));
+      const data = b.subarray(o + 16, o + 16 + incl);
+      w.epb(0, ts, data);
+      w.epb(1, ts + 3000n, data);
+      o += 16 + incl;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelscope-copies-'));
+    try {
+      const file = join(dir, 'nat-pair.a.pcapng');
+      writeFileSync(file, w.bytes());
+      const truth = JSON.parse(readFileSync(join(DIR, 'nat-pair.truth.json'), 'utf8')) as Truth;
+      const r = await correlate([{ name: 'nat-pair.a', file }, { name: 'nat-pair.b', file: join(DIR, 'nat-pair.b.pcap') }], { windowS: truth.window });
+      expect(r.nodes[0].packets).toBe(2 * (await run('nat-pair')).r.nodes[0].packets);
+      expect(r.paths.map(pick)).toEqual(truth.paths);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
