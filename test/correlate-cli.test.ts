@@ -78,6 +78,20 @@ describe.skipIf(!built)('tunnelscope correlate (CLI)', () => {
     expect(r.stdout).toMatch(/^error +PATH_MTU_BLACKHOLE /m);
   });
 
+  it('--export writes a fingerprint file that correlate reads back, named after its node', () => {
+    const fa = join(dir, 'a.tsfp'), fb = join(dir, 'b.tsfp');
+    const e = run(A, '--node', `left=${A}`, '--export', fa);
+    expect(e.status).toBe(0);
+    expect(e.stderr).toMatch(/a\.tsfp: \d+ fingerprints of \d+ packets \(node left\)/);
+    expect(run(B, '--export', fb, '--quiet').status).toBe(0);
+    const r = run(fa, fb, '--json');
+    expect(r.status).toBe(0);
+    const fromPrints = JSON.parse(r.stdout), fromCaptures = JSON.parse(run(A, '--node', `left=${A}`, B, '--json').stdout);
+    expect(fromPrints.nodes.map((n: { name: string }) => n.name)).toEqual(['left', 'kernel-3ns.b']);
+    expect(fromPrints.paths).toEqual(fromCaptures.paths);
+    expect(fromPrints.findings).toEqual(fromCaptures.findings);
+  });
+
   it('a missing file exits 3, usage errors exit 2', () => {
     const missing = run(A, join(dir, 'nope.pcap'));
     expect(missing.status).toBe(3);
@@ -85,6 +99,7 @@ describe.skipIf(!built)('tunnelscope correlate (CLI)', () => {
     expect(run().status).toBe(2);
     expect(run(A, B, '--window', '0').status).toBe(2);
     expect(run(A, '--node', 'noequals').status).toBe(2);
+    expect(run(A, B, '--export', join(dir, 'two.tsfp')).status).toBe(2);
   });
 
   it('the same file twice is refused with a clear message', () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PcapngWriter } from '../test-support/capture.js';
 import { join } from 'node:path';
-import { correlate, type CorrelateResult } from '../src/correlate/index.js';
+import { correlate, exportFingerprints, type CorrelateResult } from '../src/correlate/index.js';
 import { CORRELATE_RULES, renderCorrelateRulesMarkdown } from '../src/correlate/findings.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'correlate');
@@ -115,6 +115,28 @@ describe('correlate: copies of a packet at several capture points of one node', 
       const r = await correlate([{ name: 'nat-pair.a', file }, { name: 'nat-pair.b', file: join(DIR, 'nat-pair.b.pcap') }], { windowS: truth.window });
       expect(r.nodes[0].packets).toBe(2 * (await run('nat-pair')).r.nodes[0].packets);
       expect(r.paths.map(pick)).toEqual(truth.paths);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('correlate: fingerprint files (--export) stand in for captures', () => {
+  it('give the same numbers as the captures, alone or mixed with a capture', async () => {
+    const truth = JSON.parse(readFileSync(join(DIR, 'nat-pair.truth.json'), 'utf8')) as Truth;
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelscope-prints-'));
+    try {
+      const fa = join(dir, 'a.tsfp'), fb = join(dir, 'b.tsfp');
+      const ta = await exportFingerprints(join(DIR, 'nat-pair.a.pcap'), fa, 'nat-pair.a');
+      await exportFingerprints(join(DIR, 'nat-pair.b.pcap'), fb, 'nat-pair.b');
+      // Every record of the capture is counted; the ARP markers carry no IP and leave no fingerprint.
+      expect(ta.packets - ta.sightings).toBe(2);
+      for (const files of [[fa, fb], [fa, join(DIR, 'nat-pair.b.pcap')]]) {
+        const r = await correlate([{ name: 'nat-pair.a', file: files[0] }, { name: 'nat-pair.b', file: files[1] }], { windowS: truth.window });
+        expect(Object.fromEntries(r.nodes.map((n) => [n.name, n.addresses]))).toEqual(truth.nodes);
+        expect({ offset: r.clock[0].offset, uncertainty: r.clock[0].uncertainty }).toEqual({ offset: truth.clock.offset, uncertainty: truth.clock.uncertainty });
+        expect(r.paths.map(pick)).toEqual(truth.paths);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 // `tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--json]`: captures from
 // several nodes matched packet by packet (src/correlate).
 import { realpathSync } from 'node:fs';
-import { correlate, nodeName, type CorrelateResult, type NodeInput } from '../correlate/index.js';
+import { correlate, exportFingerprints, isFingerprintFile, nodeName, readTrailer, type CorrelateResult, type NodeInput } from '../correlate/index.js';
 import { renderTable } from '../report/table.js';
 import { formatFinding } from '../lint/text.js';
 import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
@@ -51,9 +51,9 @@ export function formatCorrelateText(r: CorrelateResult): string {
 export const correlateCommand: Command = {
   name: 'correlate',
   summary: 'match captures from several nodes: per node pair and tunnel sent, received, lost, delay, rewrites',
-  usage: 'tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--json] [--vxlan-port P]... [--geneve-port P]...',
+  usage: 'tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--json] [--vxlan-port P]... [--geneve-port P]... | tunnelscope correlate FILE --export FINGERPRINTS [--node NAME=FILE]',
   async run(args) {
-    const p = parse(this, args, { ...DECODE_OPTIONS, node: { type: 'string', multiple: true }, window: { type: 'string' }, sample: { type: 'string' } });
+    const p = parse(this, args, { ...DECODE_OPTIONS, node: { type: 'string', multiple: true }, window: { type: 'string' }, sample: { type: 'string' }, export: { type: 'string' } });
     if (!p) return 0;
     const named = new Map<string, string>();
     for (const spec of stringList(p.values.node)) {
@@ -64,7 +64,21 @@ export const correlateCommand: Command = {
     const files = [...p.positionals];
     for (const f of named.keys()) if (!files.includes(f)) files.push(f);
     if (files.length === 0) throw new UsageError(`no capture file given\nusage: ${this.usage}`);
-    const inputs: NodeInput[] = files.map((file) => ({ name: named.get(file) ?? nodeName(file), file }));
+    if (typeof p.values.export === 'string') {
+      // The per-node pass alone: one capture in, one fingerprint file out.
+      if (files.length !== 1) throw new UsageError(`--export takes exactly one capture (got ${files.length})`);
+      if (isFingerprintFile(files[0])) throw new UsageError(`${files[0]} is a fingerprint file already`);
+      const t = await exportFingerprints(files[0], p.values.export, named.get(files[0]) ?? nodeName(files[0]), decoderOptions(p.values));
+      printWarnings(t.warnings, files[0]);
+      if (p.values.quiet !== true) process.stderr.write(`tunnelscope: ${p.values.export}: ${t.sightings} fingerprints of ${t.packets} packets (node ${t.node})\n`);
+      return 0;
+    }
+    // A fingerprint file carries its node's name.
+    const defaultName = (file: string) => {
+      if (!isFingerprintFile(file)) return nodeName(file);
+      return readTrailer(file).node;
+    };
+    const inputs: NodeInput[] = files.map((file) => ({ name: named.get(file) ?? defaultName(file), file }));
     // Same name twice: number them so every node stays apart.
     const seenNames = new Map<string, number>();
     for (const i of inputs) {

@@ -2,6 +2,7 @@
 // is looked up in an open-addressing table (typed arrays, no allocation per packet); the text is
 // made once, when an address is first seen.
 import { ipv4FromU32, ipv6String } from '../packet.js';
+import { parseIp } from '../cidr.js';
 
 const V6_BASE = 2 ** 32;
 
@@ -26,6 +27,14 @@ export class AddressBook {
     const slot = this.find(key);
     if (this.keys[slot] === key) return this.vals[slot];
     return this.add(slot, key, ipv6String(b, o));
+  }
+
+  /** The index of an address given as text, added when new (cold path: fingerprint files). */
+  intern(text: string): number {
+    const b = parseIp(text);
+    if (b === null) throw new RangeError(`not an IP address: ${text}`);
+    if (b.length === 4) return this.v4(((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0);
+    return this.v6(b, 0);
   }
 
   /** The index of an address given as text (cold path: command line, tests). */

@@ -9,12 +9,14 @@ import { AddressBook } from './addresses.js';
 import { Sighting, readSighting } from './identity.js';
 import { SightingStore } from './store.js';
 import { Matcher } from './match.js';
-import { inferAddresses, sampleCapture, type AddressEvidence, type NodeInput } from './nodes.js';
+import { inferAddresses, sampleCapture, sampleFingerprints, type AddressEvidence, type NodeInput } from './nodes.js';
+import { addressMap, fingerprintChunks, fingerprintField, isFingerprintFile, readFingerprint, readTrailer, FP_RECORD, type FingerprintTrailer } from './fingerprints.js';
 import { pathJson, type PathJson } from './paths.js';
 import type { ClockJson } from './clock.js';
 import { correlateFindings, type CorrelateFinding } from './findings.js';
 
 export { nodeName, type NodeInput } from './nodes.js';
+export { exportFingerprints, isFingerprintFile, readTrailer } from './fingerprints.js';
 export { CORRELATE_RULES } from './findings.js';
 
 export interface CorrelateOptions extends DecoderOptions {
@@ -84,7 +86,14 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
   const book = new AddressBook();
   const base = { sec: -1 };
   const samples = [];
-  for (const i of inputs) samples.push(await sampleCapture(i.file, decoder, book, opts.sample ?? 50000, base));
+  // Fingerprint files (correlate --export) stand in for captures: their trailer and address table.
+  const prints: (FingerprintTrailer | null)[] = inputs.map((i) => (isFingerprintFile(i.file) ? readTrailer(i.file) : null));
+  const printAddr = prints.map((t) => (t ? addressMap(t, book) : null));
+  for (let k = 0; k < inputs.length; k++) {
+    const t = prints[k];
+    samples.push(t ? await sampleFingerprints(inputs[k].file, t, printAddr[k]!, opts.sample ?? 50000, base)
+      : await sampleCapture(inputs[k].file, decoder, book, opts.sample ?? 50000, base));
+  }
   // The base second for relative nanosecond timestamps: the earliest first record.
   for (const s of samples) if (s.firstSec >= 0 && s.firstSec < base.sec) base.sec = s.firstSec;
   const plan = inferAddresses(samples, book, names);
@@ -128,7 +137,42 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
   const warnings: string[] = [...plan.warnings];
   const fileWarnings: string[][] = inputs.map(() => []);
   const sighting = new Sighting();
+  // A capture read to its end: its span is known, and the others need not wait for it.
+  const finishFeed = (f: Feed) => {
+    f.done = true;
+    matcher.ends[f.index] = f.lastSec < 0 ? -Infinity : rel(f.lastSec, f.lastNsec);
+    drain();
+    for (const g of feeds) if (g.resume) { const r = g.resume; g.resume = null; r(); }
+  };
+  async function readPrints(f: Feed, t: FingerprintTrailer, addr: Int32Array): Promise<void> {
+    const s = new Sighting();
+    const shift = (t.baseSec - base.sec) * 1e9;
+    f.packets = t.packets;
+    if (t.firstSec >= 0) { f.firstSec = t.firstSec; f.firstNsec = t.firstNsec; f.lastSec = t.lastSec; f.lastNsec = t.lastNsec; }
+    fileWarnings[f.index].push(...t.warnings);
+    for await (const { buf, count } of fingerprintChunks(f.file, t)) {
+      for (let k = 0; k < count; k++) {
+        const o = k * FP_RECORD;
+        readFingerprint(buf, o, addr, s);
+        let ts = shift + fingerprintField.ts(buf, o);
+        if (ts < f.lastTs) ts = f.lastTs;
+        f.lastTs = ts;
+        f.queue.push(s, f.index, fingerprintField.point(buf, o), ts, fingerprintField.frame(buf, o));
+      }
+      drain();
+      while (f.queue.length > HIGH_WATER) await new Promise<void>((r) => { f.resume = r; });
+    }
+  }
   await Promise.all(feeds.map(async (f) => {
+    const t = prints[f.index];
+    if (t) {
+      try {
+        await readPrints(f, t, printAddr[f.index]!);
+      } finally {
+        finishFeed(f);
+      }
+      return;
+    }
     const dec = new PacketDecoder(opts);
     try {
       const info = await forEachRecord(gated(f), (r) => {
@@ -146,11 +190,7 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
       });
       fileWarnings[f.index].push(...info.warnings);
     } finally {
-      f.done = true;
-      matcher.ends[f.index] = f.lastSec < 0 ? -Infinity : rel(f.lastSec, f.lastNsec);
-      // The sample's start holds: the first record is the same.
-      drain();
-      for (const g of feeds) if (g.resume) { const r = g.resume; g.resume = null; r(); }
+      finishFeed(f);
     }
   }));
   drain();

@@ -12,16 +12,10 @@
 import { basename } from 'node:path';
 import { forEachRecord } from '../reader/capture.js';
 import type { PacketDecoder } from '../decoder.js';
-import { isTunnelClass } from '../facts.js';
 import { AddressBook } from './addresses.js';
 import { Sighting, readSighting } from './identity.js';
+import { DIR_HINT_IN, DIR_HINT_OUT, directionHint, fingerprintChunks, fingerprintField, readFingerprint, type FingerprintTrailer } from './fingerprints.js';
 
-/** SLL/SLL2 packet types (linux/if_packet.h). */
-const PACKET_HOST = 0;
-const PACKET_OUTGOING = 4;
-/** pcapng epb_flags direction. */
-const DIR_IN = 1;
-const DIR_OUT = 2;
 
 export interface NodeInput {
   name: string;
@@ -55,6 +49,24 @@ export class NodeSample {
   readonly outSrc = new Map<number, number>();
   readonly inDst = new Map<number, number>();
   ipPackets = 0;
+
+  /** Counts one sighting; `dir` is a direction hint of a tunnel packet (0 none, 1 out, 2 in). */
+  add(sg: Sighting, ts: number, dir: number): void {
+    this.ipPackets++;
+    bump(this.asSrc, sg.src);
+    bump(this.asDst, sg.dst);
+    // Direction hints only from tunnel packets: a forwarded plain packet leaves with a foreign source.
+    if (dir === DIR_HINT_OUT) bump(this.outSrc, sg.src);
+    else if (dir === DIR_HINT_IN) bump(this.inDst, sg.dst);
+    const key = sg.h1 * 2097152 + (sg.h2 >>> 11);
+    if (!this.byIdentity.has(key)) {
+      this.byIdentity.set(key, this.ts.length);
+      this.ts.push(ts);
+      this.src.push(sg.src);
+      this.dst.push(sg.dst);
+      this.ttl.push(sg.ttl);
+    }
+  }
 }
 
 export function nodeName(file: string): string {
@@ -79,24 +91,30 @@ export async function sampleCapture(file: string, decoder: PacketDecoder, book: 
     if (base.sec < 0) base.sec = r.tsSec;
     const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
     if (!readSighting(st, book, sg)) return;
-    s.ipPackets++;
-    const tunnel = isTunnelClass(sg.cls);
-    bump(s.asSrc, sg.src);
-    bump(s.asDst, sg.dst);
-    // Direction hints only from tunnel packets: a forwarded plain packet leaves with a foreign source.
-    if (tunnel) {
-      if (r.direction === DIR_OUT || st.pktType === PACKET_OUTGOING) bump(s.outSrc, sg.src);
-      else if (r.direction === DIR_IN || st.pktType === PACKET_HOST) bump(s.inDst, sg.dst);
-    }
-    const key = sg.h1 * 2097152 + (sg.h2 >>> 11);
-    if (!s.byIdentity.has(key)) {
-      s.byIdentity.set(key, s.ts.length);
-      s.ts.push((r.tsSec - base.sec) * 1e9 + r.tsNsec);
-      s.src.push(sg.src);
-      s.dst.push(sg.dst);
-      s.ttl.push(sg.ttl);
-    }
+    s.add(sg, (r.tsSec - base.sec) * 1e9 + r.tsNsec, directionHint(sg.cls, r.direction, st.pktType));
   }, { limit });
+  return s;
+}
+
+/** The sample of a fingerprint file (see fingerprints.ts). */
+export async function sampleFingerprints(file: string, t: FingerprintTrailer, addr: Int32Array, limit: number, base: { sec: number }): Promise<NodeSample> {
+  const s = new NodeSample();
+  s.firstSec = t.firstSec;
+  s.firstNsec = t.firstNsec;
+  s.records = t.packets;
+  if (t.firstSec < 0) return s;
+  if (base.sec < 0) base.sec = t.firstSec;
+  const shift = (t.baseSec - base.sec) * 1e9;
+  const sg = new Sighting();
+  let n = 0;
+  for await (const { buf, count } of fingerprintChunks(file, t)) {
+    for (let k = 0; k < count && n < limit; k++, n++) {
+      const o = k * 64;
+      readFingerprint(buf, o, addr, sg);
+      s.add(sg, shift + fingerprintField.ts(buf, o), fingerprintField.dir(buf, o));
+    }
+    if (n >= limit) break;
+  }
   return s;
 }
 
