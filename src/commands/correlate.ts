@@ -51,7 +51,7 @@ export function formatCorrelateText(r: CorrelateResult): string {
 export const correlateCommand: Command = {
   name: 'correlate',
   summary: 'match captures from several nodes: per node pair and tunnel sent, received, lost, delay, rewrites',
-  usage: 'tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--json] [--vxlan-port P]... [--geneve-port P]... | tunnelscope correlate FILE --export FINGERPRINTS [--node NAME=FILE]',
+  usage: 'tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--sample N] [--json] [--vxlan-port P]... [--geneve-port P]... | tunnelscope correlate FILE --export FINGERPRINTS [--node NAME=FILE]',
   async run(args) {
     const p = parse(this, args, { ...DECODE_OPTIONS, node: { type: 'string', multiple: true }, window: { type: 'string' }, sample: { type: 'string' }, export: { type: 'string' } });
     if (!p) return 0;
