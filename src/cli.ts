@@ -9,6 +9,7 @@ import { overheadCommand } from './commands/overhead.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { reportCommand } from './commands/report.js';
 import { bgpCommand } from './commands/bgp.js';
+import { correlateCommand } from './commands/correlate.js';
 
 const COMMANDS: Record<string, Command> = {
   dissect: dissectCommand,
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   analyze: analyzeCommand,
   report: reportCommand,
   bgp: bgpCommand,
+  correlate: correlateCommand,
 };
 
 export function registerCommand(c: Command): void {

@@ -1,0 +1,121 @@
+// `tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--json]`: captures from
+// several nodes matched packet by packet (src/correlate).
+import { realpathSync } from 'node:fs';
+import { correlate, exportFingerprints, isFingerprintFile, nodeName, readTrailer, type CorrelateResult, type NodeInput } from '../correlate/index.js';
+import { renderTable } from '../report/table.js';
+import { formatFinding } from '../lint/text.js';
+import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
+
+function ms(s: number | undefined | null): string {
+  return s === null || s === undefined ? '-' : (s * 1000).toFixed(3);
+}
+
+export function formatCorrelateText(r: CorrelateResult): string {
+  const lines: string[] = [];
+  for (const n of r.nodes) {
+    lines.push(`node ${n.name}: ${n.file}, ${n.packets} packets, addresses ${n.addresses.join(', ') || 'unknown'}`);
+  }
+  for (const c of r.clock) {
+    lines.push(c.uncertainty === null
+      ? `clock ${c.b} - ${c.a}: unknown (packets one way only; delays below are not corrected)`
+      : `clock ${c.b} - ${c.a}: ${ms(c.offset)} ms +- ${ms(c.uncertainty)} ms (delays below are corrected by it)`);
+  }
+  lines.push('');
+  if (r.paths.length === 0) {
+    lines.push(r.overlap.every((o) => o.seconds === 0) && r.nodes.length > 1
+      ? `no paths: the captures do not overlap in time (after trimming the ${r.window} s window off each edge)`
+      : 'no paths: no packet was seen leaving one of these nodes toward another');
+  } else {
+    const head = ['from', 'to', 'class', 'vni/key', 'port', 'sent', 'received', 'lost', 'loss', 'dup', 'reord', 'p50 ms', 'p99 ms', 'max ms', 'rewrites'];
+    const rows = r.paths.map((p) => {
+      const t = p.tunnel;
+      const rw: string[] = [];
+      for (const x of p.rewrites.outerSrc) rw.push(`src ${x.from}->${x.to}`);
+      for (const x of p.rewrites.outerDst) rw.push(`dst ${x.from}->${x.to}`);
+      if (p.rewrites.outerSrcPort > 0) rw.push(`sport x${p.rewrites.outerSrcPort}`);
+      if (p.rewrites.ttlDecrement) rw.push(`ttl -${p.rewrites.ttlDecrement}`);
+      for (const x of p.rewrites.dscp) rw.push(`dscp ${x.from}->${x.to}`);
+      for (const x of p.rewrites.ecn) rw.push(`ecn ${x.from}->${x.to}`);
+      return [p.from, p.to, p.class, t === null ? '-' : String(t.vni ?? t.key ?? '-'), t?.dstPort ?? '-', p.sent, p.received, p.lost,
+        `${(p.sent === 0 ? 0 : (100 * p.lost) / p.sent).toFixed(1)}%`, p.duplicated, p.reordered,
+        ms(p.delay?.p50), ms(p.delay?.p99), ms(p.delay?.max), rw.join(' ') || '-'];
+    });
+    lines.push(renderTable(head, rows));
+  }
+  lines.push('');
+  for (const f of r.findings) lines.push(formatFinding(f));
+  if (r.findings.length === 0) lines.push('no findings');
+  return lines.join('\n') + '\n';
+}
+
+export const correlateCommand: Command = {
+  name: 'correlate',
+  summary: 'match captures from several nodes: per node pair and tunnel sent, received, lost, delay, rewrites',
+  usage: 'tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--sample N] [--json] [--vxlan-port P]... [--geneve-port P]... | tunnelscope correlate FILE --export FINGERPRINTS [--node NAME=FILE]',
+  async run(args) {
+    const p = parse(this, args, { ...DECODE_OPTIONS, node: { type: 'string', multiple: true }, window: { type: 'string' }, sample: { type: 'string' }, export: { type: 'string' } });
+    if (!p) return 0;
+    const named = new Map<string, string>();
+    for (const spec of stringList(p.values.node)) {
+      const eq = spec.indexOf('=');
+      if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--node: '${spec}' is not NAME=FILE`);
+      named.set(spec.slice(eq + 1), spec.slice(0, eq));
+    }
+    const files = [...p.positionals];
+    for (const f of named.keys()) if (!files.includes(f)) files.push(f);
+    if (files.length === 0) throw new UsageError(`no capture file given\nusage: ${this.usage}`);
+    if (typeof p.values.export === 'string') {
+      // The per-node pass alone: one capture in, one fingerprint file out.
+      if (files.length !== 1) throw new UsageError(`--export takes exactly one capture (got ${files.length})`);
+      if (isFingerprintFile(files[0])) throw new UsageError(`${files[0]} is a fingerprint file already`);
+      const t = await exportFingerprints(files[0], p.values.export, named.get(files[0]) ?? nodeName(files[0]), decoderOptions(p.values));
+      printWarnings(t.warnings, files[0]);
+      if (p.values.quiet !== true) process.stderr.write(`tunnelscope: ${p.values.export}: ${t.sightings} fingerprints of ${t.packets} packets (node ${t.node})\n`);
+      return 0;
+    }
+    // A fingerprint file carries its node's name.
+    const defaultName = (file: string) => {
+      if (!isFingerprintFile(file)) return nodeName(file);
+      return readTrailer(file).node;
+    };
+    const inputs: NodeInput[] = files.map((file) => ({ name: named.get(file) ?? defaultName(file), file }));
+    // Same name twice: number them so every node stays apart.
+    const seenNames = new Map<string, number>();
+    for (const i of inputs) {
+      const k = seenNames.get(i.name) ?? 0;
+      seenNames.set(i.name, k + 1);
+      if (k > 0) i.name = `${i.name}#${k + 1}`;
+    }
+    // The same file twice would match every packet with itself.
+    const real = new Map<string, string>();
+    for (const i of inputs) {
+      if (i.file === '-') throw new UsageError('correlate reads files (each capture is read twice), not standard input');
+      let r = i.file;
+      try { r = realpathSync(i.file); } catch { /* missing: reported when read */ }
+      const other = real.get(r);
+      if (other !== undefined) throw new UsageError(`${i.file} is given twice (nodes ${other} and ${i.name}): give each node's own capture`);
+      real.set(r, i.name);
+    }
+    let windowS = 1;
+    if (p.values.window !== undefined) {
+      windowS = Number(p.values.window);
+      if (!Number.isFinite(windowS) || windowS <= 0 || windowS > 3600) throw new UsageError(`--window: '${p.values.window}' is not a number of seconds in (0, 3600]`);
+    }
+    let sample: number | undefined;
+    if (p.values.sample !== undefined) {
+      sample = Number(p.values.sample);
+      if (!Number.isInteger(sample) || sample < 1) throw new UsageError(`--sample: '${p.values.sample}' is not a whole number >= 1`);
+    }
+    const result = await correlate(inputs, { ...decoderOptions(p.values), windowS, sample });
+    const out = new Out();
+    if (p.values.json) await out.write(JSON.stringify(result) + '\n');
+    else await out.write(formatCorrelateText(result));
+    await out.flush();
+    for (const n of result.nodes) printWarnings(n.warnings, n.file);
+    for (const w of result.warnings) process.stderr.write(`tunnelscope: warning: ${w}\n`);
+    if (result.nodes.length > 1 && result.overlap.every((o) => o.seconds === 0)) {
+      process.stderr.write(`tunnelscope: warning: the captures do not overlap in time (after trimming the ${windowS} s window off each edge): nothing to correlate\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,144 @@
+// `correlate` against captures whose every packet's fate is known: fixtures/correlate/gen_pairs.py
+// (scapy) decides loss, delay, clock offset, NAT, TTL, DSCP, duplicates, retransmissions and
+// reordering, and writes the numbers the JSON must hold (NAME.truth.json). Every number is
+// compared exactly.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { PcapngWriter } from '../test-support/capture.js';
+import { join } from 'node:path';
+import { correlate, exportFingerprints, type CorrelateResult } from '../src/correlate/index.js';
+import { CORRELATE_RULES, renderCorrelateRulesMarkdown } from '../src/correlate/findings.js';
+
+const DIR = join(import.meta.dirname, '..', 'fixtures', 'correlate');
+
+interface Truth {
+  window: number;
+  trueOffsetNs: number;
+  clock: { a: string; b: string; offset: number; uncertainty: number };
+  nodes: Record<string, string[]>;
+  paths: Record<string, unknown>[];
+  findings: string[];
+}
+
+async function run(name: string): Promise<{ truth: Truth; r: CorrelateResult }> {
+  const truth = JSON.parse(readFileSync(join(DIR, `${name}.truth.json`), 'utf8')) as Truth;
+  const r = await correlate(
+    [{ name: `${name}.a`, file: join(DIR, `${name}.a.pcap`) }, { name: `${name}.b`, file: join(DIR, `${name}.b.pcap`) }],
+    { windowS: truth.window },
+  );
+  return { truth, r };
+}
+
+/** The contract's fields of a path (the truth has no fields beyond them). */
+function pick(p: CorrelateResult['paths'][number]) {
+  return {
+    from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, sent: p.sent, received: p.received, lost: p.lost,
+    duplicated: p.duplicated, reordered: p.reordered, receivedNotSeenSent: p.receivedNotSeenSent,
+    delay: p.delay === null ? null : { p50: p.delay.p50, p90: p.delay.p90, p99: p.delay.p99, max: p.delay.max, min: p.delay.min },
+    lostBySize: p.lostBySize,
+    rewrites: {
+      outerSrc: p.rewrites.outerSrc, outerDst: p.rewrites.outerDst, outerSrcPort: p.rewrites.outerSrcPort,
+      ttlDecrement: p.rewrites.ttlDecrement, dscp: p.rewrites.dscp, ecn: p.rewrites.ecn,
+    },
+  };
+}
+
+describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop'])('correlate %s (scapy ground truth)', (name) => {
+  it('nodes, clock, every path number and the findings match what the generator did', async () => {
+    const { truth, r } = await run(name);
+    expect(Object.fromEntries(r.nodes.map((n) => [n.name, n.addresses]))).toEqual(truth.nodes);
+    expect(r.clock).toHaveLength(1);
+    const c = r.clock[0];
+    expect({ a: c.a, b: c.b, offset: c.offset, uncertainty: c.uncertainty }).toEqual(truth.clock);
+    // The generator gives the smallest delay each way the same value, so the estimate is the truth.
+    expect(c.offset).toBe(truth.trueOffsetNs / 1e9);
+    expect(r.paths.map(pick)).toEqual(truth.paths);
+    expect(r.paths.every((p) => p.delay === null || (p.delay.exact && p.delay.clockCorrected))).toBe(true);
+    expect([...new Set(r.findings.map((f) => f.rule))].sort()).toEqual([...truth.findings].sort());
+  });
+});
+
+describe('correlate findings carry their evidence', () => {
+  it('PATH_MTU_BLACKHOLE names the largest size that arrived and the smallest that did not', async () => {
+    const { r } = await run('mtu-blackhole');
+    const f = r.findings.find((x) => x.rule === 'PATH_MTU_BLACKHOLE')!;
+    // Generator: outer IP = 20 + 8 + 8 + 14 + 20 + L4 (TCP 20, UDP/ICMP 8) + payload; lost when > 1450.
+    // Largest delivered: 1300-byte TCP payload = 1390; smallest lost: 1390-byte UDP payload = 1468.
+    expect(f.evidence).toMatchObject({ largestDelivered: 1390, smallestLost: 1468, lostBelow: 0 });
+    const p = r.paths.find((x) => x.from === 'mtu-blackhole.a')!;
+    expect(f.count).toBe(p.lost);
+    expect(f.severity).toBe('error');
+  });
+
+  it('UNDERLAY_DROPS_ENCAP compares with the plain packets between the same nodes', async () => {
+    const { r } = await run('encap-drop');
+    const f = r.findings.find((x) => x.rule === 'UNDERLAY_DROPS_ENCAP')!;
+    expect(f.evidence).toMatchObject({ from: 'encap-drop.a', to: 'encap-drop.b', sent: 100, lost: 100, plain: { class: 'underlay', sent: 30, received: 30 } });
+  });
+
+  it('PATH_NAT lists the rewritten outer addresses each way', async () => {
+    const { r } = await run('nat-pair');
+    const nat = r.findings.filter((x) => x.rule === 'PATH_NAT');
+    expect(nat.map((f) => [f.evidence.from, (f.evidence.outerSrc as { from: string; to: string }[]).map((x) => `${x.from}>${x.to}`), (f.evidence.outerDst as { from: string; to: string }[]).map((x) => `${x.from}>${x.to}`)]))
+      .toEqual([['nat-pair.a', ['10.0.0.1>198.51.100.1'], []], ['nat-pair.b', [], ['198.51.100.1>10.0.0.1']]]);
+  });
+});
+
+describe('correlate rules documentation', () => {
+  it('the README holds every rule with its cause and fix, as the catalogue renders them', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    expect(readme.includes(renderCorrelateRulesMarkdown())).toBe(true);
+    expect(CORRELATE_RULES.map((r) => r.id)).toEqual(['PATH_LOSS', 'PATH_MTU_BLACKHOLE', 'UNDERLAY_DROPS_ENCAP', 'PATH_NAT', 'PATH_ASYMMETRIC', 'CLOCK_UNCERTAIN']);
+  });
+});
+
+describe('correlate: copies of a packet at several capture points of one node', () => {
+  it('count once (a two-interface pcapng of node A gives the same numbers as the single capture)', async () => {
+    // nat-pair.a.pcap re-written as a pcapng with two interfaces (eth0, bond0, nanoseconds), every
+    // packet recorded on both, the second copy 3 us later: a bond and its slave, or tcpdump -i any.
+    const b = readFileSync(join(DIR, 'nat-pair.a.pcap'));
+    const w = new PcapngWriter().idb(1, { name: 'eth0', tsresol: 9 }).idb(1, { name: 'bond0', tsresol: 9 });
+    for (let o = 24; o + 16 <= b.length;) {
+      const incl = b.readUInt32LE(o + 8);
+      const ts = BigInt(b.readUInt32LE(o)) * 1_000_000_000n + BigInt(b.readUInt32LE(o + 4));
+      const data = b.subarray(o + 16, o + 16 + incl);
+      w.epb(0, ts, data);
+      w.epb(1, ts + 3000n, data);
+      o += 16 + incl;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelscope-copies-'));
+    try {
+      const file = join(dir, 'nat-pair.a.pcapng');
+      writeFileSync(file, w.bytes());
+      const truth = JSON.parse(readFileSync(join(DIR, 'nat-pair.truth.json'), 'utf8')) as Truth;
+      const r = await correlate([{ name: 'nat-pair.a', file }, { name: 'nat-pair.b', file: join(DIR, 'nat-pair.b.pcap') }], { windowS: truth.window });
+      expect(r.nodes[0].packets).toBe(2 * (await run('nat-pair')).r.nodes[0].packets);
+      expect(r.paths.map(pick)).toEqual(truth.paths);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('correlate: fingerprint files (--export) stand in for captures', () => {
+  it('give the same numbers as the captures, alone or mixed with a capture', async () => {
+    const truth = JSON.parse(readFileSync(join(DIR, 'nat-pair.truth.json'), 'utf8')) as Truth;
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelscope-prints-'));
+    try {
+      const fa = join(dir, 'a.tsfp'), fb = join(dir, 'b.tsfp');
+      const ta = await exportFingerprints(join(DIR, 'nat-pair.a.pcap'), fa, 'nat-pair.a');
+      await exportFingerprints(join(DIR, 'nat-pair.b.pcap'), fb, 'nat-pair.b');
+      // Every record of the capture is counted; the ARP markers carry no IP and leave no fingerprint.
+      expect(ta.packets - ta.sightings).toBe(2);
+      for (const files of [[fa, fb], [fa, join(DIR, 'nat-pair.b.pcap')]]) {
+        const r = await correlate([{ name: 'nat-pair.a', file: files[0] }, { name: 'nat-pair.b', file: files[1] }], { windowS: truth.window });
+        expect(Object.fromEntries(r.nodes.map((n) => [n.name, n.addresses]))).toEqual(truth.nodes);
+        expect({ offset: r.clock[0].offset, uncertainty: r.clock[0].uncertainty }).toEqual({ offset: truth.clock.offset, uncertainty: truth.clock.uncertainty });
+        expect(r.paths.map(pick)).toEqual(truth.paths);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
