@@ -6,6 +6,7 @@ export const ANALYSIS_OPTIONS: Options = {
   ...DECODE_OPTIONS,
   mtu: { type: 'string' },
   'max-flows': { type: 'string' },
+  'all-routes': { type: 'boolean' },
 };
 
 export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
@@ -14,5 +15,6 @@ export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
     mtu: intOption(values.mtu, '--mtu', 68),
     maxFlows: intOption(values['max-flows'], '--max-flows', 1000),
     quiet: values.quiet === true,
+    allRoutes: values['all-routes'] === true,
   };
 }
