@@ -326,7 +326,10 @@ function run(args: string[], json: boolean, dir: string): Promise<Run> {
       let jsonValid: boolean | null = null;
       if (json) {
         try {
-          JSON.parse(fs.readFileSync(outFile, 'utf8'));
+          // `flows --json` prints one flow object per line (NDJSON); the others one document.
+          const text = fs.readFileSync(outFile, 'utf8');
+          if (args[0] === 'flows') for (const line of text.split('\n')) { if (line) JSON.parse(line); }
+          else JSON.parse(text);
           jsonValid = true;
         } catch {
           jsonValid = false;

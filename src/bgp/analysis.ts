@@ -27,7 +27,7 @@ export interface BgpSummary {
   routesAnnounced: number;
   routesWithdrawn: number;
   announcedPrefixes: number;
-  /** Connections closed early to keep memory bounded (more than 65536 at once). */
+  /** Connections closed early to keep memory bounded (more than 16384 at once). */
   evictedConnections: number;
   /** Connections between peer pairs beyond the 10000 sessions tracked (counted only). */
   connectionsNotTracked: number;
@@ -40,6 +40,10 @@ export interface BgpSummary {
   announcedPrefixesNotListed: number;
   /** Connections left out of the sessions' `connections` lists (counted only). */
   connectionsNotListed: number;
+  /** Most bytes the out-of-order buffers of all connections held at once (64 MiB at most, counting 256 bytes per segment). */
+  outOfOrderBufferPeak: number;
+  /** Out-of-order segments not buffered because that budget was spent (their holes became gaps). */
+  outOfOrderNotBuffered: number;
 }
 
 export interface BgpOptions {
@@ -157,12 +161,14 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
         routesNotListed: this.rib.size - routes.length,
         announcedPrefixesNotListed: announced - announcedPrefixes.length,
         connectionsNotListed,
+        outOfOrderBufferPeak: this.tracker.reassemblyBudget.highWater,
+        outOfOrderNotBuffered: this.tracker.reassemblyBudget.refused,
       },
       sessions,
       notifications,
       routes,
-      routeEvents: this.rib.events.slice(),
-      routeEventsDropped: this.rib.eventsDropped,
+      routeEvents: this.rib.events.slice(0, Math.min(this.rib.events.length, this.listLimit)),
+      routeEventsDropped: this.rib.eventsDropped + Math.max(0, this.rib.events.length - this.listLimit),
       announcedPrefixes,
       errors: this.sessions.errors.slice(),
       errorCount: this.sessions.errorCount,
