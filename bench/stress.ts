@@ -13,7 +13,8 @@
 //            then 1,000 packets between addresses inside the announced prefixes
 //   frag1m   1,000,000 first fragments of IPv4 datagrams, each with its own IP ID
 //   ooo      30,000 BGP connections, each with 128 one-byte segments past a hole
-// Peak RSS is GNU time's %M (maximum resident set size of the child); wall time is measured here.
+// Peak RSS is GNU time's %M (maximum resident set size of the child), CPU its %U + %S; wall time
+// is measured here (on a shared machine, CPU time says more than wall time).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -299,14 +300,14 @@ function genOutOfOrder(file: string, conns: number, segs: number): void {
 // ---------------------------------------------------------------------------------------------
 // Running the CLI
 
-interface Run { rssMiB: number; wallS: number; exit: number; outBytes: number; jsonValid: boolean | null; stderrTail: string }
+interface Run { rssMiB: number; wallS: number; cpuS: number; exit: number; outBytes: number; jsonValid: boolean | null; stderrTail: string }
 
 function run(args: string[], json: boolean, dir: string): Promise<Run> {
   const timeFile = path.join(dir, 'time.txt');
   const outFile = path.join(dir, 'out.txt');
   const useTime = fs.existsSync(GNU_TIME);
   const cmd = useTime ? GNU_TIME : process.execPath;
-  const argv = useTime ? ['-f', '%M', '-o', timeFile, process.execPath, CLI, ...args] : [CLI, ...args];
+  const argv = useTime ? ['-f', '%U %S %M', '-o', timeFile, process.execPath, CLI, ...args] : [CLI, ...args];
   return new Promise((resolve, reject) => {
     const out = fs.openSync(outFile, 'w');
     const start = process.hrtime.bigint();
@@ -317,10 +318,13 @@ function run(args: string[], json: boolean, dir: string): Promise<Run> {
     child.on('close', (code) => {
       const wallS = Number(process.hrtime.bigint() - start) / 1e9;
       fs.closeSync(out);
-      let rssMiB = NaN;
+      let rssMiB = NaN, cpuS = NaN;
       if (useTime) {
+        // GNU time may put "Command exited with non-zero status N" before the format line.
         const lines = fs.readFileSync(timeFile, 'utf8').trim().split('\n');
-        rssMiB = Number(lines[lines.length - 1]) / 1024;
+        const [user, sys, maxRss] = lines[lines.length - 1].split(' ').map(Number);
+        rssMiB = maxRss / 1024;
+        cpuS = user + sys;
       }
       const outBytes = fs.statSync(outFile).size;
       let jsonValid: boolean | null = null;
@@ -336,7 +340,7 @@ function run(args: string[], json: boolean, dir: string): Promise<Run> {
         }
       }
       fs.rmSync(outFile, { force: true });
-      resolve({ rssMiB, wallS, exit: code ?? -1, outBytes, jsonValid, stderrTail: err.trim().split('\n').slice(-1)[0] ?? '' });
+      resolve({ rssMiB, wallS, cpuS, exit: code ?? -1, outBytes, jsonValid, stderrTail: err.trim().split('\n').slice(-1)[0] ?? '' });
     });
   });
 }
@@ -415,15 +419,15 @@ async function main(): Promise<void> {
       const ok = okRss && okTime && res.exit === 0 && res.jsonValid !== false;
       if (!ok) failed++;
       const budget = [r.budgetMiB !== undefined ? `≤ ${r.budgetMiB >= GiB ? `${r.budgetMiB / GiB} GiB` : `${r.budgetMiB} MiB`}` : '', r.budgetS !== undefined ? `≤ ${r.budgetS} s` : ''].filter(Boolean).join(', ');
-      rows.push(`| ${c.label} (${(size / 2 ** 20).toFixed(0)} MiB) | \`${r.args.join(' ')}\` | ${res.rssMiB.toFixed(0)} MiB | ${res.wallS.toFixed(1)} s | ${budget || '-'} | ${res.exit}${res.jsonValid === null ? '' : res.jsonValid ? ', valid JSON' : ', INVALID JSON'} (${(res.outBytes / 2 ** 20).toFixed(1)} MiB) | ${ok ? 'yes' : 'NO'} |`);
+      rows.push(`| ${c.label} (${(size / 2 ** 20).toFixed(0)} MiB) | \`${r.args.join(' ')}\` | ${res.rssMiB.toFixed(0)} MiB | ${res.wallS.toFixed(1)} s | ${res.cpuS.toFixed(1)} s | ${budget || '-'} | ${res.exit}${res.jsonValid === null ? '' : res.jsonValid ? ', valid JSON' : ', INVALID JSON'} (${(res.outBytes / 2 ** 20).toFixed(1)} MiB) | ${ok ? 'yes' : 'NO'} |`);
       process.stderr.write(`${rows[rows.length - 1]}${res.exit !== 0 ? `  stderr: ${res.stderrTail}` : ''}\n`);
     }
     if (!keep) fs.rmSync(file, { force: true });
   }
   const load = os.loadavg()[0].toFixed(1);
   process.stdout.write([
-    '| Input | Command | Peak RSS | Wall time | Budget | Exit, output | Within budget |',
-    '|---|---|---:|---:|---|---|---|',
+    '| Input | Command | Peak RSS | Wall time | CPU (user+sys) | Budget | Exit, output | Within budget |',
+    '|---|---|---:|---:|---:|---|---|---|',
     ...rows,
     '',
     `Node ${process.version}, ${os.cpus().length} cores, load average ${load} at the end.`,
