@@ -21,6 +21,8 @@ export interface AnalyzeOptions extends DecoderOptions {
   /** Infer pod CIDRs from tunnel inner addresses (default: only when no podCidrs are given). */
   inferPodCidrs?: boolean;
   maxFlows?: number;
+  /** The BGP section lists every route and announced prefix (default: the first 10000 of each). */
+  allRoutes?: boolean;
   /** How many flows `topFlows` lists (default 20). */
   top?: number;
   quiet?: boolean;
@@ -65,6 +67,8 @@ export interface AnalysisDocument {
     interfaces: number;
   };
   podCidrs: PodCidr[];
+  /** BGP-announced pod CIDRs not listed in podCidrs (beyond the first 1000); all of them settle routed. */
+  podCidrsNotListed: number;
   classes: FlowSummary['classes'];
   flows: { total: number; evicted: number; maxFlows: number; histogramEdges: number[] };
   topFlows: FlowObject[];
@@ -255,7 +259,11 @@ export function bgpAnnounced(extra: readonly PacketAnalysis[]): string[] {
 
 /** BGP-announced prefixes become pod CIDRs: call before the flows settle routed vs underlay. */
 export function addBgpPodCidrs(flows: FlowAnalysis, prefixes: readonly string[]): void {
-  flows.addPodCidrs(prefixes.map((cidr) => ({ cidr, source: 'bgp' as const, evidence: 'announced over BGP in the capture' })));
+  // In slices: a full routing table (over a million prefixes) never becomes one array of objects.
+  const SLICE = 8192;
+  for (let i = 0; i < prefixes.length; i += SLICE) {
+    flows.addPodCidrs(prefixes.slice(i, i + SLICE).map((cidr) => ({ cidr, source: 'bgp' as const, evidence: 'announced over BGP in the capture' })));
+  }
 }
 
 /** One large file on disk, compiled code, the standard set wanted: split the analyses over two threads. */
@@ -275,6 +283,7 @@ export interface StandardResult {
 function runStandardInWorker(inputs: readonly string[], opts: AnalyzeOptions): Promise<StandardResult> {
   const plain: AnalyzeOptions = {
     mtu: opts.mtu, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, quiet: true,
+    allRoutes: opts.allRoutes,
   };
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'standard', files: inputs, opts: plain } });
@@ -337,6 +346,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
       interfaces: run.interfaces,
     },
     podCidrs: fs.podCidrs,
+    podCidrsNotListed: fs.podCidrsNotListed,
     classes: fs.classes,
     flows: { total: fs.flowCount, evicted: fs.evictedFlows, maxFlows: fs.maxFlows, histogramEdges: fs.histogramEdges },
     topFlows: run.flows.flows({ sort: 'bytes', top: opts.top ?? 20 }),

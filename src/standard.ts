@@ -12,15 +12,17 @@ export interface StandardOptions {
   vxlanPorts?: readonly number[];
   genevePorts?: readonly number[];
   podCidrs?: readonly string[];
+  /** The BGP section lists every route and announced prefix (--all-routes). */
+  allRoutes?: boolean;
 }
 
 export type MergeableAnalysis = PacketAnalysis & { exportState(): unknown; mergeState(s: unknown): void };
 
 export function standardAnalyses(opts: StandardOptions, decoder: PacketDecoder, bgpOnly = false): PacketAnalysis[] {
   void decoder;
-  if (bgpOnly) return [new BgpAnalysis()];
+  if (bgpOnly) return [new BgpAnalysis(undefined, { allRoutes: opts.allRoutes })];
   // bgp, l2, cni, lint: the CNI verdict and the BGP lint rules read the same BGP analysis.
-  return createLintSet({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, mtu: opts.mtu }).analyses;
+  return createLintSet({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, mtu: opts.mtu, allRoutes: opts.allRoutes }).analyses;
 }
 
 export function isMergeable(a: PacketAnalysis): a is MergeableAnalysis {

@@ -4,7 +4,7 @@ import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import { Proto, type PacketState } from '../packet.js';
 import { BGP_PORT } from '../../dissectors/bgp.js';
 import type { CaptureInfo, CaptureRecord } from '../reader/record.js';
-import { RouteTable, type RouteEventJson, type RouteJson } from './rib.js';
+import { MAX_LISTED_ROUTES, RouteTable, type RouteEventJson, type RouteJson } from './rib.js';
 import { MESSAGE_TYPES, SessionTracker, type ErrorRecord, type MessageCounts, type NotificationRecord, type SessionJson } from './session.js';
 import { BgpTracker, type BgpConnection, type BgpMessageEvent, type PacketTime } from './tracker.js';
 
@@ -27,12 +27,28 @@ export interface BgpSummary {
   routesAnnounced: number;
   routesWithdrawn: number;
   announcedPrefixes: number;
-  /** Connections closed early to keep memory bounded (more than 65536 at once). */
+  /** Connections closed early to keep memory bounded (more than 16384 at once). */
   evictedConnections: number;
   /** Connections between peer pairs beyond the 10000 sessions tracked (counted only). */
   connectionsNotTracked: number;
-  /** New routes beyond the 500000 the table holds (counted only). */
+  /** New routes beyond the 2000000 the table holds (counted only). */
   routesNotTracked: number;
+  /** Routes in the table (`routes` lists the first 10000 of them unless allRoutes). */
+  routes: number;
+  /** Routes held but not listed in `routes`, and prefixes not listed in `announcedPrefixes` (0 with allRoutes). */
+  routesNotListed: number;
+  announcedPrefixesNotListed: number;
+  /** Connections left out of the sessions' `connections` lists (counted only). */
+  connectionsNotListed: number;
+  /** Most bytes the out-of-order buffers of all connections held at once (64 MiB at most, counting 256 bytes per segment). */
+  outOfOrderBufferPeak: number;
+  /** Out-of-order segments not buffered because that budget was spent (their holes became gaps). */
+  outOfOrderNotBuffered: number;
+}
+
+export interface BgpOptions {
+  /** List every route and announced prefix (default: the first 10000 of each, the rest counted). */
+  allRoutes?: boolean;
 }
 
 export interface BgpResult {
@@ -57,9 +73,11 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
   private framingErrors = 0;
   private malformed = 0;
   private done = false;
+  private readonly listLimit: number;
 
   /** Pass a tracker to share one with `dissect` (it must be fed by exactly one caller). */
-  constructor(tracker?: BgpTracker) {
+  constructor(tracker?: BgpTracker, opts: BgpOptions = {}) {
+    this.listLimit = opts.allRoutes ? Infinity : MAX_LISTED_ROUTES;
     this.tracker = tracker ?? new BgpTracker();
     this.tracker.addListener(this.sessions);
     this.tracker.addListener({
@@ -86,7 +104,7 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
     // TCP streams may continue in the next file (rotated captures): nothing to close here.
   }
 
-  /** Prefixes currently announced (IPv4 and IPv6, e.g. "10.244.1.0/26"), sorted. */
+  /** Prefixes currently announced (IPv4 and IPv6, e.g. "10.244.1.0/26"), sorted: all of them, however many. */
   announcedPrefixes(opts: { includeDefault?: boolean } = {}): string[] {
     const all = this.rib.announcedPrefixes();
     return opts.includeDefault === false ? all.filter((p) => !p.endsWith('/0')) : all;
@@ -112,7 +130,11 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
     notifications.sort((a, b) => a.frame - b.frame);
     let messages = 0;
     for (const t of MESSAGE_TYPES) messages += this.messageCounts[t];
-    const announcedPrefixes = this.rib.announcedPrefixes();
+    const announced = this.rib.announcedPrefixCount();
+    const announcedPrefixes = this.rib.announcedPrefixes(this.listLimit);
+    const routes = this.rib.list(this.listLimit);
+    let connectionsNotListed = 0;
+    for (const s of sessions) connectionsNotListed += s.connectionsNotListed;
     return {
       summary: {
         segments: this.tracker.packets,
@@ -131,16 +153,22 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
         notifications: notifications.length,
         routesAnnounced: this.rib.announcements,
         routesWithdrawn: this.rib.withdrawals,
-        announcedPrefixes: announcedPrefixes.length,
+        announcedPrefixes: announced,
         evictedConnections: this.tracker.evicted,
         connectionsNotTracked: this.sessions.connectionsNotTracked,
         routesNotTracked: this.rib.routesNotTracked,
+        routes: this.rib.size,
+        routesNotListed: this.rib.size - routes.length,
+        announcedPrefixesNotListed: announced - announcedPrefixes.length,
+        connectionsNotListed,
+        outOfOrderBufferPeak: this.tracker.reassemblyBudget.highWater,
+        outOfOrderNotBuffered: this.tracker.reassemblyBudget.refused,
       },
       sessions,
       notifications,
-      routes: this.rib.list(),
-      routeEvents: this.rib.events.slice(),
-      routeEventsDropped: this.rib.eventsDropped,
+      routes,
+      routeEvents: this.rib.events.slice(0, Math.min(this.rib.events.length, this.listLimit)),
+      routeEventsDropped: this.rib.eventsDropped + Math.max(0, this.rib.events.length - this.listLimit),
       announcedPrefixes,
       errors: this.sessions.errors.slice(),
       errorCount: this.sessions.errorCount,

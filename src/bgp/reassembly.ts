@@ -8,6 +8,8 @@
 //   the hole fills; a hole is declared a gap (bytes the capture never saw) when
 //     * the peer has already acknowledged bytes at or past the segment (the receiver had them),
 //     * the buffer would exceed its bounds (MAX_OOO_BYTES / MAX_OOO_SEGMENTS),
+//     * all the reassemblers of a tracker together would exceed their shared ReassemblyBudget
+//       (the segment is then not buffered: the hole before it becomes a gap at once),
 //     * the hole has been open for OOO_PATIENCE_NS of capture time,
 //     * the stream ends (FIN reached, RST, end of capture);
 // - bytes cut by snaplen are a gap too.
@@ -32,6 +34,31 @@ function seqAdd(a: number, n: number): number {
 export const MAX_OOO_BYTES = 256 * 1024;
 export const MAX_OOO_SEGMENTS = 128;
 export const OOO_PATIENCE_NS = 10_000_000_000;
+/** Bytes all the out-of-order buffers of one tracker may hold together (payload plus HELD_OVERHEAD per segment). */
+export const MAX_OOO_TOTAL_BYTES = 64 * 1024 * 1024;
+/** What one held segment costs besides its payload (its record and array slot, roughly). */
+export const HELD_OVERHEAD = 256;
+
+/** One byte budget shared by many reassemblers (all the connections of a tracker). */
+export class ReassemblyBudget {
+  /** Bytes held now, and the most ever held at once. */
+  used = 0;
+  highWater = 0;
+  /** Segments not buffered because the budget was spent. */
+  refused = 0;
+  constructor(readonly limit = MAX_OOO_TOTAL_BYTES) {}
+
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    if (this.used > this.highWater) this.highWater = this.used;
+    return true;
+  }
+
+  give(n: number): void {
+    this.used -= n;
+  }
+}
 
 interface Held {
   seq: number;
@@ -71,7 +98,8 @@ export class TcpReassembler {
     outOfOrderSegments: 0, gaps: 0, gapBytes: 0, midStream: false,
   };
 
-  constructor(private readonly sink: StreamSink) {}
+  /** `budget`: shared with other reassemblers (default: one of its own). */
+  constructor(private readonly sink: StreamSink, private readonly budget: ReassemblyBudget = new ReassemblyBudget()) {}
 
   /**
    * One segment of this direction. `b[s, e)` is the captured payload; `wireLen` its length on the
@@ -155,6 +183,7 @@ export class TcpReassembler {
   private checkFin(): void {
     if (this.finSeq >= 0 && !this.finished && seqDiff(this.nextSeq, this.finSeq) >= 0) {
       this.finished = true;
+      this.budget.give(this.heldBytes + this.held.length * HELD_OVERHEAD);
       this.held.length = 0;
       this.heldBytes = 0;
     }
@@ -201,6 +230,7 @@ export class TcpReassembler {
     while (this.held.length && seqDiff(this.held[0].seq, this.nextSeq) <= 0) {
       const h = this.held.shift()!;
       this.heldBytes -= h.bytes.length;
+      this.budget.give(h.bytes.length + HELD_OVERHEAD);
       this.deliver(h.seq, h.bytes, 0, h.bytes.length, h.len, h.frame);
     }
   }
@@ -232,8 +262,21 @@ export class TcpReassembler {
       const prev = this.held[i - 1];
       if (prev.len >= wireLen) { this.stats.retransmittedBytes += wireLen; return; }
       this.heldBytes -= prev.bytes.length;
+      this.budget.give(prev.bytes.length + HELD_OVERHEAD);
       this.held.splice(i - 1, 1);
       i--;
+    }
+    if (!this.budget.take(size + HELD_OVERHEAD)) {
+      // The tracker's buffers are full: give up on this stream's holes rather than hold more.
+      this.budget.refused++;
+      while (this.held.length && seqDiff(this.held[0].seq, seq) < 0) {
+        this.skipTo(this.held[0].seq, frame);
+        this.drain();
+      }
+      this.skipTo(seq, frame);
+      this.deliver(seq, b, s, e, wireLen, frame);
+      this.drain();
+      return;
     }
     const copy = b.slice(s, e);
     this.held.splice(i, 0, { seq, bytes: copy, len: wireLen, frame });

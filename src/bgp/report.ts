@@ -119,6 +119,7 @@ export function bgpText(res: BgpResult): string {
       ]),
     ));
   }
+  if (s.routesNotListed) out.push(`  ... ${s.routesNotListed} more routes (--all-routes lists them)`);
   if (res.errorCount) {
     out.push('', `Errors (${res.errorCount})`);
     for (const e of res.errors.slice(0, 20)) out.push(`  frame ${e.frame} ${e.from} -> ${e.to}: ${e.error}`);

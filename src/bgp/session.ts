@@ -143,7 +143,9 @@ class ConnState {
   /** The live connection; replaced by `snapshot` once it ends (its buffers can go). */
   conn: BgpConnection | null;
   snapshot: ConnectionJson | null = null;
-  constructor(conn: BgpConnection) {
+  /** Dropped from its session's list (only counted there now). */
+  unlisted = false;
+  constructor(conn: BgpConnection, readonly session: Session) {
     this.conn = conn;
   }
 
@@ -167,6 +169,12 @@ function maxState(a: SessionState, b: SessionState): SessionState {
 
 /** Connections listed per session; older ended ones beyond this are only counted. */
 export const MAX_LISTED_CONNECTIONS = 100;
+/**
+ * Ended connections listed over all sessions together (10,000 sessions x 100 would be a million
+ * records): beyond this the oldest ended ones are dropped from their session's list and counted
+ * in its connectionsNotListed. Open connections are always listed (the tracker bounds them).
+ */
+export const MAX_LISTED_ENDED_CONNECTIONS = 10_000;
 /** Sessions (peer address pairs) tracked; more are counted, not detailed. */
 export const MAX_SESSIONS = 10_000;
 
@@ -195,6 +203,16 @@ export class Session {
   connectionsNotListed = 0;
   droppedState: SessionState = 'idle/unknown';
   droppedOpensExchanged = false;
+
+  /** Drops connection record i from the list, keeping what the session summary needs from it. */
+  unlist(i: number): void {
+    const old = this.conns[i];
+    this.conns.splice(i, 1);
+    old.unlisted = true;
+    this.connectionsNotListed++;
+    this.droppedState = maxState(this.droppedState, old.state());
+    this.droppedOpensExchanged ||= old.opens[0] && old.opens[1];
+  }
 
   constructor(readonly key: string, a: string, b: string, at: PacketTime) {
     const peer = (ip: string): PeerJson => ({
@@ -329,6 +347,12 @@ export class SessionTracker implements BgpListener {
   errorCount = 0;
   /** Connections whose session was not tracked (more than MAX_SESSIONS peer pairs). */
   connectionsNotTracked = 0;
+  /** Ended connections still listed, oldest first (a queue: entries before endedHead are gone). */
+  private ended: [Session, ConnState][] = [];
+  private endedHead = 0;
+  private endedListed = 0;
+  /** Connections of sessions beyond MAX_SESSIONS. */
+  private readonly untracked = new WeakSet<BgpConnection>();
 
   session(conn: BgpConnection, at: PacketTime): Session | null {
     const a = conn.ends[0].ip, b = conn.ends[1].ip;
@@ -345,19 +369,21 @@ export class SessionTracker implements BgpListener {
 
   private connState(conn: BgpConnection, at: PacketTime): [Session, ConnState] | null {
     let c = this.byConn.get(conn);
+    if (c) return [c.session, c];
+    if (this.untracked.has(conn)) return null;
     const s = this.session(conn, at);
-    if (!s) return null;
-    if (!c) {
-      c = new ConnState(conn);
+    if (!s) {
+      this.untracked.add(conn);
+      return null;
+    }
+    {
+      c = new ConnState(conn, s);
       this.byConn.set(conn, c);
       if (s.conns.length >= MAX_LISTED_CONNECTIONS) {
         const i = s.conns.findIndex((x) => x.conn === null);
         if (i >= 0) {
-          const old = s.conns[i];
-          s.conns.splice(i, 1);
-          s.connectionsNotListed++;
-          s.droppedState = maxState(s.droppedState, old.state());
-          s.droppedOpensExchanged ||= old.opens[0] && old.opens[1];
+          s.unlist(i);
+          this.endedListed--;
         }
       }
       s.conns.push(c);
@@ -379,6 +405,20 @@ export class SessionTracker implements BgpListener {
     c.snapshot = connectionJson(c, s);
     c.conn = null;
     this.byConn.delete(conn);
+    this.ended.push([s, c]);
+    this.endedListed++;
+    while (this.endedListed > MAX_LISTED_ENDED_CONNECTIONS && this.endedHead < this.ended.length) {
+      const [os, oc] = this.ended[this.endedHead++];
+      if (oc.unlisted) continue;
+      const i = os.conns.indexOf(oc);
+      if (i >= 0) os.unlist(i);
+      this.endedListed--;
+    }
+    // Compact the queue: consumed entries, and ones a session's own limit already unlisted.
+    if (this.ended.length - this.endedHead > 2 * MAX_LISTED_ENDED_CONNECTIONS || (this.endedHead > 4096 && this.endedHead * 2 > this.ended.length)) {
+      this.ended = this.ended.slice(this.endedHead).filter(([, x]) => !x.unlisted);
+      this.endedHead = 0;
+    }
   }
 
   message(ev: BgpMessageEvent): void {

@@ -11,7 +11,7 @@ import { IPV4_DST, IPV4_SRC, IPV4_TOTAL_LEN } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 import { TCP_ACK, TCP_ACK_FLAG, TCP_FIN, TCP_MIN_HEADER, TCP_RST, TCP_SEQ, TCP_SYN, tcpFlags } from '../../dissectors/tcp.js';
 import { BGP_PORT } from '../../dissectors/bgp.js';
-import { TcpReassembler, type StreamSink } from './reassembly.js';
+import { ReassemblyBudget, TcpReassembler, type StreamSink } from './reassembly.js';
 import { BgpFramer, type FrameInfo, type FramerSink, type LostMessage } from './framer.js';
 import {
   BGP_MAX_EXTENDED_LEN, BGP_MAX_LEN, addPathMode, hasCapability, parseBgpMessage, type BgpMessage, type BgpOpen,
@@ -74,7 +74,7 @@ class Direction implements StreamSink, FramerSink {
   framingErrors = 0;
 
   constructor(readonly conn: BgpConnection, readonly index: 0 | 1) {
-    this.reasm = new TcpReassembler(this);
+    this.reasm = new TcpReassembler(this, conn.tracker.reassemblyBudget);
     this.framer = new BgpFramer(this);
   }
 
@@ -118,17 +118,21 @@ export class BgpConnection {
   firstTs: [number, number];
   lastTs: [number, number];
   packets = 0;
-  private ctx: [ParseContext, ParseContext];
+  /** Neighbours in the tracker's least-recently-active list. */
+  lruPrev: BgpConnection | null = null;
+  lruNext: BgpConnection | null = null;
+  /** Parse contexts, made when the first message is parsed (most connections of a scan never get one). */
+  private ctx: [ParseContext, ParseContext] | null = null;
 
   constructor(readonly tracker: BgpTracker, readonly id: number, readonly key: string, readonly ends: [Endpoint, Endpoint], at: PacketTime) {
     this.dirs = [new Direction(this, 0), new Direction(this, 1)];
     this.firstFrame = this.lastFrame = at.frame;
     this.firstTs = this.lastTs = [at.tsSec, at.tsNsec];
-    this.ctx = [this.makeContext(0), this.makeContext(1)];
   }
 
   /** What the parser needs for messages sent in direction `dir`. */
   context(dir: 0 | 1): ParseContext {
+    this.ctx ??= [this.makeContext(0), this.makeContext(1)];
     return this.ctx[dir];
   }
 
@@ -197,14 +201,24 @@ function wirePayloadLength(st: PacketState, ip: number, l4: number): number {
 export interface BgpTrackerOptions {
   /** Build dissect layer objects for the messages that complete in each packet. */
   layers?: boolean;
-  /** Connections kept (open ones and recently closed ones); the least recently active go first. Default 65536. */
+  /** Connections kept (open ones and recently closed ones); the least recently active go first. Default 16384. */
   maxConnections?: number;
+  /** Bytes the out-of-order buffers of all connections may hold together (default MAX_OOO_TOTAL_BYTES). */
+  reassemblyBudgetBytes?: number;
 }
 
-export const MAX_CONNECTIONS = 65536;
+/**
+ * 16384 concurrent BGP connections is far more than a real capture holds (a route reflector has
+ * hundreds of peers) and keeps a SYN flood's connection state to ~40 MB.
+ */
+export const MAX_CONNECTIONS = 16384;
 
 export class BgpTracker {
   private readonly conns = new Map<string, BgpConnection>();
+  /** The connections of `conns`, least recently active first (a Map's delete-and-set reordering
+   * leaves holes that make finding its oldest entry slow after many evictions). */
+  private lruHead: BgpConnection | null = null;
+  private lruTail: BgpConnection | null = null;
   private readonly listeners: BgpListener[] = [];
   private readonly wantLayers: boolean;
   private layers: LayerObject[] = [];
@@ -220,8 +234,11 @@ export class BgpTracker {
   evicted = 0;
   private currentSrc = '';
   private readonly maxConnections: number;
+  /** One byte budget for the out-of-order buffers of every connection (its highWater is the peak held). */
+  readonly reassemblyBudget: ReassemblyBudget;
 
   constructor(opts: BgpTrackerOptions = {}) {
+    this.reassemblyBudget = new ReassemblyBudget(opts.reassemblyBudgetBytes);
     this.wantLayers = opts.layers === true;
     this.maxConnections = Math.max(2, opts.maxConnections ?? MAX_CONNECTIONS);
   }
@@ -251,6 +268,7 @@ export class BgpTracker {
   finish(): void {
     for (const c of this.conns.values()) if (c.isOpen) this.close(c, 'end-of-capture');
     this.conns.clear();
+    this.lruHead = this.lruTail = null;
   }
 
   /** Connections held (open, and recently closed ones kept to recognise their last packets). */
@@ -302,13 +320,16 @@ export class BgpTracker {
       if (!syn && st.end[l4] <= o + st.hlen[l4]) return;
       if (this.conns.size >= this.maxConnections) this.evict();
       this.connections++;
+      const replaced = this.conns.get(key);
+      if (replaced) this.unlink(replaced);
       conn = new BgpConnection(this, this.connections, key, [{ ip: src, port: sport }, { ip: dst, port: dport }], now);
       this.conns.set(key, conn);
+      this.append(conn);
       for (const l of this.listeners) l.connectionStart?.(conn, { ...now });
-    } else {
+    } else if (conn !== this.lruTail) {
       // Most recently active last (the eviction order).
-      this.conns.delete(key);
-      this.conns.set(key, conn);
+      this.unlink(conn);
+      this.append(conn);
     }
     conn.packets++;
     conn.lastFrame = r.frame;
@@ -338,14 +359,30 @@ export class BgpTracker {
 
   /** Drops the least recently active connection (closing it first when it is still open). */
   private evict(): void {
-    for (const [k, c] of this.conns) {
-      if (c.isOpen) {
-        this.close(c, 'evicted');
-        this.evicted++;
-      }
-      this.conns.delete(k);
-      return;
+    const c = this.lruHead;
+    if (!c) return;
+    if (c.isOpen) {
+      this.close(c, 'evicted');
+      this.evicted++;
     }
+    this.unlink(c);
+    if (this.conns.get(c.key) === c) this.conns.delete(c.key);
+  }
+
+  private append(c: BgpConnection): void {
+    c.lruPrev = this.lruTail;
+    c.lruNext = null;
+    if (this.lruTail) this.lruTail.lruNext = c;
+    else this.lruHead = c;
+    this.lruTail = c;
+  }
+
+  private unlink(c: BgpConnection): void {
+    if (c.lruPrev) c.lruPrev.lruNext = c.lruNext;
+    else if (this.lruHead === c) this.lruHead = c.lruNext;
+    if (c.lruNext) c.lruNext.lruPrev = c.lruPrev;
+    else if (this.lruTail === c) this.lruTail = c.lruPrev;
+    c.lruPrev = c.lruNext = null;
   }
 
   private close(conn: BgpConnection, how: NonNullable<BgpConnection['closed']>): void {

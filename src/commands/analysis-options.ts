@@ -9,6 +9,7 @@ export const ANALYSIS_OPTIONS: Options = {
   // Pod CIDR inference: on by default, off when --pod-cidr is given unless asked for; off wins.
   'infer-pod-cidrs': { type: 'boolean' },
   'no-infer-pod-cidrs': { type: 'boolean' },
+  'all-routes': { type: 'boolean' },
 };
 
 export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
@@ -18,5 +19,6 @@ export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
     maxFlows: intOption(values['max-flows'], '--max-flows', 1000),
     inferPodCidrs: values['no-infer-pod-cidrs'] === true ? false : values['infer-pod-cidrs'] === true ? true : undefined,
     quiet: values.quiet === true,
+    allRoutes: values['all-routes'] === true,
   };
 }

@@ -13,13 +13,13 @@ import type { AnalysisContext } from '../analysis.js';
 export const bgpCommand: Command = {
   name: 'bgp',
   summary: 'BGP sessions (peers, ASNs, hold times, capabilities, state, notifications) and routes',
-  usage: 'tunnelscope bgp FILE... [--json] [--vxlan-port P]... [--geneve-port P]...',
+  usage: 'tunnelscope bgp FILE... [--json] [--all-routes] [--vxlan-port P]... [--geneve-port P]...',
   async run(args) {
-    const p = parse(this, args, DECODE_OPTIONS);
+    const p = parse(this, args, { ...DECODE_OPTIONS, 'all-routes': { type: 'boolean' } });
     if (!p) return 0;
     const files = requireFiles(this, p);
     const decoder = new PacketDecoder(decoderOptions(p.values));
-    const analysis = new BgpAnalysis();
+    const analysis = new BgpAnalysis(undefined, { allRoutes: p.values['all-routes'] === true });
     const facts = new PacketFacts();
     for (let i = 0; i < files.length; i++) {
       // The BGP analysis reads neither the facts nor the capture point.

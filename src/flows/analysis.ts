@@ -7,8 +7,7 @@ import type { CaptureRecord } from '../reader/record.js';
 import { formatTimestamp } from '../reader/record.js';
 import { FlowTable, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, K_FLAG_MACS, NBINS, SIZE_BINS } from './flowtable.js';
 import { PodCidrInference, buildCidrSet, type PodCidr, type PodCidrState } from '../podcidr.js';
-import type { CidrSet } from '../cidr.js';
-import { formatIp } from '../cidr.js';
+import { CidrSet, formatIp, parseCidr } from '../cidr.js';
 import { tcpFlagString } from '../../dissectors/tcp.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
@@ -87,6 +86,9 @@ const newAcc = (): Acc => ({ flows: 0, packets: 0, bytes: 0, ipBytes: 0, innerBy
 
 export const HISTOGRAM_EDGES = SIZE_BINS;
 
+/** BGP-announced pod CIDRs listed in podCidrs (a full routing table is counted, not listed). */
+export const MAX_LISTED_EXTRA_CIDRS = 1000;
+
 export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   readonly name = 'flows';
   readonly table: FlowTable;
@@ -94,7 +96,10 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   /** Whether pod CIDRs are inferred (and inner addresses collected for it). */
   private readonly infer: boolean;
   private readonly flagCidrs: PodCidr[];
-  private extraCidrs: PodCidr[] = [];
+  /** Pod CIDRs from other sources (BGP): all of them in a set, the first MAX_LISTED_EXTRA_CIDRS listed. */
+  private readonly extraSet = new CidrSet();
+  private readonly extraListed: PodCidr[] = [];
+  private extraNotListed = 0;
   /** Totals of evicted flows by class, and by tunnel (keyed by a string: cold path). */
   private readonly evictedClass = new Map<number, Acc>();
   private readonly evictedTunnels = new Map<string, TunnelTotals>();
@@ -171,27 +176,52 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     this.table.newFile();
   }
 
-  /** Pod CIDRs from other sources (BGP announcements), added before finish(). */
+  /**
+   * Pod CIDRs from other sources (BGP announcements), added before finish(). Any number (a full
+   * Internet table): every one settles routed vs underlay, the first MAX_LISTED_EXTRA_CIDRS are
+   * listed by podCidrs() and the rest counted (podCidrsNotListed()).
+   */
   addPodCidrs(list: readonly PodCidr[]): void {
-    this.extraCidrs.push(...list);
+    for (const c of list) {
+      const parsed = parseCidr(c.cidr);
+      if (!parsed) continue;
+      this.extraSet.add(parsed);
+      if (this.extraListed.length < MAX_LISTED_EXTRA_CIDRS) this.extraListed.push(c);
+      else this.extraNotListed++;
+    }
+    this.evictSet = null;
   }
 
-  /** All pod CIDRs with their sources: flags first, then BGP, then inferred (duplicates dropped). */
+  /** Pod CIDRs added with addPodCidrs() and left out of podCidrs() (beyond MAX_LISTED_EXTRA_CIDRS). */
+  podCidrsNotListed(): number {
+    return this.extraNotListed;
+  }
+
+  /** The pod CIDRs with their sources: flags first, then BGP (at most MAX_LISTED_EXTRA_CIDRS), then inferred (duplicates dropped). */
   podCidrs(): PodCidr[] {
     const seen = new Set<string>();
     const out: PodCidr[] = [];
-    for (const c of [...this.flagCidrs, ...this.extraCidrs, ...(this.infer ? this.inference.infer() : [])]) {
-      if (seen.has(c.cidr)) continue;
-      seen.add(c.cidr);
-      out.push(c);
+    for (const part of [this.flagCidrs, this.extraListed, this.infer ? this.inference.infer() : []]) {
+      for (const c of part) {
+        if (seen.has(c.cidr)) continue;
+        seen.add(c.cidr);
+        out.push(c);
+      }
     }
     return out;
+  }
+
+  /** Every pod CIDR as one set: the flags', the inferred ones and all added ones (listed or not). */
+  private podCidrSet(): CidrSet {
+    const set = buildCidrSet([...this.flagCidrs, ...this.inference.infer()]);
+    set.addAll(this.extraSet);
+    return set;
   }
 
   /** Settles routed vs underlay for every plain flow against the final pod CIDR set. */
   private resolve(): Uint8Array {
     if (this.resolved) return this.resolved;
-    const set = buildCidrSet(this.podCidrs());
+    const set = this.podCidrSet();
     const t = this.table, keys = t.index.keys;
     const cls = new Uint8Array(t.size);
     for (let f = 0; f < t.size; f++) cls[f] = this.flowClass(keys, f, set);
@@ -222,7 +252,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   private foldEvicted(t: FlowTable, f: number): void {
     // Evicted flows are settled with the pod CIDRs known so far (rebuilt once per eviction round).
     if (this.evictStamp !== t.evictedFlows || !this.evictSet) {
-      this.evictSet = buildCidrSet(this.podCidrs());
+      this.evictSet = this.podCidrSet();
       this.evictStamp = t.evictedFlows;
     }
     const set = this.evictSet;
@@ -288,6 +318,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       classes,
       tunnels: tunnelList,
       podCidrs: this.podCidrs(),
+      podCidrsNotListed: this.extraNotListed,
       histogramEdges: [...SIZE_BINS],
     };
   }
@@ -390,6 +421,8 @@ export interface FlowSummary {
   classes: ClassTotals[];
   tunnels: TunnelTotals[];
   podCidrs: PodCidr[];
+  /** Pod CIDRs announced over BGP beyond the MAX_LISTED_EXTRA_CIDRS listed in podCidrs (all of them still settle routed). */
+  podCidrsNotListed: number;
   histogramEdges: number[];
 }
 

@@ -28,6 +28,8 @@ export interface LintSetOptions {
   config?: LintConfigFile;
   /** Overrides config thresholds. */
   mtu?: number;
+  /** The BGP analysis lists every route (bgp --all-routes). */
+  allRoutes?: boolean;
   arpStormRate?: number;
   /**
    * Where BGP sessions come from. Absent: a new BgpAnalysis, put first in `analyses` so the driver
@@ -51,7 +53,7 @@ export function createLintSet(o: LintSetOptions = {}): LintSet {
   const analyses: PacketAnalysis[] = [];
   let source: BgpSource | null = null;
   if (o.bgp === undefined) {
-    source = { analysis: new BgpAnalysis(), input: bgpInputFrom };
+    source = { analysis: new BgpAnalysis(undefined, { allRoutes: o.allRoutes }), input: bgpInputFrom };
     analyses.push(source.analysis);
   } else if (o.bgp instanceof BgpAnalysis) {
     source = { analysis: o.bgp, input: bgpInputFrom };
