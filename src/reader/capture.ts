@@ -2,12 +2,12 @@
 // detection, and the two reading APIs: a callback walk for the hot path (one reused record) and
 // an async iterable of records for library users.
 import { createReadStream, statSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { PcapParser, pcapMagic } from './pcap.js';
 import { PcapngParser, isPcapng } from './pcapng.js';
 import { CaptureError, CaptureRecord, emptyInfo, type CaptureInfo } from './record.js';
 import type { Framer } from './framer.js';
+import { ByteSource, gunzipMembers, isGzip } from './gzip.js';
 
 export type CaptureInput = string | Readable | AsyncIterable<Uint8Array>;
 
@@ -54,6 +54,15 @@ async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { rea
 /** Yields the decompressed bytes of the input, unzipping when it starts with the gzip magic. */
 async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo): AsyncGenerator<Uint8Array> {
   const it = rawChunks(input, chunkSize, counter)[Symbol.asyncIterator]();
+  try {
+    yield* decompressed(it, info);
+  } finally {
+    // Closes the file when the reader stops early (a record limit).
+    await it.return?.(undefined);
+  }
+}
+
+async function* decompressed(it: AsyncIterator<Uint8Array>, info: CaptureInfo): AsyncGenerator<Uint8Array> {
   let first = await it.next();
   while (!first.done && first.value.length < 2) {
     // Tiny first reads (pipes) are merged until the magic can be seen.
@@ -63,33 +72,15 @@ async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { r
   }
   if (first.done) return;
   const head = first.value;
-  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+  if (!isGzip(head)) {
     yield head;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     return;
   }
   info.gzip = true;
-  const gunzip = createGunzip({ chunkSize: 1 << 18 });
-  // Feed the compressed chunks in with backpressure while reading the output.
-  const feed = (async () => {
-    try {
-      const write = (c: Uint8Array) => new Promise<void>((res) => { if (gunzip.write(c)) res(); else gunzip.once('drain', res); });
-      await write(head);
-      for (let r = await it.next(); !r.done; r = await it.next()) await write(r.value);
-    } catch (e) {
-      gunzip.destroy(e as Error);
-      return;
-    }
-    gunzip.end();
-  })();
-  try {
-    for await (const c of gunzip) yield c as Uint8Array;
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (e instanceof CaptureError) throw e;
-    info.warnings.push(`gzip stream damaged or cut off (${msg}); results cover what was read`);
-  }
-  await feed;
+  const src = new ByteSource(it);
+  src.unshift(head);
+  yield* gunzipMembers(src, info);
 }
 
 /**

@@ -1,0 +1,125 @@
+// Issue 9, input and output reliability: damaged gzip, back-pressure and closed pipes, unreadable
+// files, escape sequences from the capture, output paths, several files with one bad, header
+// damage, numeric option ranges. Inputs are built here; CLI tests run bin/tunnelscope.js on dist/
+// (`npx tsc -p tsconfig.json` first).
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ETHERTYPE_IPV4, eth, ipv4, udp } from '../test-support/bytes.js';
+import { writePcap, type PcapRecord } from '../test-support/capture.js';
+import { collect, randomSlices, rng, streamOf } from '../test-support/streams.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'tunnelscope.js');
+const DIST = new URL('../dist/src/index.js', import.meta.url);
+const built = existsSync(DIST);
+if (!built) console.warn('reliability-io: dist/ is not built (npx tsc -p tsconfig.json); the CLI tests are skipped');
+
+let dir = '';
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'tunnelscope-relio-')); });
+afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+function file(name: string, bytes: Uint8Array | string): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+function cli(args: string[], input?: Uint8Array): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', input, maxBuffer: 1 << 28 });
+}
+
+/** `n` UDP packets with incompressible payloads, so their gzip spans several read chunks. */
+function udpRecords(n: number, payload = 1000, seed = 7): PcapRecord[] {
+  const r = rng(seed);
+  const out: PcapRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = Array.from({ length: payload }, () => Math.floor(r() * 256));
+    const pkt = eth({ type: ETHERTYPE_IPV4 }, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, udp({ src: 10000 + (i % 50), dst: 5000 }, body)));
+    out.push({ sec: 1700000000 + i, frac: 0, data: pkt });
+  }
+  return out;
+}
+
+const JUNK = Buffer.from('JUNK from a transfer tool');
+
+describe('gzip with bytes after the compressed stream (issue 9 item 1)', () => {
+  const small = writePcap(udpRecords(5, 60));
+  const big = writePcap(udpRecords(3000)); // about 3 MB, gzip of the same size: three 1 MiB reads
+
+  it('reader: every record, and a warning naming the trailing bytes; in pieces too', async () => {
+    const bytes = Buffer.concat([gzipSync(small), JUNK]);
+    const whole = await collect(streamOf([bytes]));
+    expect(whole.recs).toHaveLength(5);
+    expect(whole.info.warnings).toEqual([`${JUNK.length} trailing bytes after the end of the gzip data ignored (they start 0x${JUNK.subarray(0, 8).toString('hex')})`]);
+    for (let seed = 1; seed <= 4; seed++) expect((await collect(streamOf(randomSlices(bytes, seed, 16)))).recs).toEqual(whole.recs);
+    const plain = await collect(streamOf([small]));
+    expect(whole.recs).toEqual(plain.recs);
+  });
+
+  it('reader: concatenated members are one stream (as gzip -d reads them), zero padding is named', async () => {
+    const cut = 24 + 3 * (16 + 102); // file header and three records in the first member
+    const two = Buffer.concat([gzipSync(small.subarray(0, cut)), gzipSync(small.subarray(cut))]);
+    const r = await collect(streamOf([two]));
+    expect(r.recs).toHaveLength(5);
+    expect(r.info.warnings).toEqual([]);
+    const padded = await collect(streamOf([Buffer.concat([gzipSync(small), Buffer.alloc(512)])]));
+    expect(padded.recs).toHaveLength(5);
+    expect(padded.info.warnings).toEqual(['512 zero bytes of padding after the gzip data ignored']);
+  });
+
+  it('reader: a wrong checksum is read with a warning (gzip -d: "crc error")', async () => {
+    const gz = Buffer.from(gzipSync(small));
+    gz[gz.length - 8] ^= 0xff; // CRC32 in the trailer (RFC 1952 2.2)
+    const r = await collect(streamOf([gz]));
+    expect(r.recs).toHaveLength(5);
+    expect(r.info.warnings.join()).toMatch(/checksum or length does not match/);
+  });
+
+  describe.skipIf(!built)('CLI and worker threads', () => {
+    it('dissect: small file, large file and standard input give every packet, a warning and exit 0', () => {
+      const smallGz = file('small-junk.pcap.gz', Buffer.concat([gzipSync(small), JUNK]));
+      const bigGz = file('big-junk.pcap.gz', Buffer.concat([gzipSync(big), JUNK]));
+      for (const [args, input, n] of [
+        [['dissect', '--json', smallGz], undefined, 5],
+        [['dissect', '--json', bigGz], undefined, 3000],
+        [['dissect', '--json', '-'], Buffer.concat([gzipSync(big), JUNK]), 3000],
+      ] as const) {
+        const r = cli([...args], input);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim().split('\n')).toHaveLength(n);
+        expect(r.stderr).toMatch(/warning: .*25 trailing bytes after the end of the gzip data ignored/);
+      }
+    });
+
+    it('analyze, flows and report read it too', () => {
+      const bigGz = file('big-junk2.pcap.gz', Buffer.concat([gzipSync(big), JUNK]));
+      const a = cli(['analyze', '--json', bigGz]);
+      expect(a.status, a.stderr).toBe(0);
+      expect(JSON.parse(a.stdout).summary.packets).toBe(3000);
+      const f = cli(['flows', '--json', bigGz]);
+      expect(f.status, f.stderr).toBe(0);
+      // Sources 10000..10049 to 5000: fifty flows.
+      expect(f.stdout.trim().split('\n')).toHaveLength(50);
+      const html = join(dir, 'junk.html');
+      const rep = cli(['report', bigGz, '-o', html]);
+      expect(rep.status, rep.stderr).toBe(0);
+      expect(existsSync(html)).toBe(true);
+    });
+
+    it('on worker threads: one file split by analysis, and several files', async () => {
+      const { analyze } = await import(DIST.href);
+      const a = file('w1.pcap.gz', Buffer.concat([gzipSync(big), JUNK]));
+      const b = file('w2.pcap.gz', Buffer.concat([gzipSync(small), JUNK]));
+      const split = await analyze(a, { parallelThreshold: 0 });
+      expect(split.summary.packets).toBe(3000);
+      expect(split.summary.files[0].warnings.join()).toMatch(/trailing bytes/);
+      const many = await analyze([a, b], { parallelThreshold: 0, workers: 2 });
+      expect(many.summary.packets).toBe(3005);
+      expect(many.summary.files.map((f: { warnings: string[] }) => f.warnings.length)).toEqual([1, 1]);
+    });
+  });
+});
