@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ETHERTYPE_IPV4, eth, ipv4, udp } from '../test-support/bytes.js';
-import { writePcap, type PcapRecord } from '../test-support/capture.js';
+import { PcapngWriter, writePcap, type PcapRecord } from '../test-support/capture.js';
+import { CaptureError } from '../src/reader/record.js';
 import { collect, randomSlices, rng, streamOf } from '../test-support/streams.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -121,5 +122,39 @@ describe('gzip with bytes after the compressed stream (issue 9 item 1)', () => {
       expect(many.summary.packets).toBe(3005);
       expect(many.summary.files.map((f: { warnings: string[] }) => f.warnings.length)).toEqual([1, 1]);
     });
+  });
+});
+
+describe('a file that never yields a valid header is exit 3 (issue 9 item 12)', () => {
+  const ng = new PcapngWriter(false).idb(1).epb(0, 1n, udpRecords(1, 60)[0].data).bytes();
+  const le32 = (b: Uint8Array, o: number, v: number) => { b[o] = v & 255; b[o + 1] = (v >>> 8) & 255; b[o + 2] = (v >>> 16) & 255; b[o + 3] = v >>> 24; };
+  // The SHB (draft-ietf-opsawg-pcapng 4.1): type(4) total length(4) byte-order magic(4) major(2) minor(2) section length(8) ... total length(4).
+  const cutInShb = ng.slice(0, 20);
+  const zeroLength = ng.slice(); le32(zeroLength, 4, 0);
+  const shortShb = ng.slice(); le32(shortShb, 4, 16); // below the 28-byte minimum (tshark: "less than the minimum SHB size 28")
+  const oddLength = ng.slice(); le32(oddLength, 4, 30);
+
+  it('reader: CaptureError for an SHB cut off, of length 0, below the minimum or not a multiple of 4', async () => {
+    for (const [name, b, why] of [
+      ['cut', cutInShb, /cut off/], ['zero', zeroLength, /block length 0 is invalid/],
+      ['short', shortShb, /below the minimum 28/], ['odd', oddLength, /block length 30 is invalid/],
+    ] as const) {
+      const e = await collect(streamOf([b])).then(() => null, (x: unknown) => x);
+      expect(e, name).toBeInstanceOf(CaptureError);
+      expect((e as Error).message, name).toMatch(/no valid pcapng section header/);
+      expect((e as Error).message, name).toMatch(why);
+    }
+    // A section length of 0 in the SHB body is not damage (tshark reads the file): still read.
+    const sectionLengthZero = ng.slice(); sectionLengthZero.fill(0, 16, 24);
+    expect((await collect(streamOf([sectionLengthZero]))).recs).toHaveLength(1);
+  });
+
+  it.skipIf(!built)('CLI: exit 3 with one line, like a pcap cut in its file header', () => {
+    for (const [name, b] of [['cut.pcapng', cutInShb], ['zero.pcapng', zeroLength], ['cut.pcap', writePcap([]).slice(0, 20)]] as const) {
+      const r = cli(['dissect', file(name, b)]);
+      expect(r.status, name).toBe(3);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+    }
   });
 });

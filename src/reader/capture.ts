@@ -138,8 +138,11 @@ async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, 
   }
   if (parser === null) throw noCapture(input, head, info);
   parser.finish();
-  if (info.format === 'pcap' && !(parser as PcapParser).started) {
-    throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
+  if (!parser.started) {
+    // Never a valid header: not a capture to report on, whatever the first bytes promised.
+    const why = info.warnings.join('; ');
+    if (info.format === 'pcap') throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
+    throw new CaptureError(`${describeInput(input)}: no valid pcapng section header${why ? ` (${why})` : ''}`);
   }
 }
 
