@@ -3,7 +3,7 @@ import { addBgpPodCidrs, bgpAnnounced, runAnalyses } from '../analyze.js';
 import { CLASS_NAME } from '../packet.js';
 import { renderTable } from '../report/table.js';
 import { flowRows } from '../report/text.js';
-import { Out, UsageError, intOption, parse, printWarnings, requireFiles, stringList, type Command } from './common.js';
+import { Out, UsageError, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, someReadable, stringList, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import type { FlowObject } from '../flows/analysis.js';
 
@@ -35,8 +35,9 @@ export const flowsCommand: Command = {
     const run = await runAnalyses(files, { ...analyzeOptions(p.values), standard: 'bgp' });
     addBgpPodCidrs(run.flows, bgpAnnounced(run.extra));
     run.flows.finish();
+    if (!someReadable(run.files)) return fileErrorsStatus(run.files);
     const flows = run.flows.flows({ sort: sort as 'bytes', top, classes });
-    const out = new Out();
+    const out = new Out(p.values.json === true);
     if (p.values.json) {
       for (const f of flows) await out.write(JSON.stringify(f) + '\n');
     } else if (p.values.csv) {
@@ -46,8 +47,8 @@ export const flowsCommand: Command = {
       const t = flowRows(flows);
       await out.write(renderTable(t.head, t.rows) + '\n');
     }
-    await out.flush();
+    await out.end();
     for (const f of run.files) printWarnings(f.warnings, f.name);
-    return 0;
+    return fileErrorsStatus(run.files);
   },
 };

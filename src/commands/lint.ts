@@ -4,10 +4,10 @@
 import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
 import { createLintSet, type BgpSource } from '../lint/index.js';
-import { runSequential } from '../analyze.js';
+import { runSequential, type FileSummary } from '../analyze.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
 export { formatFinding, formatText, type LintRun };
-import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
+import { DECODE_OPTIONS, Out, UsageError, decoderOptions, fileErrorsStatus, parse, printWarnings, someReadable, stringList, type Command } from './common.js';
 
 
 export interface LintRunOptions {
@@ -30,14 +30,14 @@ export interface LintRunOptions {
 }
 
 /** Runs lint, CNI and L2 over the files (the library form of the command), through the analyze driver. */
-export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun> {
+export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun & { files: FileSummary[] }> {
   const set = createLintSet(o);
   const run = await runSequential(files, {
     vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs, quiet: o.quiet ?? true,
     core: false, standard: false, extraAnalyses: () => set.analyses,
   });
   for (const f of run.files) o.onWarnings?.(f.name, f.warnings);
-  return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish() };
+  return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish(), files: run.files };
 }
 
 function listRules(): string {
@@ -103,14 +103,16 @@ export const lintCommand: Command = {
       vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true,
       onWarnings: (file, w) => printWarnings(w, file),
     });
-    const out = new Out();
+    if (!someReadable(run.files)) return fileErrorsStatus(run.files);
+    const out = new Out(p.values.json === true);
     if (p.values.json) {
       await out.write(JSON.stringify({ findings: run.lint.findings, summary: run.lint.summary, notEvaluated: run.lint.notEvaluated, cni: run.cni, l2: run.l2 }) + '\n');
     } else {
       await out.write(formatText(run));
     }
-    await out.flush();
+    await out.end();
     const rank = SEVERITY_RANK[failOn as Severity];
-    return run.lint.findings.some((f) => SEVERITY_RANK[f.severity] >= rank) ? 1 : 0;
+    // An unreadable file (3) outranks findings (1): the run did not see everything.
+    return fileErrorsStatus(run.files, run.lint.findings.some((f) => SEVERITY_RANK[f.severity] >= rank) ? 1 : 0);
   },
 };
