@@ -1,5 +1,5 @@
 // Options shared by flows, overhead and analyze.
-import { DECODE_OPTIONS, intOption, decoderOptions, type Options, type Parsed } from './common.js';
+import { DECODE_OPTIONS, RANGES, intOption, decoderOptions, type Options, type Parsed } from './common.js';
 import type { AnalyzeOptions } from '../analyze.js';
 
 export const ANALYSIS_OPTIONS: Options = {
@@ -11,8 +11,8 @@ export const ANALYSIS_OPTIONS: Options = {
 export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
   return {
     ...decoderOptions(values),
-    mtu: intOption(values.mtu, '--mtu', 68),
-    maxFlows: intOption(values['max-flows'], '--max-flows', 1000),
+    mtu: intOption(values.mtu, '--mtu', RANGES.mtu),
+    maxFlows: intOption(values['max-flows'], '--max-flows', RANGES.maxFlows),
     quiet: values.quiet === true,
   };
 }

@@ -47,16 +47,32 @@ export function parse(cmd: Command, args: string[], options: Options): Parsed | 
 export function portList(v: unknown, flag: string): number[] {
   const list = (Array.isArray(v) ? v : v === undefined ? [] : [v]) as string[];
   return list.flatMap((s) => String(s).split(',')).map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag}: '${s}' is not a port number`);
+    const n = wholeNumber(s);
+    if (n === null || n < 1 || n > 65535) throw new UsageError(`${flag}: '${s}' is not a port number (1 to 65535)`);
     return n;
   });
 }
 
-export function intOption(v: unknown, flag: string, min = 0): number | undefined {
+/** The real ranges of the numeric options (usage error outside them). */
+export const RANGES = {
+  mtu: [68, 65535], // RFC 791's minimum IPv4 MTU to the largest IP packet
+  maxFlows: [1000, 100_000_000], // beyond that the flow table would not fit in memory
+  count: [1, Number.MAX_SAFE_INTEGER],
+  top: [1, 10_000_000],
+  arpStormRate: [1, 100_000_000],
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** Decimal digits only ('1e3', '0x10', ' 5' and '' are not options' numbers), as a safe integer. */
+function wholeNumber(s: string): number | null {
+  if (!/^[0-9]{1,16}$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+export function intOption(v: unknown, flag: string, [min, max]: readonly [number, number]): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: '${v}' is not a whole number >= ${min}`);
+  const n = wholeNumber(String(v));
+  if (n === null || n < min || n > max) throw new UsageError(`${flag}: '${v}' is not a whole number from ${min} to ${max}`);
   return n;
 }
 

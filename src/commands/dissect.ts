@@ -5,7 +5,7 @@ import { forEachRecord } from '../reader/capture.js';
 import { CaptureError, captureReason } from '../reader/record.js';
 import { BgpTracker } from '../bgp/tracker.js';
 import { layerSummary } from '../bgp/layer.js';
-import { DECODE_OPTIONS, Out, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
+import { DECODE_OPTIONS, Out, RANGES, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
 
 export const dissectCommand: Command = {
   name: 'dissect',
@@ -15,7 +15,7 @@ export const dissectCommand: Command = {
     const p = parse(this, args, { ...DECODE_OPTIONS, count: { type: 'string', short: 'c' } });
     if (!p) return 0;
     const files = requireFiles(this, p);
-    const limit = intOption(p.values.count, '-c', 1);
+    const limit = intOption(p.values.count, '-c', RANGES.count);
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const json = p.values.json === true;
     const out = new Out(json);

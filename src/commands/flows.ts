@@ -3,7 +3,7 @@ import { addBgpPodCidrs, bgpAnnounced, runAnalyses } from '../analyze.js';
 import { CLASS_NAME } from '../packet.js';
 import { renderTable } from '../report/table.js';
 import { flowRows } from '../report/text.js';
-import { Out, UsageError, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, someReadable, stringList, type Command } from './common.js';
+import { Out, RANGES, UsageError, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, someReadable, stringList, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import type { FlowObject } from '../flows/analysis.js';
 
@@ -30,7 +30,7 @@ export const flowsCommand: Command = {
     if (!['packets', 'bytes', 'duration'].includes(sort)) throw new UsageError(`--sort: '${sort}' is not one of packets, bytes, duration`);
     const classes = stringList(p.values.class).flatMap((c) => c.split(','));
     for (const c of classes) if (!CLASS_NAME.includes(c)) throw new UsageError(`--class: '${c}' is not one of ${CLASS_NAME.join(', ')}`);
-    const top = intOption(p.values.top, '--top', 1);
+    const top = intOption(p.values.top, '--top', RANGES.top);
     // BGP runs too: its announced prefixes settle routed vs underlay.
     const run = await runAnalyses(files, { ...analyzeOptions(p.values), standard: 'bgp' });
     addBgpPodCidrs(run.flows, bgpAnnounced(run.extra));

@@ -7,7 +7,7 @@ import { createLintSet, type BgpSource } from '../lint/index.js';
 import { runSequential, type FileSummary } from '../analyze.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
 export { formatFinding, formatText, type LintRun };
-import { DECODE_OPTIONS, Out, UsageError, decoderOptions, fileErrorsStatus, parse, printWarnings, someReadable, stringList, type Command } from './common.js';
+import { DECODE_OPTIONS, Out, RANGES, UsageError, intOption, decoderOptions, fileErrorsStatus, parse, printWarnings, someReadable, stringList, type Command } from './common.js';
 
 
 export interface LintRunOptions {
@@ -78,15 +78,8 @@ export const lintCommand: Command = {
     }
     const failOn = (p.values['fail-on'] ?? 'error') as string;
     if (!SEVERITIES.includes(failOn as Severity)) throw new UsageError(`--fail-on: '${failOn}' is not one of ${SEVERITIES.join(', ')}`);
-    const num = (flag: string, min: number): number | undefined => {
-      const v = p.values[flag];
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || !Number.isInteger(n)) throw new UsageError(`--${flag}: '${v}' is not a whole number >= ${min}`);
-      return n;
-    };
-    const mtu = num('mtu', 68);
-    const arpStormRate = num('arp-storm-rate', 1);
+    const mtu = intOption(p.values.mtu, '--mtu', RANGES.mtu);
+    const arpStormRate = intOption(p.values['arp-storm-rate'], '--arp-storm-rate', RANGES.arpStormRate);
     let config: LintConfigFile | undefined;
     let vnis: Array<[number, number]>;
     try {

@@ -8,7 +8,7 @@ import { renderReport } from '../report/html.js';
 import { TimelineAnalysis } from '../report/timeline.js';
 import { standardAnalyses } from '../standard.js';
 import { createLintSet } from '../lint/index.js';
-import { Out, fileErrorsStatus, intOption, parse, printError, printWarnings, someReadable, UsageError, type Command } from './common.js';
+import { Out, RANGES, fileErrorsStatus, intOption, parse, printError, printWarnings, someReadable, UsageError, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import { sampleCapture } from './analyze.js';
 
@@ -52,7 +52,7 @@ export const reportCommand: Command = {
       files = [sampleCapture()];
       process.stderr.write(`tunnelscope: no capture given; reporting on the bundled sample ${files[0]}\n`);
     }
-    const top = intOption(p.values.top, '--top', 1) ?? REPORT_TOP;
+    const top = intOption(p.values.top, '--top', RANGES.top) ?? REPORT_TOP;
     const doc = await analyze(files, reportAnalyzeOptions(analyzeOptions(p.values), top));
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
     const html = renderReport(doc, { generatedAt: new Date(), rowCap: REPORT_TOP });
