@@ -3,11 +3,14 @@
 // damage, numeric option ranges. Inputs are built here; CLI tests run bin/tunnelscope.js on dist/
 // (`npx tsc -p tsconfig.json` first).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Out, OutputClosed } from '../src/commands/common.js';
+import { escapeControls, escapeJsonControls } from '../src/report/escape.js';
 import { ETHERTYPE_IPV4, eth, ipv4, udp } from '../test-support/bytes.js';
 import { PcapngWriter, writePcap, type PcapRecord } from '../test-support/capture.js';
 import { CaptureError } from '../src/reader/record.js';
@@ -33,13 +36,13 @@ function cli(args: string[], input?: Uint8Array): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', input, maxBuffer: 1 << 28 });
 }
 
-/** `n` UDP packets with incompressible payloads, so their gzip spans several read chunks. */
-function udpRecords(n: number, payload = 1000, seed = 7): PcapRecord[] {
+/** `n` UDP packets with incompressible payloads, so their gzip spans several read chunks; `flows` source ports. */
+function udpRecords(n: number, payload = 1000, seed = 7, flows = 50): PcapRecord[] {
   const r = rng(seed);
   const out: PcapRecord[] = [];
   for (let i = 0; i < n; i++) {
     const body = Array.from({ length: payload }, () => Math.floor(r() * 256));
-    const pkt = eth({ type: ETHERTYPE_IPV4 }, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, udp({ src: 10000 + (i % 50), dst: 5000 }, body)));
+    const pkt = eth({ type: ETHERTYPE_IPV4 }, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, udp({ src: 10000 + (i % flows), dst: 5000 }, body)));
     out.push({ sec: 1700000000 + i, frac: 0, data: pkt });
   }
   return out;
@@ -155,6 +158,112 @@ describe('a file that never yields a valid header is exit 3 (issue 9 item 12)', 
       expect(r.status, name).toBe(3);
       expect(r.stdout).toBe('');
       expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+    }
+  });
+});
+
+const COMMANDS = ['dissect', 'flows', 'overhead', 'lint', 'bgp', 'analyze', 'report'];
+
+describe('output: back-pressure and a closed pipe (issue 9 item 4)', () => {
+  it('Out waits for a reader that does not read: the queue stays bounded, nothing is lost or reordered', async () => {
+    const held: (() => void)[] = [];
+    const got: string[] = [];
+    const sink = new Writable({ highWaterMark: 16384, write(chunk, _enc, cb) { got.push(String(chunk)); held.push(cb); } });
+    const out = new Out(false, sink);
+    let written = 0, queuedMax = 0;
+    const line = (i: number) => `line ${String(i).padStart(6, '0')} ${'x'.repeat(1000)}\n`;
+    const writer = (async () => {
+      for (let i = 0; i < 1000; i++) {
+        await out.write(line(i));
+        written++;
+        queuedMax = Math.max(queuedMax, sink.writableLength);
+      }
+      await out.end();
+    })();
+    // The sink takes nothing: the writer must stop after about one 64 KiB piece, not queue 1 MB.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(written).toBeLessThan(200);
+    expect(sink.writableLength).toBeLessThanOrEqual(2 * 65536);
+    while (held.length || written < 1000) {
+      held.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await writer;
+    expect(queuedMax).toBeLessThanOrEqual(2 * 65536 + 2048);
+    expect(got.join('')).toBe(Array.from({ length: 1000 }, (_, i) => line(i)).join(''));
+  });
+
+  it('Out: a failed stream (EPIPE) ends the writing with OutputClosed, never an uncaught error', async () => {
+    const sink = new Writable({ write(_c, _e, cb) { const e = new Error('write EPIPE') as NodeJS.ErrnoException; e.code = 'EPIPE'; cb(e); } });
+    const out = new Out(false, sink);
+    out.write('x'.repeat(70000));
+    await expect(out.end()).rejects.toBeInstanceOf(OutputClosed);
+    expect(() => out.write('more')).toThrow(OutputClosed);
+  });
+
+  /** Runs the CLI with stdout read up to the first newline, then closed (like `| head -1`). */
+  function firstLineThenClose(args: string[]): Promise<{ status: number | null; first: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', stderr = '', closed = false;
+      child.stdout.on('data', (c: Buffer) => {
+        if (closed) return;
+        out += String(c);
+        if (out.includes('\n')) { closed = true; child.stdout.destroy(); }
+      });
+      child.stderr.on('data', (c: Buffer) => { stderr += String(c); });
+      child.on('close', (status) => resolve({ status, first: out.split('\n')[0], stderr }));
+    });
+  }
+
+  it.skipIf(!built)('dissect, flows --json/--csv, analyze, bgp --json and report -o - into a reader that closes: exit 0, nothing on stderr', async () => {
+    const big = file('epipe.pcap', writePcap(udpRecords(20000, 200, 3, 5000)));
+    for (const args of [['dissect', big], ['dissect', '--json', big], ['flows', '--json', big], ['flows', '--csv', big],
+      ['analyze', '--json', big], ['report', big, '-o', '-'], ['bgp', '--json', big]]) {
+      const r = await firstLineThenClose(args);
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.first.length, args.join(' ')).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!built)('a file that cannot be opened is exit 3 with one line (issue 9 item 5)', () => {
+  // Root reads a chmod 000 file, so: /proc/sys files without read permission refuse even root
+  // (EACCES on open), and the CLI is run as nobody on a chmod 000 file when setpriv is there.
+  const PROC_WRITE_ONLY = '/proc/sys/vm/compact_memory';
+  const procDenies = (() => { try { readFileSync(PROC_WRITE_ONLY); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EACCES'; } })();
+  const isRoot = process.getuid?.() === 0;
+  const setpriv = isRoot && spawnSync('setpriv', ['--version']).status === 0;
+  if (!procDenies) console.warn(`reliability-io: ${PROC_WRITE_ONLY} is readable or absent here; that permission case is skipped`);
+  if (isRoot && !setpriv) console.warn('reliability-io: running as root without setpriv; the chmod 000 case is skipped');
+
+  const expectDenied = (r: SpawnSyncReturns<string>, what: string) => {
+    expect(r.status, `${what}: ${r.stderr}`).toBe(3);
+    expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+    expect(r.stderr, what).toMatch(/^tunnelscope: .*: permission denied\n$/);
+  };
+
+  it.skipIf(!procDenies)('all seven commands on a file whose open fails with EACCES', () => {
+    for (const c of COMMANDS) expectDenied(cli(c === 'report' ? [c, PROC_WRITE_ONLY, '-o', join(dir, 'denied.html')] : [c, PROC_WRITE_ONLY]), c);
+  });
+
+  it.skipIf(isRoot && !setpriv)('all seven commands on a chmod 000 file (as nobody when run as root)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tunnelscope-denied-'));
+    chmodSync(d, 0o777);
+    const p = join(d, 'denied.pcap');
+    writeFileSync(p, writePcap(udpRecords(2, 60)));
+    chmodSync(p, 0o000);
+    try {
+      for (const c of COMMANDS) {
+        const args = [BIN, c, p, ...(c === 'report' ? ['-o', join(d, 'r.html')] : [])];
+        const r = isRoot
+          ? spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, ...args], { cwd: d, encoding: 'utf8' })
+          : spawnSync(process.execPath, args, { cwd: d, encoding: 'utf8' });
+        expectDenied(r, c);
+      }
+    } finally {
+      rmSync(d, { recursive: true, force: true });
     }
   });
 });

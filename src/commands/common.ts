@@ -120,7 +120,12 @@ export function watchOutput(stream: NodeJS.WritableStream = process.stdout): voi
 
 /** The error code when the stream failed (EPIPE: the reader closed it), else undefined. */
 export function outputFailure(stream: NodeJS.WritableStream = process.stdout): string | undefined {
-  return failed.get(stream);
+  const seen = failed.get(stream);
+  if (seen !== undefined) return seen;
+  // The 'error' event comes a tick after the failed write; the stream knows before.
+  const w = stream as NodeJS.WritableStream & { errored?: Error | null; destroyed?: boolean };
+  if (w.errored) return (w.errored as NodeJS.ErrnoException).code ?? 'EIO';
+  return w.destroyed ? 'EPIPE' : undefined;
 }
 
 const FLUSH_AT = 1 << 16;
@@ -161,14 +166,14 @@ export class Out {
   }
 
   private check(): void {
-    const code = failed.get(this.stream);
+    const code = outputFailure(this.stream);
     if (code !== undefined) throw new OutputClosed(code);
   }
 
   /** One wait shared by every caller until the stream drains (or fails). */
   private waitForReader(): Promise<void> | undefined {
     const stream = this.stream;
-    if (failed.has(stream) || !stream.writableNeedDrain) return undefined;
+    if (outputFailure(stream) !== undefined || !stream.writableNeedDrain) return undefined;
     this.waiting ??= new Promise<void>((resolve) => {
       const done = () => {
         for (const e of ['drain', 'error', 'close']) stream.off(e, done);
@@ -190,7 +195,7 @@ export class Out {
     const s = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
     this.parts = [];
     this.size = 0;
-    if (failed.has(this.stream)) return;
+    if (outputFailure(this.stream) !== undefined) return;
     this.stream.write(this.json ? escapeJsonControls(s) : escapeControls(s));
   }
 }
