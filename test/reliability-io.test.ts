@@ -267,3 +267,122 @@ describe.skipIf(!built)('a file that cannot be opened is exit 3 with one line (i
     }
   });
 });
+
+describe('control characters from the capture are shown as escapes (issue 9 item 6)', () => {
+  const ESC_SEQS = '\x1b[2J\x1b]52;c;aGk=\x07';
+  const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+  it('escapeControls: visible, idempotent; JSON keeps its value', () => {
+    expect(escapeControls(`a${ESC_SEQS}\u009b\u202e\tb\n`)).toBe('a\\x1b[2J\\x1b]52;c;aGk=\\x07\\x9b\\u202e\tb\n');
+    expect(escapeControls(escapeControls(ESC_SEQS))).toBe(escapeControls(ESC_SEQS));
+    const json = JSON.stringify({ s: `x\u009b\u007f\u202ey${ESC_SEQS}` });
+    expect(escapeJsonControls(json)).not.toMatch(RAW);
+    expect(JSON.parse(escapeJsonControls(json))).toEqual(JSON.parse(json));
+  });
+
+  // The BIRD fixture's Cease/Administrative Shutdown NOTIFICATION carries the RFC 9003 text
+  // "tunnelscope fixture: maintenance" (32 bytes): the same number of bytes with escapes instead.
+  const BIRD = join(ROOT, 'fixtures', 'bgp', 'bird-sessions.pcap');
+  const SHUTDOWN = Buffer.from('tunnelscope fixture: maintenance');
+  const EVIL = Buffer.from(`${ESC_SEQS}\x1b[31mmaintenance`.padEnd(SHUTDOWN.length, '.'));
+
+  it.skipIf(!built || !existsSync(BIRD))('bgp, analyze and lint text: the shutdown text with escapes, nothing raw; the file name too', () => {
+    expect(EVIL.length).toBe(SHUTDOWN.length);
+    const bytes = readFileSync(BIRD);
+    const at = bytes.indexOf(SHUTDOWN);
+    expect(at).toBeGreaterThan(0);
+    EVIL.copy(bytes, at);
+    const evilName = file(`evil${ESC_SEQS}.pcap`, bytes);
+    for (const args of [['bgp', evilName], ['analyze', evilName], ['lint', evilName], ['flows', evilName], ['overhead', evilName]]) {
+      const r = cli(args);
+      expect(r.status === 0 || r.status === 1, `${args[0]}: ${r.stderr}`).toBe(true);
+      expect(r.stdout, args[0]).not.toMatch(RAW);
+      expect(r.stderr, args[0]).not.toMatch(RAW);
+    }
+    const bgp = cli(['bgp', evilName]).stdout;
+    expect(bgp).toContain(escapeControls(EVIL.toString()));
+    expect(bgp).toContain('\\x1b[2J\\x1b]52;c;aGk=\\x07');
+    expect(cli(['analyze', evilName]).stdout).toContain(`evil\\x1b[2J\\x1b]52;c;aGk=\\x07.pcap`);
+    // JSON carries the same text, escaped the JSON way, and parses back to the capture's bytes.
+    const doc = JSON.parse(cli(['bgp', '--json', evilName]).stdout);
+    expect(doc.notifications.map((n: { shutdownCommunication?: string }) => n.shutdownCommunication)).toContain(EVIL.toString());
+  });
+
+  it.skipIf(!built)('stderr: a warning about a file whose name holds escapes', () => {
+    const pcap = writePcap(udpRecords(2, 60));
+    const cut = file(`cut${ESC_SEQS}.pcap`, pcap.slice(0, pcap.length - 5));
+    const r = cli(['dissect', cut]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*cut\\x1b\[2J/);
+    expect(r.stderr).not.toMatch(RAW);
+  });
+});
+
+describe.skipIf(!built)('report -o checked before reading (issue 9 item 10)', () => {
+  it('a missing directory, a directory as the file: exit 2 with a message, no analysis', () => {
+    const cap = file('small.pcap', writePcap(udpRecords(3, 60)));
+    for (const [out, why] of [[join(dir, 'no', 'such', 'x.html'), /does not exist/], [dir, /is a directory/], [join(cap, 'x.html'), /is not a directory/]] as const) {
+      const r = cli(['report', cap, '-o', out]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    // Checked first: a missing capture with a bad -o is the usage error.
+    expect(cli(['report', join(dir, 'missing.pcap'), '-o', join(dir, 'no', 'x.html')]).status).toBe(2);
+  });
+});
+
+describe.skipIf(!built)('several files, some unreadable (issue 9 item 11)', () => {
+  it('every command reports the readable files, names each bad one on stderr, exits 3', () => {
+    const good = file('good.pcap', writePcap(udpRecords(4, 60)));
+    const good2 = file('good2.pcap', writePcap(udpRecords(3, 60, 9)));
+    const missing = join(dir, 'missing.pcap');
+    const text = file('notes.txt', 'not a capture at all\n');
+    for (const c of COMMANDS) {
+      const args = [c, good, missing, text, good2, ...(c === 'report' ? ['-o', join(dir, 'several.html')] : [])];
+      const r = cli(args);
+      expect(r.status, `${c}: ${r.stderr}`).toBe(3);
+      const errs = r.stderr.trimEnd().split('\n').filter((l) => !/warning|wrote/.test(l));
+      expect(errs, c).toEqual([`tunnelscope: ${missing}: no such file`, `tunnelscope: ${text}: not a pcap or pcapng capture (starts with 0x6e6f7420)`]);
+      if (c === 'report') expect(existsSync(join(dir, 'several.html'))).toBe(true);
+      else expect(r.stdout.length, c).toBeGreaterThan(0);
+    }
+    expect(cli(['dissect', '--json', good, missing, good2]).stdout.trim().split('\n')).toHaveLength(7);
+    const doc = JSON.parse(cli(['analyze', '--json', good, missing, text, good2]).stdout);
+    expect(doc.summary.packets).toBe(7);
+    expect(doc.summary.files.map((f: { name: string; error: string | null }) => [f.name, f.error])).toEqual([
+      [good, null], [missing, 'no such file'], [text, 'not a pcap or pcapng capture (starts with 0x6e6f7420)'], [good2, null],
+    ]);
+  });
+
+  it('the same on worker threads', async () => {
+    const { analyze } = await import(DIST.href);
+    const good = file('wgood.pcap', writePcap(udpRecords(4, 60)));
+    const doc = await analyze([good, join(dir, 'wmissing.pcap'), good], { parallelThreshold: 0, workers: 2 });
+    expect(doc.summary.packets).toBe(8);
+    expect(doc.summary.files.map((f: { error: string | null }) => f.error)).toEqual([null, 'no such file', null]);
+  });
+
+  it('only unreadable files: exit 3, one line each, no output', () => {
+    const r = cli(['analyze', join(dir, 'a.pcap'), join(dir, 'b.pcap')]);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!built)('numeric options within their real ranges (issue 9)', () => {
+  it('out of range, not decimal or too large: exit 2 naming the option and its range', () => {
+    const cap = file('n.pcap', writePcap(udpRecords(1, 60)));
+    for (const args of [
+      ['analyze', '--mtu', '99999999999999999999'], ['overhead', '--mtu', '67'], ['flows', '--mtu', '65536'], ['lint', '--mtu', '1e3'],
+      ['analyze', '--max-flows', '999999999999'], ['flows', '--top', '0'], ['report', '--top', '0'], ['dissect', '-c', '0x10'],
+      ['dissect', '-c', '99999999999999999999'], ['lint', '--arp-storm-rate', '1.5'], ['analyze', '--vxlan-port', '65536'], ['bgp', '--geneve-port', '0x17c1'],
+    ]) {
+      const r = cli([...args, cap]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`${args[1]}: '${args[2].replace(/[.+]/g, '\\$&')}' is not a (whole number from \\d+ to \\d+|port number \\(1 to 65535\\))`));
+    }
+    for (const args of [['analyze', '--mtu', '68'], ['overhead', '--mtu', '65535'], ['dissect', '-c', '1']]) expect(cli([...args, cap]).status, args.join(' ')).toBe(0);
+  });
+});
