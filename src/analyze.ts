@@ -10,7 +10,7 @@ import { OverheadAnalysis, type OverheadReport } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
 import { Progress } from './progress.js';
 import { standardAnalyses, isMergeable } from './standard.js';
-import { CaptureError } from './reader/record.js';
+import { CaptureError, captureReason } from './reader/record.js';
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -50,6 +50,13 @@ export interface FileSummary {
   packets: number;
   wireBytes: number;
   warnings: string[];
+  /** Why the file could not be read at all (missing, unreadable, not a capture), else null. */
+  error: string | null;
+}
+
+/** The summary of a file that could not be read: named, with its error, and nothing in it. */
+function unreadableFile(name: string, e: CaptureError): FileSummary {
+  return { name, format: 'unknown', gzip: false, linktypes: [], interfaces: 0, packets: 0, wireBytes: 0, warnings: [], error: captureReason(e, name) };
 }
 
 export interface AnalysisDocument {
@@ -143,23 +150,33 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     const ctx: AnalysisContext = { fileIndex: fi, fileName: name, facts, capturePoint: 0 };
     const progress = Progress.forTerminal(opts.quiet, name);
     const n = all.length;
-    const info: CaptureInfo = await forEachRecord(input, (r) => {
-      const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-      extractFacts(st, r.len, facts);
-      // Capture point: file, pcapng interface and SLL2 interface index together.
-      ctx.capturePoint = (fi * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
-      if (r.tsSec < firstSec || (r.tsSec === firstSec && r.tsNsec < firstNsec)) { firstSec = r.tsSec; firstNsec = r.tsNsec; }
-      if (r.tsSec > lastSec || (r.tsSec === lastSec && r.tsNsec > lastNsec)) { lastSec = r.tsSec; lastNsec = r.tsNsec; }
-      for (let i = 0; i < n; i++) all[i].onPacket(r, st, ctx);
-      for (let i = 0; i < replayed.length; i++) {
-        if (!replayed[i].wants!(st)) continue;
-        replay.push({
-          frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
-          direction: r.direction, fileIndex: fi, fileName: name, data: r.buf.slice(r.offset, r.offset + r.caplen),
-        });
-        break;
-      }
-    }, { onProgress: (b, t, p) => progress.update(b, t, p) });
+    let info: CaptureInfo;
+    try {
+      info = await forEachRecord(input, (r) => {
+        const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+        extractFacts(st, r.len, facts);
+        // Capture point: file, pcapng interface and SLL2 interface index together.
+        ctx.capturePoint = (fi * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
+        if (r.tsSec < firstSec || (r.tsSec === firstSec && r.tsNsec < firstNsec)) { firstSec = r.tsSec; firstNsec = r.tsNsec; }
+        if (r.tsSec > lastSec || (r.tsSec === lastSec && r.tsNsec > lastNsec)) { lastSec = r.tsSec; lastNsec = r.tsNsec; }
+        for (let i = 0; i < n; i++) all[i].onPacket(r, st, ctx);
+        for (let i = 0; i < replayed.length; i++) {
+          if (!replayed[i].wants!(st)) continue;
+          replay.push({
+            frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
+            direction: r.direction, fileIndex: fi, fileName: name, data: r.buf.slice(r.offset, r.offset + r.caplen),
+          });
+          break;
+        }
+      }, { onProgress: (b, t, p) => progress.update(b, t, p) });
+    } catch (e) {
+      // One file that is no capture does not lose the others: it is named in the summary with
+      // its error (it gave no records: the readers throw only before the first one).
+      progress.done();
+      if (!(e instanceof CaptureError)) throw e;
+      files.push(unreadableFile(name, e));
+      continue;
+    }
     progress.done();
     for (const a of all) a.onFileEnd?.(info, ctx);
     const lts = [...new Set(info.interfaces.map((x) => x.linktype))];
@@ -170,7 +187,7 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     files.push({
       name, format: info.format, gzip: info.gzip,
       linktypes: lts.map((l) => ({ linktype: l, name: LINKTYPE_NAMES[l] ?? 'unsupported' })),
-      interfaces: info.interfaces.length, packets: info.packets, wireBytes: info.wireBytes, warnings: info.warnings,
+      interfaces: info.interfaces.length, packets: info.packets, wireBytes: info.wireBytes, warnings: info.warnings, error: null,
     });
   }
   return { flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, first: [firstSec, firstNsec], last: [lastSec, lastNsec], replay };

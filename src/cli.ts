@@ -1,6 +1,6 @@
 // Command-line entry: `tunnelscope <command> [options] FILE...`. Exit status: 0 success, 1 lint
-// findings at or above --fail-on, 2 usage error, 3 unreadable input.
-import { UsageError, type Command } from './commands/common.js';
+// findings at or above --fail-on, 2 usage error, 3 unreadable input (or output that could not be written).
+import { OutputClosed, UsageError, outputFailure, printError, watchOutput, type Command } from './commands/common.js';
 import { CaptureError } from './reader/record.js';
 import { dissectCommand } from './commands/dissect.js';
 import { lintCommand } from './commands/lint.js';
@@ -36,11 +36,12 @@ function help(): string {
   ];
   for (const c of Object.values(COMMANDS)) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
   lines.push('', 'Run `tunnelscope <command> --help` for the options of a command.');
-  lines.push('Exit status: 0 ok, 1 lint findings at or above --fail-on, 2 usage error, 3 unreadable input.');
+  lines.push('Exit status: 0 ok, 1 lint findings at or above --fail-on, 2 usage error, 3 unreadable input (results for the others).');
   return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
+  watchOutput(process.stdout);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help() + '\n');
@@ -52,21 +53,27 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    process.stderr.write(`tunnelscope: unknown command '${name}' (try --help)\n`);
+    printError(`tunnelscope: unknown command '${name}' (try --help)`);
     return 2;
   }
   try {
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`tunnelscope ${name}: ${e.message}\n`);
+      for (const line of `tunnelscope ${name}: ${e.message}`.split('\n')) printError(line);
       return 2;
     }
     if (e instanceof CaptureError) {
-      process.stderr.write(`tunnelscope: ${e.message}\n`);
+      printError(`tunnelscope: ${e.message}`);
       return 3;
     }
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    if (e instanceof OutputClosed || outputFailure() !== undefined) {
+      // The reader of standard output went away (`| head`): stop quietly, as tshark and tcpdump do.
+      const code = e instanceof OutputClosed ? e.code : outputFailure();
+      if (code === 'EPIPE') return 0;
+      printError(`tunnelscope: writing the output failed (${code})`);
+      return 3;
+    }
     throw e;
   }
 }

@@ -1,10 +1,14 @@
 // A progress bar on standard error for long runs on a terminal; silent otherwise.
+import { escapeControls } from './report/escape.js';
 
 export class Progress {
   private last = 0;
   private readonly started = Date.now();
   private shown = false;
-  constructor(private readonly enabled: boolean, private readonly label: string) {}
+  private readonly label: string;
+  constructor(private readonly enabled: boolean, label: string) {
+    this.label = escapeControls(label); // a file name can hold terminal escapes
+  }
 
   static forTerminal(quiet: boolean | undefined, label: string): Progress {
     return new Progress(!quiet && process.stderr.isTTY === true, label);

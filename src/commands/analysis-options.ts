@@ -1,5 +1,5 @@
 // Options shared by flows, overhead and analyze.
-import { DECODE_OPTIONS, intOption, decoderOptions, type Options, type Parsed } from './common.js';
+import { DECODE_OPTIONS, RANGES, intOption, decoderOptions, type Options, type Parsed } from './common.js';
 import type { AnalyzeOptions } from '../analyze.js';
 
 export const ANALYSIS_OPTIONS: Options = {
@@ -15,8 +15,8 @@ export const ANALYSIS_OPTIONS: Options = {
 export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
   return {
     ...decoderOptions(values),
-    mtu: intOption(values.mtu, '--mtu', 68),
-    maxFlows: intOption(values['max-flows'], '--max-flows', 1000),
+    mtu: intOption(values.mtu, '--mtu', RANGES.mtu),
+    maxFlows: intOption(values['max-flows'], '--max-flows', RANGES.maxFlows),
     inferPodCidrs: values['no-infer-pod-cidrs'] === true ? false : values['infer-pod-cidrs'] === true ? true : undefined,
     quiet: values.quiet === true,
     allRoutes: values['all-routes'] === true,

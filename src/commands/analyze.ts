@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../analyze.js';
 import { analysisText } from '../report/text.js';
-import { intOption, parse, printWarnings, type Command } from './common.js';
+import { Out, RANGES, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 
 /** The package root, found from this module whether it runs from src/ or dist/src/. */
@@ -33,9 +33,12 @@ export const analyzeCommand: Command = {
       files = [sampleCapture()];
       if (!p.values.json) process.stderr.write(`tunnelscope: no capture given; analysing the bundled sample ${files[0]}\n`);
     }
-    const doc = await analyze(files, { ...analyzeOptions(p.values), top: intOption(p.values.top, '--top', 1) });
-    process.stdout.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc));
+    const doc = await analyze(files, { ...analyzeOptions(p.values), top: intOption(p.values.top, '--top', RANGES.top) });
+    if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
+    const out = new Out(p.values.json === true);
+    await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc));
+    await out.end();
     for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
-    return 0;
+    return fileErrorsStatus(doc.summary.files);
   },
 };

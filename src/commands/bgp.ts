@@ -3,10 +3,11 @@
 // withdrawn. The JSON document's shape is described in src/bgp/README.md.
 import { PacketDecoder } from '../decoder.js';
 import { forEachRecord } from '../reader/capture.js';
+import { CaptureError, captureReason } from '../reader/record.js';
 import { Progress } from '../progress.js';
 import { BgpAnalysis } from '../bgp/analysis.js';
 import { bgpText } from '../bgp/report.js';
-import { DECODE_OPTIONS, Out, decoderOptions, parse, printWarnings, requireFiles, type Command } from './common.js';
+import { DECODE_OPTIONS, Out, decoderOptions, fileErrorsStatus, parse, printWarnings, requireFiles, someReadable, type Command, type FileOutcome } from './common.js';
 import { PacketFacts } from '../facts.js';
 import type { AnalysisContext } from '../analysis.js';
 
@@ -21,22 +22,33 @@ export const bgpCommand: Command = {
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const analysis = new BgpAnalysis(undefined, { allRoutes: p.values['all-routes'] === true });
     const facts = new PacketFacts();
+    const outcomes: FileOutcome[] = [];
     for (let i = 0; i < files.length; i++) {
       // The BGP analysis reads neither the facts nor the capture point.
       const ctx: AnalysisContext = { fileIndex: i, fileName: files[i], facts, capturePoint: 0 };
       const progress = Progress.forTerminal(p.values.quiet === true, files[i]);
-      const info = await forEachRecord(files[i], (r) => {
-        const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-        analysis.onPacket(r, st, ctx);
-      }, { onProgress: (b, t, n) => progress.update(b, t, n) });
+      let info;
+      try {
+        info = await forEachRecord(files[i], (r) => {
+          const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+          analysis.onPacket(r, st, ctx);
+        }, { onProgress: (b, t, n) => progress.update(b, t, n) });
+      } catch (e) {
+        progress.done();
+        if (!(e instanceof CaptureError)) throw e;
+        outcomes.push({ name: files[i], error: captureReason(e, files[i]) });
+        continue;
+      }
+      outcomes.push({ name: files[i], error: null });
       progress.done();
       analysis.onFileEnd(info, ctx);
       printWarnings(info.warnings, files[i]);
     }
+    if (!someReadable(outcomes)) return fileErrorsStatus(outcomes);
     const result = analysis.finish();
-    const out = new Out();
+    const out = new Out(p.values.json === true);
     await out.write(p.values.json ? JSON.stringify(result) + '\n' : bgpText(result));
-    await out.flush();
-    return 0;
+    await out.end();
+    return fileErrorsStatus(outcomes);
   },
 };

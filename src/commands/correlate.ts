@@ -107,10 +107,10 @@ export const correlateCommand: Command = {
       if (!Number.isInteger(sample) || sample < 1) throw new UsageError(`--sample: '${p.values.sample}' is not a whole number >= 1`);
     }
     const result = await correlate(inputs, { ...decoderOptions(p.values), windowS, sample });
-    const out = new Out();
+    const out = new Out(p.values.json === true);
     if (p.values.json) await out.write(JSON.stringify(result) + '\n');
     else await out.write(formatCorrelateText(result));
-    await out.flush();
+    await out.end();
     for (const n of result.nodes) printWarnings(n.warnings, n.file);
     for (const w of result.warnings) process.stderr.write(`tunnelscope: warning: ${w}\n`);
     if (result.nodes.length > 1 && result.overlap.every((o) => o.seconds === 0)) {

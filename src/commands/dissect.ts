@@ -2,9 +2,10 @@
 import { PacketDecoder } from '../decoder.js';
 import { packetObject, summaryLine } from '../dissect.js';
 import { forEachRecord } from '../reader/capture.js';
+import { CaptureError, captureReason } from '../reader/record.js';
 import { BgpTracker } from '../bgp/tracker.js';
 import { layerSummary } from '../bgp/layer.js';
-import { DECODE_OPTIONS, Out, decoderOptions, intOption, parse, printWarnings, requireFiles, type Command } from './common.js';
+import { DECODE_OPTIONS, Out, RANGES, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
 
 export const dissectCommand: Command = {
   name: 'dissect',
@@ -14,34 +15,37 @@ export const dissectCommand: Command = {
     const p = parse(this, args, { ...DECODE_OPTIONS, count: { type: 'string', short: 'c' } });
     if (!p) return 0;
     const files = requireFiles(this, p);
-    const limit = intOption(p.values.count, '-c', 1);
+    const limit = intOption(p.values.count, '-c', RANGES.count);
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const json = p.values.json === true;
-    const out = new Out();
+    const out = new Out(json);
     // BGP messages span TCP segments: a tracker reassembles port 179 and names the messages that complete in each packet.
     const bgp = new BgpTracker({ layers: true });
     const bgpLayers = (frame: number) => bgp.layersFor(frame);
-    let pending: Promise<void> | void = undefined;
+    const outcomes: FileOutcome[] = [];
     for (const file of files) {
-      const lines: string[] = [];
-      const info = await forEachRecord(file, (r) => {
-        const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-        bgp.onPacket(r, st);
-        if (json) lines.push(JSON.stringify(packetObject(r, st, bgpLayers)));
-        else {
-          const b = bgp.layersFor(r.frame);
-          lines.push(b ? `${summaryLine(r, st)} | ${b.map(layerSummary).join(' | ')}` : summaryLine(r, st));
-        }
-        if (lines.length >= 256) {
-          pending = out.write(lines.join('\n') + '\n');
-          lines.length = 0;
-        }
-      }, { limit });
-      if (lines.length) pending = out.write(lines.join('\n') + '\n');
-      await pending;
-      await out.flush();
+      let info;
+      try {
+        info = await forEachRecord(file, (r) => {
+          const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+          bgp.onPacket(r, st);
+          if (json) out.write(JSON.stringify(packetObject(r, st, bgpLayers)) + '\n');
+          else {
+            const b = bgp.layersFor(r.frame);
+            out.write((b ? `${summaryLine(r, st)} | ${b.map(layerSummary).join(' | ')}` : summaryLine(r, st)) + '\n');
+          }
+          // The lines of one read chunk are queued; the reading waits below while the reader is slow.
+        }, { limit, onChunk: () => out.drain() });
+      } catch (e) {
+        if (!(e instanceof CaptureError)) throw e;
+        outcomes.push({ name: file, error: captureReason(e, file) });
+        continue;
+      }
+      outcomes.push({ name: file, error: null });
+      await out.drain();
       printWarnings(info.warnings, file);
     }
-    return 0;
+    await out.end();
+    return fileErrorsStatus(outcomes);
   },
 };

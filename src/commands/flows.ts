@@ -3,7 +3,7 @@ import { addBgpPodCidrs, bgpAnnounced, runAnalyses } from '../analyze.js';
 import { CLASS_NAME } from '../packet.js';
 import { renderTable } from '../report/table.js';
 import { flowRows } from '../report/text.js';
-import { Out, UsageError, intOption, parse, printWarnings, requireFiles, stringList, type Command } from './common.js';
+import { Out, RANGES, UsageError, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, someReadable, stringList, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import type { FlowObject } from '../flows/analysis.js';
 
@@ -39,15 +39,16 @@ export const flowsCommand: Command = {
     if (!['packets', 'bytes', 'duration'].includes(sort)) throw new UsageError(`--sort: '${sort}' is not one of packets, bytes, duration`);
     const classes = stringList(p.values.class).flatMap((c) => c.split(','));
     for (const c of classes) if (!CLASS_NAME.includes(c)) throw new UsageError(`--class: '${c}' is not one of ${CLASS_NAME.join(', ')}`);
-    const top = intOption(p.values.top, '--top', 1);
+    const top = intOption(p.values.top, '--top', RANGES.top);
     // BGP runs too: its announced prefixes settle routed vs underlay.
     const run = await runAnalyses(files, { ...analyzeOptions(p.values), standard: 'bgp' });
     addBgpPodCidrs(run.flows, bgpAnnounced(run.extra));
     const summary = run.flows.finish();
+    if (!someReadable(run.files)) return fileErrorsStatus(run.files);
     const flows = run.flows.flows({ sort: sort as 'bytes', top, classes });
     // Flows evicted by the --max-flows cap are counted but cannot be listed: say so in every format.
     const evicted = summary.evictedFlows > 0 ? run.flows.evictedTotals() : null;
-    const out = new Out();
+    const out = new Out(p.values.json === true);
     if (p.values.json) {
       for (const f of flows) await out.write(JSON.stringify(f) + '\n');
       if (evicted) {
@@ -64,13 +65,13 @@ export const flowsCommand: Command = {
       const t = flowRows(flows);
       await out.write(renderTable(t.head, t.rows) + '\n');
     }
-    await out.flush();
+    await out.end();
     for (const f of run.files) printWarnings(f.warnings, f.name);
     if (evicted) {
       process.stderr.write(`tunnelscope: warning: ${summary.evictedFlows} of ${summary.flowCount} flows (${evicted.packets} packets, ` +
         `${evicted.bytes} bytes) were evicted by the --max-flows cap of ${summary.maxFlows} and are not listed; ` +
         `class and tunnel totals (overhead, analyze) still count them\n`);
     }
-    return 0;
+    return fileErrorsStatus(run.files);
   },
 };

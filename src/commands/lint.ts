@@ -4,10 +4,10 @@
 import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
 import { createLintSet, type BgpSource } from '../lint/index.js';
-import { runSequential } from '../analyze.js';
+import { runSequential, type FileSummary } from '../analyze.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
 export { formatFinding, formatText, type LintRun };
-import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
+import { DECODE_OPTIONS, Out, RANGES, UsageError, intOption, decoderOptions, fileErrorsStatus, parse, printWarnings, someReadable, stringList, type Command } from './common.js';
 
 
 export interface LintRunOptions {
@@ -30,14 +30,14 @@ export interface LintRunOptions {
 }
 
 /** Runs lint, CNI and L2 over the files (the library form of the command), through the analyze driver. */
-export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun> {
+export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun & { files: FileSummary[] }> {
   const set = createLintSet(o);
   const run = await runSequential(files, {
     vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs, quiet: o.quiet ?? true,
     core: false, standard: false, extraAnalyses: () => set.analyses,
   });
   for (const f of run.files) o.onWarnings?.(f.name, f.warnings);
-  return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish() };
+  return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish(), files: run.files };
 }
 
 function listRules(): string {
@@ -78,15 +78,8 @@ export const lintCommand: Command = {
     }
     const failOn = (p.values['fail-on'] ?? 'error') as string;
     if (!SEVERITIES.includes(failOn as Severity)) throw new UsageError(`--fail-on: '${failOn}' is not one of ${SEVERITIES.join(', ')}`);
-    const num = (flag: string, min: number): number | undefined => {
-      const v = p.values[flag];
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || !Number.isInteger(n)) throw new UsageError(`--${flag}: '${v}' is not a whole number >= ${min}`);
-      return n;
-    };
-    const mtu = num('mtu', 68);
-    const arpStormRate = num('arp-storm-rate', 1);
+    const mtu = intOption(p.values.mtu, '--mtu', RANGES.mtu);
+    const arpStormRate = intOption(p.values['arp-storm-rate'], '--arp-storm-rate', RANGES.arpStormRate);
     let config: LintConfigFile | undefined;
     let vnis: Array<[number, number]>;
     try {
@@ -103,14 +96,16 @@ export const lintCommand: Command = {
       vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true,
       onWarnings: (file, w) => printWarnings(w, file),
     });
-    const out = new Out();
+    if (!someReadable(run.files)) return fileErrorsStatus(run.files);
+    const out = new Out(p.values.json === true);
     if (p.values.json) {
       await out.write(JSON.stringify({ findings: run.lint.findings, summary: run.lint.summary, notEvaluated: run.lint.notEvaluated, cni: run.cni, l2: run.l2 }) + '\n');
     } else {
       await out.write(formatText(run));
     }
-    await out.flush();
+    await out.end();
     const rank = SEVERITY_RANK[failOn as Severity];
-    return run.lint.findings.some((f) => SEVERITY_RANK[f.severity] >= rank) ? 1 : 0;
+    // An unreadable file (3) outranks findings (1): the run did not see everything.
+    return fileErrorsStatus(run.files, run.lint.findings.some((f) => SEVERITY_RANK[f.severity] >= rank) ? 1 : 0);
   },
 };

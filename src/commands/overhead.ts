@@ -1,7 +1,7 @@
 // `tunnelscope overhead FILE [--mtu 1500] [--json]`
 import { analyze } from '../analyze.js';
 import { overheadText } from '../report/text.js';
-import { parse, printWarnings, requireFiles, type Command } from './common.js';
+import { Out, fileErrorsStatus, parse, printWarnings, requireFiles, someReadable, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 
 export const overheadCommand: Command = {
@@ -13,13 +13,16 @@ export const overheadCommand: Command = {
     if (!p) return 0;
     const files = requireFiles(this, p);
     const doc = await analyze(files, { ...analyzeOptions(p.values), standard: 'bgp' });
+    if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
+    const out = new Out(p.values.json === true);
     if (p.values.json) {
       const o = { classes: doc.classes, tunnels: doc.tunnels, histogramEdges: doc.flows.histogramEdges, ...doc.overhead };
-      process.stdout.write(JSON.stringify(o, null, 2) + '\n');
+      await out.write(JSON.stringify(o, null, 2) + '\n');
     } else {
-      process.stdout.write(overheadText(doc.overhead, doc.classes, doc.tunnels) + '\n');
+      await out.write(overheadText(doc.overhead, doc.classes, doc.tunnels) + '\n');
     }
+    await out.end();
     for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
-    return 0;
+    return fileErrorsStatus(doc.summary.files);
   },
 };

@@ -1,12 +1,14 @@
 // `tunnelscope report [FILE...] -o report.html`: the `analyze` document, plus traffic over time,
 // as one self-contained HTML page. With no file, the bundled sample.
+import { accessSync, constants, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { renderReport } from '../report/html.js';
 import { TimelineAnalysis } from '../report/timeline.js';
 import { standardAnalyses } from '../standard.js';
 import { createLintSet } from '../lint/index.js';
-import { intOption, parse, printWarnings, UsageError, type Command } from './common.js';
+import { Out, RANGES, fileErrorsStatus, intOption, parse, printError, printWarnings, someReadable, UsageError, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import { sampleCapture } from './analyze.js';
 
@@ -44,20 +46,51 @@ export const reportCommand: Command = {
     if (!p) return 0;
     const out = typeof p.values.output === 'string' ? p.values.output : 'report.html';
     if (out === '') throw new UsageError(`-o: no file name\nusage: ${this.usage}`);
+    if (out !== '-') checkOutputPath(out);
     let files = p.positionals;
     if (files.length === 0) {
       files = [sampleCapture()];
       process.stderr.write(`tunnelscope: no capture given; reporting on the bundled sample ${files[0]}\n`);
     }
-    const top = intOption(p.values.top, '--top', 1) ?? REPORT_TOP;
+    const top = intOption(p.values.top, '--top', RANGES.top) ?? REPORT_TOP;
     const doc = await analyze(files, reportAnalyzeOptions(analyzeOptions(p.values), top));
+    if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
     const html = renderReport(doc, { generatedAt: new Date(), rowCap: REPORT_TOP });
-    if (out === '-') process.stdout.write(html);
-    else {
-      await writeFile(out, html);
-      process.stderr.write(`tunnelscope: wrote ${out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)\n`);
+    if (out === '-') {
+      // The page escapes the capture's text for HTML itself; the writer adds back-pressure and EPIPE handling.
+      const o = new Out(true);
+      await o.write(html);
+      await o.end();
+    } else {
+      try {
+        await writeFile(out, html);
+      } catch (e) {
+        printError(`tunnelscope: ${out}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        return 3;
+      }
+      printError(`tunnelscope: wrote ${out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)`);
     }
     for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
-    return 0;
+    return fileErrorsStatus(doc.summary.files);
   },
 };
+
+/**
+ * Fails early (usage error, exit 2) when the report could not be written, so that a long
+ * analysis is not run for nothing: a missing directory, a directory given as the file, no write
+ * permission.
+ */
+export function checkOutputPath(out: string): void {
+  const dir = dirname(resolve(out));
+  const stat = (p: string) => { try { return statSync(p); } catch { return null; } };
+  const d = stat(dir);
+  if (d === null) throw new UsageError(`-o ${out}: the directory ${dir} does not exist`);
+  if (!d.isDirectory()) throw new UsageError(`-o ${out}: ${dir} is not a directory`);
+  const f = stat(out);
+  if (f?.isDirectory()) throw new UsageError(`-o ${out}: is a directory; give a file name`);
+  try {
+    accessSync(f ? out : dir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`-o ${out}: cannot write there (${(e as NodeJS.ErrnoException).code})`);
+  }
+}

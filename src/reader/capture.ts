@@ -1,13 +1,13 @@
 // Opening an input (file, `-` for standard input, or a stream), transparent gzip, format
 // detection, and the two reading APIs: a callback walk for the hot path (one reused record) and
 // an async iterable of records for library users.
-import { createReadStream, statSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { createReadStream, openSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { PcapParser, pcapMagic } from './pcap.js';
 import { PcapngParser, isPcapng } from './pcapng.js';
 import { CaptureError, CaptureRecord, emptyInfo, type CaptureInfo } from './record.js';
 import type { Framer } from './framer.js';
+import { ByteSource, gunzipMembers, isGzip } from './gzip.js';
 
 export type CaptureInput = string | Readable | AsyncIterable<Uint8Array>;
 
@@ -18,6 +18,8 @@ export interface ReadOptions {
   onProgress?: (bytesRead: number, totalBytes: number | null, packets: number) => void;
   /** Stop after this many records. */
   limit?: number;
+  /** Awaited after each read chunk's records: a slow consumer (a full output pipe) pauses the reading here. */
+  onChunk?: () => void | Promise<void>;
 }
 
 const CHUNK = 1 << 20;
@@ -26,34 +28,65 @@ function describeInput(input: CaptureInput): string {
   return typeof input === 'string' ? (input === '-' ? 'standard input' : input) : 'stream';
 }
 
-async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { read: number }): AsyncGenerator<Uint8Array> {
+/** A one-line reason for a failed open or read, from its errno code. */
+function ioReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    case 'ENOTDIR': return 'a part of the path is not a directory';
+    case undefined: return `cannot be read (${(e as Error).message})`;
+    default: return `cannot be read (${code})`;
+  }
+}
+
+async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo): AsyncGenerator<Uint8Array> {
   let src: AsyncIterable<Uint8Array>;
   if (typeof input === 'string') {
     if (input === '-') src = process.stdin;
     else {
+      // Opened here, not by the stream, so that a file that cannot be opened is a one-line
+      // CaptureError (exit 3) before any work, whatever the reason.
+      let fd: number;
       try {
-        const s = statSync(input);
-        if (s.isDirectory()) throw new CaptureError(`${input}: is a directory`);
+        if (statSync(input).isDirectory()) throw new CaptureError(`${input}: is a directory`);
+        fd = openSync(input, 'r');
       } catch (e) {
         if (e instanceof CaptureError) throw e;
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new CaptureError(`${input}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+        throw new CaptureError(`${input}: ${ioReason(e)}`);
       }
-      src = createReadStream(input, { highWaterMark: chunkSize });
+      src = createReadStream(input, { fd, highWaterMark: chunkSize });
     }
   } else {
     src = input;
   }
-  for await (const c of src) {
-    const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Uint8Array);
-    counter.read += chunk.length;
-    yield chunk;
+  try {
+    for await (const c of src) {
+      const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Uint8Array);
+      counter.read += chunk.length;
+      yield chunk;
+    }
+  } catch (e) {
+    if (e instanceof CaptureError || typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
+    // A read that fails part way (EIO, a vanished network file): what was read is reported.
+    if (counter.read === 0) throw new CaptureError(`${describeInput(input)}: ${ioReason(e)}`);
+    info.warnings.push(`read failed after ${counter.read} bytes (${ioReason(e)}); results cover what was read`);
   }
 }
 
 /** Yields the decompressed bytes of the input, unzipping when it starts with the gzip magic. */
 async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo): AsyncGenerator<Uint8Array> {
-  const it = rawChunks(input, chunkSize, counter)[Symbol.asyncIterator]();
+  const it = rawChunks(input, chunkSize, counter, info)[Symbol.asyncIterator]();
+  try {
+    yield* decompressed(it, info);
+  } finally {
+    // Closes the file when the reader stops early (a record limit).
+    await it.return?.(undefined);
+  }
+}
+
+async function* decompressed(it: AsyncIterator<Uint8Array>, info: CaptureInfo): AsyncGenerator<Uint8Array> {
   let first = await it.next();
   while (!first.done && first.value.length < 2) {
     // Tiny first reads (pipes) are merged until the magic can be seen.
@@ -63,33 +96,15 @@ async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { r
   }
   if (first.done) return;
   const head = first.value;
-  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+  if (!isGzip(head)) {
     yield head;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     return;
   }
   info.gzip = true;
-  const gunzip = createGunzip({ chunkSize: 1 << 18 });
-  // Feed the compressed chunks in with backpressure while reading the output.
-  const feed = (async () => {
-    try {
-      const write = (c: Uint8Array) => new Promise<void>((res) => { if (gunzip.write(c)) res(); else gunzip.once('drain', res); });
-      await write(head);
-      for (let r = await it.next(); !r.done; r = await it.next()) await write(r.value);
-    } catch (e) {
-      gunzip.destroy(e as Error);
-      return;
-    }
-    gunzip.end();
-  })();
-  try {
-    for await (const c of gunzip) yield c as Uint8Array;
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (e instanceof CaptureError) throw e;
-    info.warnings.push(`gzip stream damaged or cut off (${msg}); results cover what was read`);
-  }
-  await feed;
+  const src = new ByteSource(it);
+  src.unshift(head);
+  yield* gunzipMembers(src, info);
 }
 
 /**
@@ -111,6 +126,7 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
   };
   let lastProgress = 0;
   for await (const _ of feedParser(input, cb, opts, info, counter)) {
+    if (opts.onChunk) await opts.onChunk();
     if (limited) break;
     if (opts.onProgress && info.packets - lastProgress >= 50000) {
       lastProgress = info.packets;
@@ -147,8 +163,11 @@ async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, 
   }
   if (parser === null) throw noCapture(input, head, info);
   parser.finish();
-  if (info.format === 'pcap' && !(parser as PcapParser).started) {
-    throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
+  if (!parser.started) {
+    // Never a valid header: not a capture to report on, whatever the first bytes promised.
+    const why = info.warnings.join('; ');
+    if (info.format === 'pcap') throw new CaptureError(`${describeInput(input)}: pcap file header cut off`);
+    throw new CaptureError(`${describeInput(input)}: no valid pcapng section header${why ? ` (${why})` : ''}`);
   }
 }
 

@@ -22,6 +22,8 @@ export abstract class Framer {
   protected abstract unit(buf: Uint8Array, off: number, len: number, fileOffset: number): void;
   /** A one-line description of the corruption found by the last unitLength() == -1. */
   protected abstract corruptReason(): string;
+  /** Whether the file header (pcap) or a section header (pcapng) was read. */
+  abstract get started(): boolean;
 
   push(chunk: Uint8Array): void {
     if (this.stopped) return;

@@ -25,6 +25,8 @@ export const BT_CUSTOM_COPY = 0x00000bad;
 export const BT_CUSTOM_NOCOPY = 0x40000bad;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK_MIN = 12;
+/** type, length, byte-order magic, version, section length, length again. */
+const SHB_MIN = 28;
 const OPT_END = 0;
 const OPT_IF_NAME = 2;
 const OPT_IF_TSRESOL = 9;
@@ -140,6 +142,10 @@ export class PcapngParser extends Framer {
       this.reason = `block length ${len} is invalid`;
       return -1;
     }
+    if (type === BT_SHB && len < SHB_MIN) {
+      this.reason = `section header block length ${len} is below the minimum ${SHB_MIN}`;
+      return -1;
+    }
     return len;
   }
 
@@ -253,6 +259,11 @@ export class PcapngParser extends Framer {
     this.info.wireBytes += r.len;
     this.info.capturedBytes += caplen;
     this.onRecord(r);
+  }
+
+  /** Whether a section header block was read. */
+  get started(): boolean {
+    return this.sectionStarted;
   }
 
   private badBlock(at: number, why: string): void {

@@ -81,3 +81,9 @@ export class CaptureError extends Error {
     this.name = 'CaptureError';
   }
 }
+
+/** A CaptureError's reason without the input's name the readers put first (`x.pcap: no such file` gives `no such file`). */
+export function captureReason(e: CaptureError, input: string): string {
+  const prefix = `${input === '-' ? 'standard input' : input}: `;
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+}

@@ -1,11 +1,14 @@
 // Tables for the terminal: boxed with cli-table3 on a TTY, plain aligned columns otherwise
 // (so pipes and CI logs get clean text).
 import Table from 'cli-table3';
+import { escapeControls } from './escape.js';
 
 export function renderTable(head: string[], rows: (string | number)[][], tty = process.stdout.isTTY === true): string {
-  const cells = rows.map((r) => r.map((c) => String(c)));
+  // Cells are escaped here too (escapeControls is idempotent) so that widths count what is shown.
+  const cells = rows.map((r) => r.map((c) => escapeControls(String(c))));
   if (tty) {
-    const t = new Table({ head, style: { head: ['cyan'], border: ['grey'] } });
+    // No colours: the output writer makes every control character visible, ours included.
+    const t = new Table({ head, style: { head: [], border: [] } });
     for (const r of cells) t.push(r);
     return t.toString();
   }
