@@ -2,6 +2,7 @@
 // findings at or above --fail-on, 2 usage error, 3 unreadable input (or output that could not be written).
 import { OutputClosed, UsageError, outputFailure, printError, watchOutput, type Command } from './commands/common.js';
 import { CaptureError } from './reader/record.js';
+import { VERSION } from './analyze.js';
 import { dissectCommand } from './commands/dissect.js';
 import { lintCommand } from './commands/lint.js';
 import { flowsCommand } from './commands/flows.js';
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write('tunnelscope 0.1.0\n');
+    process.stdout.write(`tunnelscope ${VERSION}\n`);
     return 0;
   }
   const cmd = COMMANDS[name];
