@@ -234,13 +234,16 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       const bound = this.tables.udp(sport, dport);
       if (bound === Proto.VXLAN) {
         const port = this.tables.udpPort[dport] === Proto.VXLAN ? dport : sport;
-        // Payload too short for a VXLAN header (a cut by snaplen is not the sender's fault).
-        if (!(st.snapCut && st.end[l4] < st.capEnd) && this.on(R.VXLAN_PORT_NOT_VXLAN)) {
+        // A payload that the snaplen cut before the VXLAN header and inner Ethernet header ended
+        // cannot be judged: not the sender's fault. A datagram short on the wire is.
+        const payload = st.end[l4] - uo - 8;
+        const cutShort = st.snapCut && st.end[l4] >= st.capEnd && payload < VXLAN_HEADER_LEN + 14;
+        if (!cutShort && this.on(R.VXLAN_PORT_NOT_VXLAN)) {
           this.hit(R.VXLAN_PORT_NOT_VXLAN, frame, file);
           this.notVxlanPortPkts[port]++;
           // The decoder declines VXLAN on 8472/6784 when the header or inner frame is implausible
           // (dissectors/vxlan.ts plausibleVxlan), not only when the payload is too short.
-          if (st.end[l4] - uo - 8 < VXLAN_HEADER_LEN + 14) this.notVxlanShort++;
+          if (payload < VXLAN_HEADER_LEN + 14) this.notVxlanShort++;
           else this.notVxlanInner++;
         }
       } else if (bound === Proto.NONE && this.on(R.VXLAN_HEURISTIC_UNBOUND_PORT)) {
