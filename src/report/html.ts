@@ -72,17 +72,17 @@ function summarySection(doc: AnalysisDocument): string {
   out.push(stat('flows', 'Flows', int(doc.flows.total), doc.flows.evicted ? `${int(doc.flows.evicted)} evicted at the --max-flows cap` : 'none evicted'));
   out.push(stat('tunnels', 'Tunnels', int(doc.tunnels.length), 'VTEP pair + VNI/key'));
   out.push('</div>');
-  const one = s.files.length === 1 && !s.files[0].warnings.length ? s.files[0] : null;
+  const one = s.files.length === 1 && !s.files[0].warnings.length && !s.files[0].error ? s.files[0] : null;
   out.push('<dl class="kv">');
   if (one) out.push(`<dt>File</dt><dd><span class="mono">${esc(one.name)}</span>: ${esc(one.format)}${one.gzip ? ' (gzip)' : ''}, ${int(one.packets)} packets, ${esc(bytes(one.wireBytes))}</dd>`);
   out.push(`<dt>First packet</dt><dd>${esc(isoTime(s.firstTs))} <span class="note mono">${esc(s.firstTs ?? '')}</span></dd>`);
   out.push(`<dt>Last packet</dt><dd>${esc(isoTime(s.lastTs))} <span class="note mono">${esc(s.lastTs ?? '')}</span></dd>`);
   out.push(`<dt>Link types</dt><dd>${esc(s.linktypes.map((l) => `${l.name} (${l.linktype})`).join(', ') || '–')}; ${int(s.interfaces)} interface(s)</dd></dl>`);
   if (!one) out.push('<h3>Files</h3>', table(
-    [{ label: 'file' }, { label: 'format' }, { label: 'link types' }, { label: 'packets', num: true }, { label: 'wire bytes', num: true }, { label: 'warnings' }],
+    [{ label: 'file' }, { label: 'format' }, { label: 'link types' }, { label: 'packets', num: true }, { label: 'wire bytes', num: true }, { label: 'errors and warnings' }],
     s.files.map((f) => [
       { html: esc(f.name), cls: 'mono' }, `${f.format}${f.gzip ? ' (gzip)' : ''}`,
-      f.linktypes.map((l) => l.name).join(', '), f.packets, { html: esc(bytes(f.wireBytes)), v: f.wireBytes }, f.warnings.join('; '),
+      f.linktypes.map((l) => l.name).join(', '), f.packets, { html: esc(bytes(f.wireBytes)), v: f.wireBytes }, [...(f.error ? [`error: ${f.error}`] : []), ...f.warnings].join('; '),
     ]),
     { id: 'files-table', what: 'files' },
   ));
@@ -102,6 +102,7 @@ function summarySection(doc: AnalysisDocument): string {
     out.push(table([{ label: 'CIDR' }, { label: 'source' }, { label: 'evidence' }],
       doc.podCidrs.map((c) => [{ html: esc(c.cidr), cls: 'mono' }, c.confidence ? `${c.source} (${c.confidence} confidence)` : c.source, c.evidence]),
       { id: 'podcidrs-table', what: 'pod CIDRs' }));
+    if (doc.podCidrsNotListed) out.push(`<p class="note">${int(doc.podCidrsNotListed)} more pod CIDRs announced over BGP are not listed; all of them settle routed against underlay.</p>`);
   } else {
     out.push('<p class="note">No pod CIDR given (--pod-cidr), announced over BGP or inferred from tunnels: plain IP traffic counts as underlay.</p>');
   }
@@ -220,7 +221,7 @@ function overheadSection(doc: AnalysisDocument): string {
     out.push('<p class="note">No encapsulation seen.</p>');
   }
   const issues: string[] = [];
-  for (const e of o.exceeded) issues.push(`${classChip(e.class)} ${int(e.packets)} packets over the MTU (largest ${int(e.maxIpBytes)} B, first frame ${int(e.firstFrame)})`);
+  for (const e of o.exceeded) issues.push(`${classChip(e.class)} ${int(e.packets)} packets over the MTU (largest ${int(e.maxIpBytes)} B, first frame ${int(e.firstFrame)}): ${esc(e.reason)}`);
   for (const s of o.superFrames) issues.push(`${classChip(s.class)} ${int(s.packets)} offload super-frames, not MTU violations (largest ${int(s.maxIpBytes)} B, first frame ${int(s.firstFrame)}): ${esc(s.reason)}`);
   for (const f of o.outerFragments) issues.push(`${classChip(f.class)} ${int(f.packets)} tunnel packets fragmented in the underlay (first frame ${int(f.firstFrame)})`);
   for (const m of o.icmpMtuSignals) issues.push(`${m.protocol === 'icmp' ? 'ICMP fragmentation needed' : 'ICMPv6 packet too big'}: MTU ${int(m.mtu)}, ${int(m.count)} times (first frame ${int(m.firstFrame)})`);

@@ -52,7 +52,7 @@ export function overheadText(o: OverheadReport, classes: AnalysisDocument['class
       s.bins.filter((b) => b.packets > 0).map((b) => [b.upTo === null ? '> 9000' : `<= ${b.upTo}`, b.packets, pct(b.overheadShare)])));
   }
   const issues: string[] = [];
-  for (const e of o.exceeded) issues.push(`${e.class}: ${e.packets} packets over the MTU (largest ${e.maxIpBytes} B, first frame ${e.firstFrame})`);
+  for (const e of o.exceeded) issues.push(`${e.class}: ${e.packets} packets over the MTU (largest ${e.maxIpBytes} B, first frame ${e.firstFrame}): ${e.reason}`);
   for (const s of o.superFrames) issues.push(`${s.class}: ${s.packets} offload super-frames, not MTU violations (largest ${s.maxIpBytes} B, first frame ${s.firstFrame}): ${s.reason}`);
   for (const f of o.outerFragments) issues.push(`${f.class}: ${f.packets} tunnel packets fragmented in the underlay (first frame ${f.firstFrame})`);
   for (const m of o.icmpMtuSignals) issues.push(`${m.protocol === 'icmp' ? 'ICMP fragmentation needed' : 'ICMPv6 packet too big'}: MTU ${m.mtu}, ${m.count} times (first frame ${m.firstFrame})`);
@@ -66,12 +66,14 @@ export function analysisText(doc: AnalysisDocument): string {
   out.push('Capture');
   for (const f of s.files) {
     out.push(`  ${f.name}: ${f.format}${f.gzip ? ' (gzip)' : ''}, ${f.linktypes.map((l) => l.name).join(', ')}, ${f.interfaces} interface(s), ${f.packets} packets, ${bytes(f.wireBytes)}`);
+    if (f.error) out.push(`    error: ${f.error}`);
     for (const w of f.warnings) out.push(`    warning: ${w}`);
   }
   out.push(`  ${s.packets} packets (${s.uniquePackets} unique, ${s.copies} copies seen at another capture point), ${bytes(s.wireBytes)}, ${s.durationS.toFixed(3)} s from ${s.firstTs ?? '-'} to ${s.lastTs ?? '-'}`);
   if (doc.podCidrs.length) {
     out.push('', 'Pod CIDRs');
     for (const c of doc.podCidrs) out.push(`  ${c.cidr.padEnd(20)} ${c.source}${c.confidence ? ` (${c.confidence} confidence)` : ''}: ${c.evidence}`);
+    if (doc.podCidrsNotListed) out.push(`  … and ${doc.podCidrsNotListed} more announced over BGP (not listed; all of them settle routed)`);
   }
   out.push('', 'Classes');
   out.push(renderTable(['class', 'flows', 'packets', 'wire bytes', 'overhead share', 'efficiency'],
