@@ -1133,7 +1133,11 @@ export interface PairOptions {
   seed?: number;
 }
 
-export interface PairResult { packetsA: number; packetsB: number; lostAB: number; bytesA: number; bytesB: number }
+export interface PairResult {
+  packetsA: number; packetsB: number; lostAB: number; bytesA: number; bytesB: number;
+  /** Timestamps (microseconds since the epoch) of A's packets left out of B's capture. */
+  droppedUs: number[];
+}
 
 /**
  * Node A's and node B's captures for `correlate`, from the VXLAN packets of a mix capture: A's
@@ -1148,7 +1152,7 @@ export function writeCorrelatePair(mixFile: string, outA: string, outB: string, 
   const rand = (): number => { rng ^= rng << 13; rng >>>= 0; rng ^= rng >>> 17; rng ^= rng << 5; rng >>>= 0; return rng / 2 ** 32; };
   const fin = fs.openSync(mixFile, 'r');
   const fa = fs.openSync(`${outA}.tmp`, 'w'), fb = fs.openSync(`${outB}.tmp`, 'w');
-  const r: PairResult = { packetsA: 0, packetsB: 0, lostAB: 0, bytesA: 0, bytesB: 0 };
+  const r: PairResult = { packetsA: 0, packetsB: 0, lostAB: 0, bytesA: 0, bytesB: 0, droppedUs: [] };
   const outs = [{ fd: fa, buf: Buffer.alloc(1 << 20), n: 0 }, { fd: fb, buf: Buffer.alloc(1 << 20), n: 0 }];
   const put = (k: number, b: Buffer): void => {
     const w = outs[k]!;
@@ -1193,7 +1197,7 @@ export function writeCorrelatePair(mixFile: string, outA: string, outB: string, 
       const a = Buffer.from(rec);
       a.writeUInt32BE(PAIR_B, ip + 16);
       put(0, a);
-      if (rand() < loss) { r.lostAB++; continue; }
+      if (rand() < loss) { r.lostAB++; r.droppedUs.push(us); continue; }
       const b = Buffer.from(a);
       b[ip + 8] = Math.max(0, b[ip + 8]! - 1);
       setTs(b, us + delay);
