@@ -74,6 +74,9 @@ describe('correlate: why packets were lost (syn-burst)', () => {
     expect(ab.lostByTime.filter((b) => b.lost > 0).map((b) => [b.start, b.lost])).toEqual([[0.6, 1], [1.2, 5], [1.4, 5], [1.6, 1], [1.8, 1], [2.2, 1], [2.6, 1]]);
     expect(ab.rewrites.mssClamp).toEqual([{ from: 1460, to: 1410, packets: 7 }]);
     expect(ba.rewrites.mssClamp).toEqual([{ from: 8960, to: 1410, packets: 7 }]);
+    // PATH_LOSS carries the breakdowns as evidence.
+    const loss = r.findings.find((f) => f.rule === 'PATH_LOSS' && f.evidence.from === 'syn-burst.a')!;
+    expect(loss.evidence).toMatchObject({ bursts: { runs: 6, longest: 10 }, lostByProtocol: ab.lostByProtocol });
   });
 });
 
