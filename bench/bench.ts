@@ -4,7 +4,7 @@
 //
 //   npm run build && npm run bench -- [--packets N | --sizes 200000,2000000]
 //                                     [--flows N] [--bgp-share F] [--seed S]
-//                                     [--tools analyze,flows,tshark,tcpdump,walk,startup]
+//                                     [--tools analyze,flows,tshark,tcpdump,walk,correlate,startup]
 //                                     [--runs R] [--timeout SEC] [--json PATH]
 //
 // For every capture size the file is generated if absent (bench/out/mix-<N>-f<flows>-b<bgp>-
@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCapturePath, GEN_DEFAULTS } from './gen-mix.js';
+import { defaultCapturePath, GEN_DEFAULTS, writeCorrelatePair } from './gen-mix.js';
 import { walk } from './walk.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -379,6 +379,10 @@ function markdown(sizes: SizeResult[], startup: StartupResult | null, header: st
         `${r.tool === 'tshark' ? '1×' : ratio(r.speedVsTshark)} | ${r.tool === 'tshark' ? '1×' : ratio(r.rssVsTshark)} | ${loadText(r)} |`);
     }
     const a = sz.rows.find((r) => r.tool === 'analyze' && r.status === 'ok');
+    const c = sz.rows.find((r) => r.tool === 'correlate' && r.status === 'ok');
+    if (c !== undefined) {
+      out.push('', `correlate read ${c.note} from two captures made from this one (its VXLAN traffic, B missing 1% of A's).`);
+    }
     const w = sz.rows.find((r) => r.tool === 'walk' && r.status === 'ok');
     if (a !== undefined && w !== undefined) {
       out.push('', `analyze takes ${(a.wallSeconds! / w.wallSeconds!).toFixed(1)}× the bare walk's wall time.`);
@@ -439,7 +443,18 @@ interface Options {
   json: string;
 }
 
-const ALL_TOOLS = [...TOOLS.map((t) => t.name), 'startup'];
+/**
+ * correlate: two nodes' captures made from the mix (bench/gen-mix.ts writeCorrelatePair): A's
+ * VXLAN traffic re-addressed to a node B whose capture misses 1% of A's packets, 150 us later.
+ * Packets/s counts the packets of both captures.
+ */
+const CORRELATE_TOOL: Tool = {
+  name: 'correlate', label: 'tunnelscope correlate (2 nodes)', needs: null, exe: NODE,
+  args: (f) => [CLI, 'correlate', '--node', `a=${f}`, '--node', `b=${f.replace(/\.a\.pcap$/, '.b.pcap')}`, '--window', '0.05', '--json'],
+  shown: 'node bin/tunnelscope.js correlate --node a=A --node b=B --window 0.05 --json',
+};
+
+const ALL_TOOLS = [...TOOLS.map((t) => t.name), 'correlate', 'startup'];
 const FLOWS_PER_PACKET = GEN_DEFAULTS.flows / GEN_DEFAULTS.packets;
 
 function usage(): string {
@@ -602,6 +617,22 @@ async function main(): Promise<number> {
       const row = await runTool(t, sz.file, sz, opts.runs, opts.timeoutSec);
       sz.rows.push(row);
       progress(t.label, row);
+    }
+    if (opts.tools.includes('correlate')) {
+      const stem = path.join(OUT_DIR, `pair-${path.basename(sz.file, '.pcap')}`);
+      const fa = `${stem}.a.pcap`, fb = `${stem}.b.pcap`;
+      if (!fs.existsSync(fa) || !fs.existsSync(fb)) {
+        log(`writing the correlate pair ${path.relative(ROOT, stem)}.{a,b}.pcap ...`);
+        const p = writeCorrelatePair(sz.file, fa, fb);
+        log(`  A ${int(p.packetsA)} packets, B ${int(p.packetsB)} (${int(p.lostAB)} of A's dropped)`);
+      }
+      const wa = await walk(fa), wb = await walk(fb);
+      const probe: SizeResult = { packets: wa.packets + wb.packets, flows: sz.flows, file: fa, fileBytes: fs.statSync(fa).size + fs.statSync(fb).size, capturedBytes: wa.bytes + wb.bytes, rows: [] };
+      log(`[${int(n)} packets] ${CORRELATE_TOOL.label}: ${int(probe.packets)} packets in the two captures ...`);
+      const row = await runTool(CORRELATE_TOOL, fa, probe, opts.runs, opts.timeoutSec);
+      row.note = `${int(probe.packets)} packets (A ${int(wa.packets)} + B ${int(wb.packets)})`;
+      sz.rows.push(row);
+      progress(CORRELATE_TOOL.label, row);
     }
     addRatios(sz.rows);
   }

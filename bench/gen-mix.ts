@@ -1116,6 +1116,112 @@ export function generate(opts: GenOptions): GenResult {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Correlate pair: two nodes' captures made from one mix capture
+
+/** The capturing node of the mix, and the peer node B of the correlate pair (an unused address). */
+const PAIR_A = ipv4(192, 168, 10, 11);
+const PAIR_B = ipv4(192, 168, 10, 250);
+const PCAP_HEADER = 24, REC_HEADER = 16;
+// (ETH_VLAN, ETH_IPV4 and IP_UDP: the header constants above.)
+const VXLAN_PORTS = new Set([4789, 8472]);
+
+export interface PairOptions {
+  /** Share of A->B packets missing from B's capture (default 0.01). */
+  loss?: number;
+  /** One-way delay in microseconds (default 150). */
+  delayUs?: number;
+  seed?: number;
+}
+
+export interface PairResult {
+  packetsA: number; packetsB: number; lostAB: number; bytesA: number; bytesB: number;
+  /** Timestamps (microseconds since the epoch) of A's packets left out of B's capture. */
+  droppedUs: number[];
+}
+
+/**
+ * Node A's and node B's captures for `correlate`, from the VXLAN packets of a mix capture: A's
+ * egress (outer source 192.168.10.11) is re-addressed to B (192.168.10.250) and shows up in B's
+ * capture `delayUs` later with TTL - 1, except a `loss` share of it (seeded); A's ingress is
+ * re-addressed from B and appears in B's capture `delayUs` earlier with TTL + 1. Streamed: memory
+ * holds one read block and the packets of one delay. Outer IP checksums are left as they were.
+ */
+export function writeCorrelatePair(mixFile: string, outA: string, outB: string, o: PairOptions = {}): PairResult {
+  const loss = o.loss ?? 0.01, delay = o.delayUs ?? 150;
+  let rng = (o.seed ?? 0x5eed) >>> 0 || 1;
+  const rand = (): number => { rng ^= rng << 13; rng >>>= 0; rng ^= rng >>> 17; rng ^= rng << 5; rng >>>= 0; return rng / 2 ** 32; };
+  const fin = fs.openSync(mixFile, 'r');
+  const fa = fs.openSync(`${outA}.tmp`, 'w'), fb = fs.openSync(`${outB}.tmp`, 'w');
+  const r: PairResult = { packetsA: 0, packetsB: 0, lostAB: 0, bytesA: 0, bytesB: 0, droppedUs: [] };
+  const outs = [{ fd: fa, buf: Buffer.alloc(1 << 20), n: 0 }, { fd: fb, buf: Buffer.alloc(1 << 20), n: 0 }];
+  const put = (k: number, b: Buffer): void => {
+    const w = outs[k]!;
+    if (w.n + b.length > w.buf.length) { fs.writeSync(w.fd, w.buf, 0, w.n); w.n = 0; }
+    if (b.length > w.buf.length) { fs.writeSync(w.fd, b); return; }
+    b.copy(w.buf, w.n); w.n += b.length;
+    if (k === 0) { r.packetsA++; r.bytesA += b.length; } else { r.packetsB++; r.bytesB += b.length; }
+  };
+  const head = Buffer.alloc(PCAP_HEADER);
+  fs.readSync(fin, head, 0, PCAP_HEADER, 0);
+  if (head.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${mixFile}: not a little-endian microsecond pcap`);
+  put(0, head); put(1, head);
+  r.packetsA = r.packetsB = 0; r.bytesA = r.bytesB = 0;
+  // A->B copies for B wait here until B's capture reaches their (later) time.
+  const pending: { us: number; rec: Buffer }[] = [];
+  const setTs = (rec: Buffer, us: number): void => { rec.writeUInt32LE(Math.floor(us / 1e6), 0); rec.writeUInt32LE(us % 1e6, 4); };
+  const flushUntil = (us: number): void => {
+    while (pending.length > 0 && pending[0]!.us <= us) put(1, pending.shift()!.rec);
+  };
+  const block = Buffer.alloc(4 << 20);
+  let pos = PCAP_HEADER, have = 0, at = 0;
+  for (;;) {
+    if (have - at < REC_HEADER || have - at < REC_HEADER + block.readUInt32LE(at + 8)) {
+      block.copy(block, 0, at, have); have -= at; at = 0;
+      const n = fs.readSync(fin, block, have, block.length - have, pos);
+      pos += n; have += n;
+      if (n === 0) break;
+      continue;
+    }
+    const incl = block.readUInt32LE(at + 8);
+    const rec = block.subarray(at, at + REC_HEADER + incl);
+    at += REC_HEADER + incl;
+    let e = REC_HEADER + 12;
+    if (incl >= 18 && rec.readUInt16BE(e) === ETH_VLAN) e += 4;
+    const ip = e + 2;
+    if (rec.length < ip + 28 || rec.readUInt16BE(e) !== ETH_IPV4 || rec[ip + 9] !== IP_UDP) continue;
+    const udp = ip + (rec[ip]! & 0x0f) * 4;
+    if (rec.length < udp + 8 || !VXLAN_PORTS.has(rec.readUInt16BE(udp + 2))) continue;
+    const src = rec.readUInt32BE(ip + 12), dst = rec.readUInt32BE(ip + 16);
+    const us = rec.readUInt32LE(0) * 1e6 + rec.readUInt32LE(4);
+    if (src === PAIR_A) {
+      const a = Buffer.from(rec);
+      a.writeUInt32BE(PAIR_B, ip + 16);
+      put(0, a);
+      if (rand() < loss) { r.lostAB++; r.droppedUs.push(us); continue; }
+      const b = Buffer.from(a);
+      b[ip + 8] = Math.max(0, b[ip + 8]! - 1);
+      setTs(b, us + delay);
+      pending.push({ us: us + delay, rec: b });
+    } else if (dst === PAIR_A) {
+      const a = Buffer.from(rec);
+      a.writeUInt32BE(PAIR_B, ip + 12);
+      put(0, a);
+      const b = Buffer.from(a);
+      b[ip + 8] = Math.min(255, b[ip + 8]! + 1);
+      setTs(b, us - delay);
+      flushUntil(us - delay);
+      put(1, b);
+    }
+  }
+  flushUntil(Infinity);
+  for (const w of outs) { fs.writeSync(w.fd, w.buf, 0, w.n); fs.closeSync(w.fd); }
+  fs.closeSync(fin);
+  fs.renameSync(`${outA}.tmp`, outA);
+  fs.renameSync(`${outB}.tmp`, outB);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
 // CLI
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

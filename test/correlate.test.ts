@@ -36,15 +36,15 @@ function pick(p: CorrelateResult['paths'][number]) {
     from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, sent: p.sent, received: p.received, lost: p.lost,
     duplicated: p.duplicated, reordered: p.reordered, receivedNotSeenSent: p.receivedNotSeenSent,
     delay: p.delay === null ? null : { p50: p.delay.p50, p90: p.delay.p90, p99: p.delay.p99, max: p.delay.max, min: p.delay.min },
-    lostBySize: p.lostBySize,
+    lostBySize: p.lostBySize, lostByProtocol: p.lostByProtocol, lostByTime: p.lostByTime, bursts: p.bursts,
     rewrites: {
       outerSrc: p.rewrites.outerSrc, outerDst: p.rewrites.outerDst, outerSrcPort: p.rewrites.outerSrcPort,
-      ttlDecrement: p.rewrites.ttlDecrement, dscp: p.rewrites.dscp, ecn: p.rewrites.ecn,
+      ttlDecrement: p.rewrites.ttlDecrement, dscp: p.rewrites.dscp, ecn: p.rewrites.ecn, mssClamp: p.rewrites.mssClamp,
     },
   };
 }
 
-describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop'])('correlate %s (scapy ground truth)', (name) => {
+describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop', 'syn-burst'])('correlate %s (scapy ground truth)', (name) => {
   it('nodes, clock, every path number and the findings match what the generator did', async () => {
     const { truth, r } = await run(name);
     expect(Object.fromEntries(r.nodes.map((n) => [n.name, n.addresses]))).toEqual(truth.nodes);
@@ -56,6 +56,27 @@ describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop'])('correlate %s (scapy 
     expect(r.paths.map(pick)).toEqual(truth.paths);
     expect(r.paths.every((p) => p.delay === null || (p.delay.exact && p.delay.clockCorrected))).toBe(true);
     expect([...new Set(r.findings.map((f) => f.rule))].sort()).toEqual([...truth.findings].sort());
+  });
+});
+
+describe('correlate: why packets were lost (syn-burst)', () => {
+  it('all SYNs of one flow, one RST, a burst of 10 UDP packets; MSS clamped both ways', async () => {
+    const { r } = await run('syn-burst');
+    const ab = r.paths.find((x) => x.from === 'syn-burst.a')!, ba = r.paths.find((x) => x.from === 'syn-burst.b')!;
+    // gen_pairs.py syn_burst(): 7 flows with one SYN each plus flow 2's three lost attempts.
+    expect(ab.lostByProtocol.find((x) => x.tcpFlags === 'SYN')).toEqual({ protocol: 6, tcpFlags: 'SYN', sent: 10, lost: 3 });
+    expect(ab.lostByProtocol.find((x) => x.tcpFlags === 'RST')).toEqual({ protocol: 6, tcpFlags: 'RST', sent: 1, lost: 1 });
+    expect(ab.lostByProtocol.find((x) => x.protocol === 17)).toEqual({ protocol: 17, tcpFlags: null, sent: 150, lost: 10 });
+    // UDP every 20 ms from 250.5 ms: 1510.5 .. 1690.5 ms are lost. Buckets are one window (0.2 s)
+    // from the overlap start, 203 ms (B's clock +3 ms, plus the window): 1403-1603 ms and 1603-1803 ms.
+    // The other losses: flow 2's SYNs at 1000, 2000, 3000 ms, flow 5's RST at 2070 ms, flow 6's data at 2407 ms.
+    expect(ab.bursts).toEqual({ runs: 6, longest: 10 });
+    expect(ab.lostByTime.filter((b) => b.lost > 0).map((b) => [b.start, b.lost])).toEqual([[0.6, 1], [1.2, 5], [1.4, 5], [1.6, 1], [1.8, 1], [2.2, 1], [2.6, 1]]);
+    expect(ab.rewrites.mssClamp).toEqual([{ from: 1460, to: 1410, packets: 7 }]);
+    expect(ba.rewrites.mssClamp).toEqual([{ from: 8960, to: 1410, packets: 7 }]);
+    // PATH_LOSS carries the breakdowns as evidence.
+    const loss = r.findings.find((f) => f.rule === 'PATH_LOSS' && f.evidence.from === 'syn-burst.a')!;
+    expect(loss.evidence).toMatchObject({ bursts: { runs: 6, longest: 10 }, lostByProtocol: ab.lostByProtocol });
   });
 });
 
@@ -122,6 +143,20 @@ describe('correlate: copies of a packet at several capture points of one node', 
 });
 
 describe('correlate: fingerprint files (--export) stand in for captures', () => {
+  it('carry the protocol, TCP kind and MSS (syn-burst: same numbers as the captures)', async () => {
+    const truth = JSON.parse(readFileSync(join(DIR, 'syn-burst.truth.json'), 'utf8')) as Truth;
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelscope-prints-'));
+    try {
+      const fa = join(dir, 'a.tsfp'), fb = join(dir, 'b.tsfp');
+      await exportFingerprints(join(DIR, 'syn-burst.a.pcap'), fa, 'syn-burst.a');
+      await exportFingerprints(join(DIR, 'syn-burst.b.pcap'), fb, 'syn-burst.b');
+      const r = await correlate([{ name: 'syn-burst.a', file: fa }, { name: 'syn-burst.b', file: fb }], { windowS: truth.window });
+      expect(r.paths.map(pick)).toEqual(truth.paths);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('give the same numbers as the captures, alone or mixed with a capture', async () => {
     const truth = JSON.parse(readFileSync(join(DIR, 'nat-pair.truth.json'), 'utf8')) as Truth;
     const dir = mkdtempSync(join(tmpdir(), 'tunnelscope-prints-'));

@@ -41,8 +41,8 @@ export const CORRELATE_RULES: readonly CorrelateRule[] = [
   {
     id: 'PATH_LOSS', severity: 'warning',
     trigger: 'Packets seen leaving one node toward another did not arrive there (warning from 1% loss, info below).',
-    cause: 'Something between the two capture points dropped them: the underlay (congestion, a firewall, a security group), the receiving NIC before the capture point, or the sender\'s own qdisc after it. The loss breakdown by size, class and time says which.',
-    fix: 'Look at lostBySize and the other findings first. Then compare interface counters on both nodes (`ip -s link`, `ethtool -S`), firewall counters on the way, and run the captures again on the hops between to find the place.',
+    cause: 'Something between the two capture points dropped them: the underlay (congestion, a firewall, a security group), the receiving NIC before the capture point, or the sender\'s own qdisc after it. The loss breakdowns by size, protocol and TCP kind, and time (bursts) say which.',
+    fix: 'Look at lostBySize, lostByProtocol (only SYNs lost: a firewall or conntrack on the way), lostByTime and bursts (one long run: a link flap or a full queue) and the other findings first. Then compare interface counters on both nodes (`ip -s link`, `ethtool -S`), firewall counters on the way, and run the captures again on the hops between to find the place.',
   },
   {
     id: 'PATH_MTU_BLACKHOLE', severity: 'error',
@@ -113,7 +113,8 @@ export function correlateFindings(paths: { stats: PathStats; json: PathJson }[],
   for (const { stats, json: p } of paths) {
     if (p.lost > 0) {
       add('PATH_LOSS', `${label(p)}: ${p.lost} of ${p.sent} packets lost (${pct(rate(p))})`, p.lost, p.firstLostFrame ?? 0,
-        { from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, sent: p.sent, lost: p.lost, lossRate: rate(p), firstLostFrameAtSender: p.firstLostFrame, lostBySize: p.lostBySize },
+        { from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, sent: p.sent, lost: p.lost, lossRate: rate(p), firstLostFrameAtSender: p.firstLostFrame,
+          lostBySize: p.lostBySize, lostByProtocol: p.lostByProtocol, bursts: p.bursts },
         rate(p) >= THRESHOLDS.lossWarning ? 'warning' : 'info');
     }
     const bh = blackhole(stats);

@@ -9,6 +9,7 @@
 //    32 i32 capture point   36 i32 outer source (index into trailer.addresses)   40 i32 outer destination
 //    44 i32 outer UDP source port (-1 none)   48 i32 outer IP bytes   52 u16 tunnel UDP port
 //    54 u8 class   55 u8 TTL   56 u8 TOS   57 u8 outer fragment   58 u8 direction hint (0, 1 out, 2 in)
+//    59 u8 IP protocol (255 none)   60 u8 TCP kind   61 u16 TCP MSS of a SYN (0 none)
 //   trailer: JSON (FingerprintTrailer), then its length as u32, then "TSFPEND!"
 import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { PacketDecoder, type DecoderOptions } from '../decoder.js';
@@ -22,7 +23,7 @@ export const FP_MAGIC = 'TSFP0001';
 const FP_END = 'TSFPEND!';
 export const FP_RECORD = 64;
 const R_TS = 0, R_FRAME = 8, R_H1 = 16, R_H2 = 20, R_TUNNEL = 24, R_POINT = 32, R_SRC = 36, R_DST = 40, R_SPORT = 44, R_BYTES = 48,
-  R_DPORT = 52, R_CLS = 54, R_TTL = 55, R_TOS = 56, R_FRAG = 57, R_DIR = 58;
+  R_DPORT = 52, R_CLS = 54, R_TTL = 55, R_TOS = 56, R_FRAG = 57, R_DIR = 58, R_PROTO = 59, R_TCPKIND = 60, R_MSS = 61;
 export const DIR_HINT_OUT = 1;
 export const DIR_HINT_IN = 2;
 /** SLL/SLL2 packet types and pcapng directions (as in nodes.ts). */
@@ -125,6 +126,7 @@ export async function exportFingerprints(capture: string, out: string, node: str
       chunk.writeInt32LE(s.bytes, o + R_BYTES);
       chunk.writeUInt16LE(s.dstPort, o + R_DPORT);
       chunk[o + R_CLS] = s.cls; chunk[o + R_TTL] = s.ttl; chunk[o + R_TOS] = s.tos; chunk[o + R_FRAG] = s.fragmented; chunk[o + R_DIR] = dir;
+      chunk[o + R_PROTO] = s.proto; chunk[o + R_TCPKIND] = s.tcpKind; chunk.writeUInt16LE(s.mss < 0 ? 0 : s.mss, o + R_MSS);
       used += FP_RECORD;
       t.sightings++;
       if (used === chunk.length) { writeSync(fd, chunk, 0, used); used = 0; }
@@ -156,6 +158,9 @@ export function readFingerprint(b: Buffer, o: number, addr: Int32Array, s: Sight
   s.bytes = b.readInt32LE(o + R_BYTES);
   s.dstPort = b.readUInt16LE(o + R_DPORT);
   s.cls = b[o + R_CLS]; s.ttl = b[o + R_TTL]; s.tos = b[o + R_TOS]; s.fragmented = b[o + R_FRAG];
+  s.proto = b[o + R_PROTO]; s.tcpKind = b[o + R_TCPKIND];
+  const mss = b.readUInt16LE(o + R_MSS);
+  s.mss = mss === 0 ? -1 : mss;
 }
 
 export const fingerprintField = {

@@ -48,7 +48,22 @@ export class Sighting {
   bytes = 0;
   /** The outer IP packet is a fragment. */
   fragmented = 0;
+  /** IP protocol of the identified packet (inner for tunnels), NO_PROTOCOL when none is readable. */
+  proto = NO_PROTOCOL;
+  /** TCP segment kind (TcpKind), TcpKind.NONE when not TCP. */
+  tcpKind = 0;
+  /** TCP MSS option value of a SYN, -1 when none. */
+  mss = -1;
 }
+
+/** `Sighting.proto` when no IP protocol is readable (WireGuard ciphertext, ARP in VXLAN). */
+export const NO_PROTOCOL = 255;
+/** What a TCP segment is, by its flags (RST before SYN before FIN; else data when it carries payload, else ACK). */
+export const TcpKind = { NONE: 0, SYN: 1, SYN_ACK: 2, FIN: 3, RST: 4, DATA: 5, ACK: 6 } as const;
+export const TCP_KIND_NAME = [null, 'SYN', 'SYN-ACK', 'FIN', 'RST', 'data', 'ACK'] as const;
+const TCP_FLAGS = 13;
+const TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10;
+const TCP_OPT_END = 0, TCP_OPT_NOP = 1, TCP_OPT_MSS = 2;
 
 // Two independent 32-bit hashes over the selected bytes (FNV-1a and a multiply-xorshift), so a
 // packet is named by 64 bits: a collision between two different packets in one window is rare.
@@ -94,11 +109,28 @@ function tunnelFields(st: PacketState, s: Sighting): void {
   }
 }
 
+/** The MSS option of a TCP header at `lo` of `hlen` bytes, -1 when absent. */
+function tcpMss(b: Uint8Array, lo: number, hlen: number, capEnd: number): number {
+  const end = Math.min(lo + hlen, capEnd);
+  for (let i = lo + TCP_FIXED_LEN; i < end;) {
+    const kind = b[i];
+    if (kind === TCP_OPT_END) return -1;
+    if (kind === TCP_OPT_NOP) { i++; continue; }
+    if (i + 1 >= end) return -1;
+    const len = b[i + 1];
+    if (len < 2) return -1;
+    if (kind === TCP_OPT_MSS && len === 4 && i + 4 <= end) return u16(b, i + 2);
+    i += len;
+  }
+  return -1;
+}
+
 /** Hashes an IP packet (header fields, L4 header, first payload bytes) starting at layer `ip`. */
-function hashIp(st: PacketState, ip: number, keepAddresses: boolean): void {
+function hashIp(st: PacketState, ip: number, keepAddresses: boolean, s: Sighting): void {
   const b = st.buf, o = st.off[ip];
   let payloadEnd: number;
   if (st.kind[ip] === Proto.IPV4) {
+    s.proto = b[o + IPV4_PROTOCOL];
     byte(b[o]); // version, IHL
     bytes(b, o + IPV4_TOTAL_LEN, o + IPV4_TTL); // length, ID, flags, fragment offset
     byte(b[o + IPV4_PROTOCOL]);
@@ -108,6 +140,7 @@ function hashIp(st: PacketState, ip: number, keepAddresses: boolean): void {
     byte(b[o] >> 4); // version; the traffic class is left out (DSCP/ECN may be rewritten)
     byte(b[o + 1] & 0x0f); byte(b[o + 2]); byte(b[o + 3]); // flow label
     bytes(b, o + IPV6_PAYLOAD_LEN, o + IPV6_NEXT_HEADER + 1);
+    s.proto = b[o + IPV6_NEXT_HEADER];
     if (keepAddresses) bytes(b, o + IPV6_SRC, o + IPV6_DST + 16);
     const frag = st.v2[ip];
     if (frag >= 0 && frag + IPV6_FRAG_HEADER_LEN <= st.capEnd) bytes(b, frag, frag + IPV6_FRAG_HEADER_LEN);
@@ -121,6 +154,11 @@ function hashIp(st: PacketState, ip: number, keepAddresses: boolean): void {
     if (k === Proto.TCP && have >= TCP_FIXED_LEN) {
       if (keepAddresses) bytes(b, lo, lo + 4);
       bytes(b, lo + 4, lo + TCP_CHECKSUM); // seq, ack, offset, flags, window
+      const f = b[lo + TCP_FLAGS];
+      const dataLen = payloadEnd - (lo + st.hlen[l4]);
+      s.tcpKind = f & TCP_RST ? TcpKind.RST : f & TCP_SYN ? (f & TCP_ACK ? TcpKind.SYN_ACK : TcpKind.SYN)
+        : f & TCP_FIN ? TcpKind.FIN : dataLen > 0 ? TcpKind.DATA : TcpKind.ACK;
+      if (f & TCP_SYN) s.mss = tcpMss(b, lo, st.hlen[l4], st.capEnd);
     } else if (k === Proto.UDP && have >= 8) {
       if (keepAddresses) bytes(b, lo, lo + 4);
       bytes(b, lo + UDP_LENGTH, lo + UDP_CHECKSUM);
@@ -144,6 +182,9 @@ export function readSighting(st: PacketState, book: AddressBook, s: Sighting): b
   s.cls = st.cls;
   s.srcPort = -1;
   s.fragmented = 0;
+  s.proto = NO_PROTOCOL;
+  s.tcpKind = TcpKind.NONE;
+  s.mss = -1;
   if (st.kind[outer] === Proto.IPV4) {
     s.src = book.v4(u32(b, o + IPV4_SRC));
     s.dst = book.v4(u32(b, o + IPV4_DST));
@@ -167,7 +208,7 @@ export function readSighting(st: PacketState, book: AddressBook, s: Sighting): b
   if (tunnelled) {
     num(s.tunnelId);
     const inner = st.innerIp;
-    if (inner >= st.tunnel && isIp(st.kind[inner])) hashIp(st, inner, true); // IP-in-IP: the tunnel layer is the inner IP
+    if (inner >= st.tunnel && isIp(st.kind[inner])) hashIp(st, inner, true, s); // IP-in-IP: the tunnel layer is the inner IP
     else {
       // No inner IP to read (WireGuard ciphertext, ARP inside VXLAN): the bytes after the
       // tunnel header name the packet; they are not rewritten on the way either.
@@ -176,7 +217,7 @@ export function readSighting(st: PacketState, book: AddressBook, s: Sighting): b
       bytes(b, from, Math.min(st.capEnd, from + st.hlen[t] + OPAQUE_BYTES));
     }
   } else {
-    hashIp(st, outer, false);
+    hashIp(st, outer, false, s);
   }
   s.h1 = hA >>> 0;
   s.h2 = hB >>> 0;

@@ -199,7 +199,10 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
   const paths = matcher.paths
     .filter((p) => p.sent > 0 || p.receivedNotSeenSent > 0)
     .sort((a, b) => a.from - b.from || a.to - b.to || a.cls - b.cls || a.tunnelId - b.tunnelId || a.dstPort - b.dstPort)
-    .map((p) => ({ stats: p, json: pathJson(p, names, book, matcher.clock.correctionNs(p.from, p.to)) }));
+    .map((p) => {
+      const hi = Math.min(matcher.ends[p.from], matcher.ends[p.to]) - windowNs;
+      return { stats: p, json: pathJson(p, names, book, matcher.clock.correctionNs(p.from, p.to), windowNs, hi - p.timeOrigin) };
+    });
   const overlap: CorrelateResult['overlap'] = [];
   for (let a = 0; a < inputs.length; a++) {
     for (let b = a + 1; b < inputs.length; b++) {

@@ -201,7 +201,7 @@ export class Matcher {
       const p = this.paths[k];
       if (p.tunnelId === tunnelId && p.dstPort === dstPort) return p;
     }
-    const p = new PathStats(from, to, cls, tunnelId, dstPort);
+    const p = new PathStats(from, to, cls, tunnelId, dstPort, Math.max(this.cfg.starts[from], this.cfg.starts[to]) + this.cfg.windowNs);
     list.push(this.paths.length);
     this.paths.push(p);
     return p;
@@ -253,9 +253,20 @@ export class Matcher {
     if (arrived > sent) p.duplicated += arrived - sent;
     const size = w.bytes[xi];
     p.sizeSent.set(size, (p.sizeSent.get(size) ?? 0) + sent);
+    const kind = w.proto[xi] * 8 + w.tcpKind[xi];
+    bumpMap(p.protoSent, kind, sent);
+    const bucket = Math.floor((tx - p.timeOrigin) / this.cfg.windowNs);
+    bumpMap(p.timeSent, bucket, sent);
     if (sent > received) {
       p.sizeLost.set(size, (p.sizeLost.get(size) ?? 0) + sent - received);
+      bumpMap(p.protoLost, kind, sent - received);
+      bumpMap(p.timeLost, bucket, sent - received);
       if (p.firstLostFrame === 0) p.firstLostFrame = frame;
+      // A run of consecutive lost packets on this path (in the order they are judged).
+      if (p.lossRun++ === 0) p.lossRuns++;
+      if (p.lossRun > p.longestLossRun) p.longestLossRun = p.lossRun;
+    } else {
+      p.lossRun = 0;
     }
     if (arrived === 0) return;
     const yi = w.slot(firstSeq[to]);
@@ -275,6 +286,8 @@ export class Matcher {
     if (dx !== dy) bumpMap(p.dscpRewrites, dx * 64 + dy, received);
     if (ex !== ey) bumpMap(p.ecnRewrites, ex * 4 + ey, received);
     if (w.fragmented[xi] === 0 && w.fragmented[yi] !== 0) p.fragmentedInTransit += received;
+    // MSS clamping: a SYN's MSS option rewritten on the way (the identity leaves TCP options out).
+    if (w.mss[xi] >= 0 && w.mss[yi] >= 0 && w.mss[xi] !== w.mss[yi]) bumpMap(p.mssRewrites, w.mss[xi] * 65536 + w.mss[yi], received);
   }
 }
 

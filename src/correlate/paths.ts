@@ -2,6 +2,10 @@
 // once per packet when its group leaves the window; numeric Map keys only.
 import { CLASS_NAME } from '../packet.js';
 import type { AddressBook } from './addresses.js';
+import { NO_PROTOCOL, TCP_KIND_NAME } from './identity.js';
+
+/** Most lostByTime buckets listed per path (fine buckets of one window are merged to stay under it). */
+export const MAX_TIME_BUCKETS = 20;
 
 /** Upper bounds (outer IP bytes) of the lostBySize buckets. */
 export const SIZE_BUCKETS = [128, 256, 512, 1024, 1280, 1400, 1450, 1500, 9000, 65535] as const;
@@ -24,6 +28,12 @@ export interface PathJson {
   receivedNotSeenSent: number;
   delay: { p50: number; p90: number; p99: number; max: number; min: number; samples: number; exact: boolean; clockCorrected: boolean } | null;
   lostBySize: { maxBytes: number; sent: number; lost: number }[];
+  /** Inner IP protocol (the packet's own for plain packets) and, for TCP, the segment kind. */
+  lostByProtocol: { protocol: number | null; tcpFlags: string | null; sent: number; lost: number }[];
+  /** Seconds from the start of the pair's overlap (see the README for the bucket rule). */
+  lostByTime: { start: number; end: number; sent: number; lost: number }[];
+  /** Runs of consecutive lost packets: how many, and the longest (packets). */
+  bursts: { runs: number; longest: number };
   rewrites: {
     outerSrc: RewriteCount[];
     outerDst: RewriteCount[];
@@ -33,6 +43,7 @@ export interface PathJson {
     dscp: RewriteCount[];
     ecn: RewriteCount[];
     fragmentedInTransit: number;
+    mssClamp: RewriteCount[];
   };
   firstFrame: number;
   firstLostFrame: number | null;
@@ -61,6 +72,16 @@ export class PathStats {
   readonly dscpRewrites = new Map<number, number>();
   readonly ecnRewrites = new Map<number, number>();
   fragmentedInTransit = 0;
+  readonly mssRewrites = new Map<number, number>();
+  /** Keys: IP protocol * 8 + TCP kind. */
+  readonly protoSent = new Map<number, number>();
+  readonly protoLost = new Map<number, number>();
+  /** Keys: fine time bucket (one window wide, from timeOrigin). */
+  readonly timeSent = new Map<number, number>();
+  readonly timeLost = new Map<number, number>();
+  lossRun = 0;
+  lossRuns = 0;
+  longestLossRun = 0;
   // Reordering: arrivals not yet in arrival order (send and arrival timestamps), and the latest
   // send time among packets that arrived so far.
   pendingSend: number[] = [];
@@ -73,6 +94,8 @@ export class PathStats {
     readonly cls: number,
     readonly tunnelId: number,
     readonly dstPort: number,
+    /** Relative ns where the pair's overlap starts: the origin of the time buckets. */
+    readonly timeOrigin: number,
   ) {}
 
   addDelay(ns: number): void {
@@ -126,8 +149,31 @@ export function percentile(sorted: Float64Array, p: number): number {
 
 export const ADDRESS_WIDTH = 2 ** 24;
 
-/** The JSON form; `correction` (ns) is subtracted from every raw delay (NaN: none known). */
-export function pathJson(p: PathStats, names: string[], book: AddressBook, correction: number): PathJson {
+/**
+ * lostByTime: the overlap (`spanNs` long) in fine buckets one window wide, merged k at a time,
+ * k = max(1, ceil(fine buckets / MAX_TIME_BUCKETS)); only buckets with packets are listed.
+ */
+function timeBuckets(p: PathStats, windowNs: number, spanNs: number): PathJson['lostByTime'] {
+  const fine = Math.max(1, Math.ceil(spanNs / windowNs));
+  const k = Math.max(1, Math.ceil(fine / MAX_TIME_BUCKETS));
+  const merged = new Map<number, [number, number]>();
+  for (const [b, sent] of p.timeSent) {
+    const j = Math.floor(b / k);
+    const m = merged.get(j) ?? [0, 0];
+    m[0] += sent;
+    m[1] += p.timeLost.get(b) ?? 0;
+    merged.set(j, m);
+  }
+  return [...merged].sort((a, b) => a[0] - b[0]).map(([j, [sent, lost]]) => ({
+    start: (j * k * windowNs) / 1e9, end: Math.min((j + 1) * k * windowNs, Math.max(spanNs, 0)) / 1e9, sent, lost,
+  }));
+}
+
+/**
+ * The JSON form; `correction` (ns) is subtracted from every raw delay (NaN: none known);
+ * `spanNs` is the length of the pair's overlap (for lostByTime).
+ */
+export function pathJson(p: PathStats, names: string[], book: AddressBook, correction: number, windowNs: number, spanNs: number): PathJson {
   let delay: PathJson['delay'] = null;
   if (p.delayCount > 0) {
     const corrected = Number.isNaN(correction) ? 0 : correction;
@@ -145,6 +191,9 @@ export function pathJson(p: PathStats, names: string[], book: AddressBook, corre
     for (const [size, c] of p.sizeSent) if (size > lo && size <= SIZE_BUCKETS[b]) { sent += c; lost += p.sizeLost.get(size) ?? 0; }
     if (sent > 0) lostBySize.push({ maxBytes: SIZE_BUCKETS[b], sent, lost });
   }
+  const lostByProtocol: PathJson['lostByProtocol'] = [...p.protoSent].sort((a, b) => a[0] - b[0]).map(([k, sent]) => ({
+    protocol: k >> 3 === NO_PROTOCOL ? null : k >> 3, tcpFlags: TCP_KIND_NAME[k & 7] ?? null, sent, lost: p.protoLost.get(k) ?? 0,
+  }));
   let ttlMode: number | null = null, ttlBest = 0;
   for (const [by, c] of [...p.ttlDecrements].sort((a, b) => a[0] - b[0])) if (c > ttlBest) { ttlBest = c; ttlMode = by; }
   const udp = p.dstPort > 0;
@@ -166,6 +215,9 @@ export function pathJson(p: PathStats, names: string[], book: AddressBook, corre
     receivedNotSeenSent: p.receivedNotSeenSent,
     delay,
     lostBySize,
+    lostByProtocol,
+    lostByTime: timeBuckets(p, windowNs, spanNs),
+    bursts: { runs: p.lossRuns, longest: p.longestLossRun },
     rewrites: {
       outerSrc: pairs(p.srcRewrites, (a) => book.text(a), ADDRESS_WIDTH),
       outerDst: pairs(p.dstRewrites, (a) => book.text(a), ADDRESS_WIDTH),
@@ -175,6 +227,7 @@ export function pathJson(p: PathStats, names: string[], book: AddressBook, corre
       dscp: pairs(p.dscpRewrites, (x) => x, 64),
       ecn: pairs(p.ecnRewrites, (x) => x, 4),
       fragmentedInTransit: p.fragmentedInTransit,
+      mssClamp: pairs(p.mssRewrites, (x) => x, 65536),
     },
     firstFrame: p.firstFrame,
     firstLostFrame: p.firstLostFrame > 0 ? p.firstLostFrame : null,
