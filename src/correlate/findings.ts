@@ -1,17 +1,12 @@
 // Findings of `correlate`, in lint's shape (rule, severity, message, count, firstFrame, evidence),
 // and their catalogue with cause and fix (the README's correlate section says the same).
 import type { Severity } from '../lint/rules.js';
+import type { Finding } from '../lint/analysis.js';
 import type { PathJson, PathStats } from './paths.js';
 import type { PairClock } from './clock.js';
 
-export interface CorrelateFinding {
-  rule: string;
-  severity: Severity;
-  message: string;
-  count: number;
-  firstFrame: number;
-  evidence: Record<string, unknown>;
-}
+/** A correlate finding has lint's shape exactly, so scripts read both alike. */
+export type CorrelateFinding = Finding;
 
 export interface CorrelateRule {
   id: string;

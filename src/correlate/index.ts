@@ -201,7 +201,7 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
     .sort((a, b) => a.from - b.from || a.to - b.to || a.cls - b.cls || a.tunnelId - b.tunnelId || a.dstPort - b.dstPort)
     .map((p) => {
       const hi = Math.min(matcher.ends[p.from], matcher.ends[p.to]) - windowNs;
-      return { stats: p, json: pathJson(p, names, book, matcher.clock.correctionNs(p.from, p.to), windowNs, hi - p.timeOrigin) };
+      return { stats: p, json: pathJson(p, names, book, matcher.clock.correctionNs(p.from, p.to), hi - p.timeOrigin) };
     });
   const overlap: CorrelateResult['overlap'] = [];
   for (let a = 0; a < inputs.length; a++) {

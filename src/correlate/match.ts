@@ -201,7 +201,7 @@ export class Matcher {
       const p = this.paths[k];
       if (p.tunnelId === tunnelId && p.dstPort === dstPort) return p;
     }
-    const p = new PathStats(from, to, cls, tunnelId, dstPort, Math.max(this.cfg.starts[from], this.cfg.starts[to]) + this.cfg.windowNs);
+    const p = new PathStats(from, to, cls, tunnelId, dstPort, Math.max(this.cfg.starts[from], this.cfg.starts[to]) + this.cfg.windowNs, this.cfg.windowNs);
     list.push(this.paths.length);
     this.paths.push(p);
     return p;
@@ -255,12 +255,10 @@ export class Matcher {
     p.sizeSent.set(size, (p.sizeSent.get(size) ?? 0) + sent);
     const kind = w.proto[xi] * 8 + w.tcpKind[xi];
     bumpMap(p.protoSent, kind, sent);
-    const bucket = Math.floor((tx - p.timeOrigin) / this.cfg.windowNs);
-    bumpMap(p.timeSent, bucket, sent);
+    p.countTime(tx, sent, sent - received);
     if (sent > received) {
       p.sizeLost.set(size, (p.sizeLost.get(size) ?? 0) + sent - received);
       bumpMap(p.protoLost, kind, sent - received);
-      bumpMap(p.timeLost, bucket, sent - received);
       if (p.firstLostFrame === 0) p.firstLostFrame = frame;
       // A run of consecutive lost packets on this path (in the order they are judged).
       if (p.lossRun++ === 0) p.lossRuns++;

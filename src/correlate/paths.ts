@@ -7,6 +7,12 @@ import { NO_PROTOCOL, TCP_KIND_NAME } from './identity.js';
 /** Most lostByTime buckets listed per path (fine buckets of one window are merged to stay under it). */
 export const MAX_TIME_BUCKETS = 20;
 
+/**
+ * Most fine time buckets kept per path while reading: past it the bucket width doubles (pairs of
+ * buckets merge), so a long capture with a small window stays bounded.
+ */
+export const MAX_FINE_TIME_BUCKETS = 4096;
+
 /** Upper bounds (outer IP bytes) of the lostBySize buckets. */
 export const SIZE_BUCKETS = [128, 256, 512, 1024, 1280, 1400, 1450, 1500, 9000, 65535] as const;
 /** Delays kept exactly per path; beyond this a uniform sample (reservoir) is kept. */
@@ -76,9 +82,9 @@ export class PathStats {
   /** Keys: IP protocol * 8 + TCP kind. */
   readonly protoSent = new Map<number, number>();
   readonly protoLost = new Map<number, number>();
-  /** Keys: fine time bucket (one window wide, from timeOrigin). */
-  readonly timeSent = new Map<number, number>();
-  readonly timeLost = new Map<number, number>();
+  /** Keys: fine time bucket (timeBucketNs wide, from timeOrigin). */
+  timeSent = new Map<number, number>();
+  timeLost = new Map<number, number>();
   lossRun = 0;
   lossRuns = 0;
   longestLossRun = 0;
@@ -96,7 +102,21 @@ export class PathStats {
     readonly dstPort: number,
     /** Relative ns where the pair's overlap starts: the origin of the time buckets. */
     readonly timeOrigin: number,
+    /** Width of the fine time buckets: one window, doubled whenever there would be too many. */
+    public timeBucketNs: number,
   ) {}
+
+  /** Counts a packet (sent, of which lost) in the fine time bucket of relative time `t` (ns). */
+  countTime(t: number, sent: number, lost: number): void {
+    const b = Math.floor((t - this.timeOrigin) / this.timeBucketNs);
+    this.timeSent.set(b, (this.timeSent.get(b) ?? 0) + sent);
+    if (lost > 0) this.timeLost.set(b, (this.timeLost.get(b) ?? 0) + lost);
+    if (this.timeSent.size > MAX_FINE_TIME_BUCKETS) {
+      this.timeBucketNs *= 2;
+      this.timeSent = halve(this.timeSent);
+      this.timeLost = halve(this.timeLost);
+    }
+  }
 
   addDelay(ns: number): void {
     this.delaySeen++;
@@ -149,12 +169,23 @@ export function percentile(sorted: Float64Array, p: number): number {
 
 export const ADDRESS_WIDTH = 2 ** 24;
 
+/** Buckets merged in pairs (bucket b goes to floor(b / 2)). */
+function halve(m: Map<number, number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [b, n] of m) {
+    const j = Math.floor(b / 2);
+    out.set(j, (out.get(j) ?? 0) + n);
+  }
+  return out;
+}
+
 /**
- * lostByTime: the overlap (`spanNs` long) in fine buckets one window wide, merged k at a time,
+ * lostByTime: the overlap (`spanNs` long) in fine buckets (one window wide, or wider after halving), merged k at a time,
  * k = max(1, ceil(fine buckets / MAX_TIME_BUCKETS)); only buckets with packets are listed.
  */
-function timeBuckets(p: PathStats, windowNs: number, spanNs: number): PathJson['lostByTime'] {
-  const fine = Math.max(1, Math.ceil(spanNs / windowNs));
+function timeBuckets(p: PathStats, spanNs: number): PathJson['lostByTime'] {
+  const width = p.timeBucketNs;
+  const fine = Math.max(1, Math.ceil(spanNs / width));
   const k = Math.max(1, Math.ceil(fine / MAX_TIME_BUCKETS));
   const merged = new Map<number, [number, number]>();
   for (const [b, sent] of p.timeSent) {
@@ -165,7 +196,7 @@ function timeBuckets(p: PathStats, windowNs: number, spanNs: number): PathJson['
     merged.set(j, m);
   }
   return [...merged].sort((a, b) => a[0] - b[0]).map(([j, [sent, lost]]) => ({
-    start: (j * k * windowNs) / 1e9, end: Math.min((j + 1) * k * windowNs, Math.max(spanNs, 0)) / 1e9, sent, lost,
+    start: (j * k * width) / 1e9, end: Math.min((j + 1) * k * width, Math.max(spanNs, 0)) / 1e9, sent, lost,
   }));
 }
 
@@ -173,7 +204,7 @@ function timeBuckets(p: PathStats, windowNs: number, spanNs: number): PathJson['
  * The JSON form; `correction` (ns) is subtracted from every raw delay (NaN: none known);
  * `spanNs` is the length of the pair's overlap (for lostByTime).
  */
-export function pathJson(p: PathStats, names: string[], book: AddressBook, correction: number, windowNs: number, spanNs: number): PathJson {
+export function pathJson(p: PathStats, names: string[], book: AddressBook, correction: number, spanNs: number): PathJson {
   let delay: PathJson['delay'] = null;
   if (p.delayCount > 0) {
     const corrected = Number.isNaN(correction) ? 0 : correction;
@@ -216,7 +247,7 @@ export function pathJson(p: PathStats, names: string[], book: AddressBook, corre
     delay,
     lostBySize,
     lostByProtocol,
-    lostByTime: timeBuckets(p, windowNs, spanNs),
+    lostByTime: timeBuckets(p, spanNs),
     bursts: { runs: p.lossRuns, longest: p.longestLossRun },
     rewrites: {
       outerSrc: pairs(p.srcRewrites, (a) => book.text(a), ADDRESS_WIDTH),
