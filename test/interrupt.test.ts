@@ -107,6 +107,16 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     expect(r.stderr).not.toContain('warning');
   }, 20000);
 
+  it('interrupted before the capture header: a one-line error and status 3, not a wait for input', async () => {
+    const { child, done } = start(['analyze', '--json', '-']);
+    await sleep(SETTLE_MS);
+    child.kill('SIGINT');
+    const r = await done;
+    child.stdin!.destroy();
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('tunnelscope: -: interrupted before the capture header');
+  }, 20000);
+
   it('a second SIGINT quits at once with 130', async () => {
     // dissect's output is not read, so after the first SIGINT it waits on the full pipe for ever.
     const { child, done } = start(['dissect', '-']);

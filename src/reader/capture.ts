@@ -229,7 +229,10 @@ async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, 
     warningsBeforeEnd = info.warnings.length;
     if (parser.stopped || signal?.aborted) break;
   }
-  if (parser === null) throw noCapture(input, head, info);
+  if (parser === null) {
+    if (signal?.aborted) throw new CaptureError(`${describeInput(input)}: interrupted before the capture header`);
+    throw noCapture(input, head, info);
+  }
   if (signal?.aborted && parser.started) {
     // Interrupted: a record or gzip member cut off by the stop is no damage to report.
     info.warnings.length = warningsBeforeEnd;
