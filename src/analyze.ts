@@ -3,7 +3,7 @@
 import { PacketDecoder, type DecoderOptions } from './decoder.js';
 import { PacketFacts, extractFacts } from './facts.js';
 import type { AnalysisContext, PacketAnalysis } from './analysis.js';
-import { forEachRecord, type CaptureInput } from './reader/capture.js';
+import { addRecordsRead, forEachRecord, stopSignal, type CaptureInput } from './reader/capture.js';
 import { CaptureRecord, formatTimestamp, type CaptureInfo } from './reader/record.js';
 import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysis.js';
 import { OverheadAnalysis, type OverheadReport } from './overhead.js';
@@ -35,7 +35,7 @@ export interface AnalyzeOptions extends DecoderOptions {
   standard?: boolean | 'bgp';
   /** Run flows and overhead (default true; false only for the worker that runs the standard set). */
   core?: boolean;
-  /** Smallest total input size (bytes) worth spreading over worker threads (default 32 MiB). */
+  /** Smallest total input size (bytes) worth spreading over worker threads (default 32 MiB, or TUNNELSCOPE_PARALLEL_THRESHOLD). */
   parallelThreshold?: number;
   /** Analyses added by the caller; each result lands under its name. Forces one thread. */
   extraAnalyses?: (decoder: PacketDecoder) => PacketAnalysis[];
@@ -213,9 +213,28 @@ function canRunParallel(inputs: readonly CaptureInput[], opts: AnalyzeOptions): 
   if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
   // Starting a worker costs ~100 ms: only worth it when there is real work to share.
   const total = inputs.reduce((n, i) => n + fileSize(i as string), 0);
-  if (total < (opts.parallelThreshold ?? 32 * 1024 * 1024)) return false;
+  if (total < parallelThreshold(opts)) return false;
   const probe = newAnalyses(opts, new PacketDecoder(opts));
   return probe.extra.every((a) => isMergeable(a) || typeof a.wants === 'function');
+}
+
+/** The option, else TUNNELSCOPE_PARALLEL_THRESHOLD (bytes; lets the CLI's tests reach the worker paths), else 32 MiB. */
+function parallelThreshold(opts: AnalyzeOptions): number {
+  if (opts.parallelThreshold !== undefined) return opts.parallelThreshold;
+  const env = process.env.TUNNELSCOPE_PARALLEL_THRESHOLD;
+  return env !== undefined && /^[0-9]{1,16}$/.test(env) ? Number(env) : 32 * 1024 * 1024;
+}
+
+/**
+ * A stop flag in shared memory for worker threads: set when this thread's stop signal aborts
+ * (Ctrl-C); the worker's reader checks it between read chunks and then posts what it has.
+ */
+function sharedStopFlag(): Int32Array {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const signal = stopSignal();
+  if (signal?.aborted) flag[0] = 1;
+  else signal?.addEventListener?.('abort', () => Atomics.store(flag, 0, 1), { once: true });
+  return flag;
 }
 
 function fileSize(path: string): number {
@@ -232,10 +251,11 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
     mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, inferPodCidrs: opts.inferPodCidrs, vxlanPorts: opts.vxlanPorts,
     genevePorts: opts.genevePorts, quiet: true,
   };
-  const results: WorkerResult[] = new Array(inputs.length);
+  const results: (WorkerResult | undefined)[] = new Array(inputs.length);
   let next = 0;
+  const stop = sharedStopFlag();
   const runOne = (i: number) => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'file', file: inputs[i], fileIndex: i, opts: plain } });
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'file', file: inputs[i], fileIndex: i, opts: plain, stop } });
     w.once('message', (m: { ok: true; result: WorkerResult } | { ok: false; message: string; capture: boolean }) => {
       if (m.ok) { results[i] = m.result; resolve(); }
       else reject(m.capture ? new CaptureError(m.message) : new Error(m.message));
@@ -243,7 +263,8 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
     w.once('error', reject);
   });
   await Promise.all(Array.from({ length: threads }, async () => {
-    while (next < inputs.length) await runOne(next++);
+    // Interrupted: the files not started yet are left out.
+    while (next < inputs.length && Atomics.load(stop, 0) === 0) await runOne(next++);
   }));
   // Merge in file order so frame evidence and flow ids stay deterministic.
   const decoder = new PacketDecoder(plain);
@@ -254,6 +275,8 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
   const facts = new PacketFacts();
   const rec = new CaptureRecord();
   for (const r of results) {
+    if (r === undefined) continue;
+    addRecordsRead(r.packets);
     // Stream-following analyses see their packets here, on one thread, in file order.
     for (const p of r.replay) {
       rec.frame = p.frame; rec.buf = p.data; rec.offset = 0; rec.caplen = p.data.length; rec.len = p.len;
@@ -301,7 +324,7 @@ function canSplitByAnalysis(inputs: readonly CaptureInput[], opts: AnalyzeOption
   if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false;
-  return fileSize(inputs[0]) >= (opts.parallelThreshold ?? 32 * 1024 * 1024);
+  return fileSize(inputs[0]) >= parallelThreshold(opts);
 }
 
 /** The standard analyses' finished results, computed on a worker thread. */
@@ -316,7 +339,7 @@ function runStandardInWorker(inputs: readonly string[], opts: AnalyzeOptions): P
     allRoutes: opts.allRoutes,
   };
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'standard', files: inputs, opts: plain } });
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'standard', files: inputs, opts: plain, stop: sharedStopFlag() } });
     w.once('message', (m: { ok: true; result: StandardResult } | { ok: false; message: string; capture: boolean }) => {
       if (m.ok) resolve(m.result);
       else reject(m.capture ? new CaptureError(m.message) : new Error(m.message));

@@ -1,7 +1,9 @@
 // Command-line entry: `tunnelscope <command> [options] FILE...`. Exit status: 0 success, 1 lint
-// findings at or above --fail-on, 2 usage error, 3 unreadable input (or output that could not be written).
+// findings at or above --fail-on, 2 usage error, 3 unreadable input (or output that could not be
+// written), 130 a second interrupt (the first one stops the reading and keeps the results).
 import { OutputClosed, UsageError, outputFailure, printError, watchOutput, type Command } from './commands/common.js';
 import { CaptureError } from './reader/record.js';
+import { recordsRead, setStopSignal } from './reader/capture.js';
 import { VERSION } from './analyze.js';
 import { dissectCommand } from './commands/dissect.js';
 import { lintCommand } from './commands/lint.js';
@@ -38,6 +40,7 @@ function help(): string {
   for (const c of Object.values(COMMANDS)) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
   lines.push('', 'Run `tunnelscope <command> --help` for the options of a command.');
   lines.push('Exit status: 0 ok, 1 lint findings at or above --fail-on, 2 usage error, 3 unreadable input (results for the others).');
+  lines.push('Ctrl-C (or SIGTERM) stops the reading and prints the results so far; a second Ctrl-C quits at once (130).');
   return lines.join('\n');
 }
 
@@ -57,8 +60,11 @@ export async function main(argv: string[]): Promise<number> {
     printError(`tunnelscope: unknown command '${name}' (try --help)`);
     return 2;
   }
+  const stop = interruptHandling();
   try {
-    return await cmd.run(rest);
+    const status = await cmd.run(rest);
+    if (stop.aborted) printError(`tunnelscope: interrupted: results cover the first ${recordsRead()} packets`);
+    return status;
   } catch (e) {
     if (e instanceof UsageError) {
       for (const line of `tunnelscope ${name}: ${e.message}`.split('\n')) printError(line);
@@ -77,4 +83,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * The one place that handles SIGINT and SIGTERM, for every command: the first stops every read
+ * (the reader's process-wide stop signal, passed on to worker threads), so the command finishes on
+ * what it has and prints its normal output; a second one quits at once with 130 (128 + SIGINT).
+ */
+function interruptHandling(): AbortSignal {
+  const controller = new AbortController();
+  setStopSignal(controller.signal);
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
 }

@@ -4,13 +4,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { bgpAnnounced, runSequential, type AnalyzeOptions, type StandardResult, type WorkerResult } from './analyze.js';
 import { CaptureError } from './reader/record.js';
+import { setStopSignal } from './reader/capture.js';
 import { isMergeable, type MergeableAnalysis } from './standard.js';
 
 type Job =
-  | { mode: 'file'; file: string; fileIndex: number; opts: AnalyzeOptions }
-  | { mode: 'standard'; files: string[]; opts: AnalyzeOptions };
+  | { mode: 'file'; file: string; fileIndex: number; opts: AnalyzeOptions; stop?: Int32Array }
+  | { mode: 'standard'; files: string[]; opts: AnalyzeOptions; stop?: Int32Array };
 
 const job = workerData as Job;
+// The main thread sets the shared flag on Ctrl-C: the reading stops between chunks and the state
+// read so far is posted back as usual.
+const stopFlag = job.stop;
+if (stopFlag) setStopSignal({ get aborted() { return Atomics.load(stopFlag, 0) !== 0; } });
 
 try {
   if (job.mode === 'standard') {

@@ -20,6 +20,56 @@ export interface ReadOptions {
   limit?: number;
   /** Awaited after each read chunk's records: a slow consumer (a full output pipe) pauses the reading here. */
   onChunk?: () => void | Promise<void>;
+  /**
+   * Stops the reading when it aborts (Ctrl-C): the records read so far stand, the input is closed
+   * and the end-of-input checks are skipped. Default: the process-wide one set by setStopSignal.
+   */
+  signal?: StopSignal;
+}
+
+/** What the reader needs of an AbortSignal; a worker thread passes a shared-memory flag instead. */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener?(type: 'abort', listener: () => void, opts?: { once?: boolean }): void;
+  removeEventListener?(type: 'abort', listener: () => void): void;
+}
+
+let processStop: StopSignal | undefined;
+let processRecords = 0;
+
+/** The CLI's stop signal (SIGINT/SIGTERM), used by every read that names none of its own. */
+export function setStopSignal(signal: StopSignal | undefined): void {
+  processStop = signal;
+}
+
+export function stopSignal(): StopSignal | undefined {
+  return processStop;
+}
+
+/** Records read on this thread so far (plus those counted by addRecordsRead), for the interrupt message. */
+export function recordsRead(): number {
+  return processRecords;
+}
+
+/** Counts records read elsewhere (a worker thread) toward recordsRead. */
+export function addRecordsRead(n: number): void {
+  processRecords += n;
+}
+
+const STOPPED = Symbol('stopped');
+
+/** The next item, or STOPPED as soon as the signal aborts (a pipe that stays silent is not waited on). */
+function nextOrStop<T>(it: AsyncIterator<T>, signal: StopSignal | undefined): Promise<IteratorResult<T> | typeof STOPPED> {
+  const next = it.next();
+  if (!signal?.addEventListener) return next;
+  let onAbort = () => {};
+  const stopped = new Promise<typeof STOPPED>((resolve) => {
+    onAbort = () => resolve(STOPPED);
+    signal.addEventListener!('abort', onAbort, { once: true });
+  });
+  // A read left pending by the stop must not fail unhandled when its stream is destroyed.
+  next.catch(() => {});
+  return Promise.race([next, stopped]).finally(() => signal.removeEventListener?.('abort', onAbort));
 }
 
 const CHUNK = 1 << 20;
@@ -41,7 +91,7 @@ function ioReason(e: unknown): string {
   }
 }
 
-async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo): AsyncGenerator<Uint8Array> {
+async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo, signal: StopSignal | undefined): AsyncGenerator<Uint8Array> {
   let src: AsyncIterable<Uint8Array>;
   if (typeof input === 'string') {
     if (input === '-') src = process.stdin;
@@ -61,9 +111,17 @@ async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { rea
   } else {
     src = input;
   }
+  const it = src[Symbol.asyncIterator]();
+  let stopped = false;
   try {
-    for await (const c of src) {
-      const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Uint8Array);
+    for (;;) {
+      if (signal?.aborted) { stopped = true; break; }
+      const r = await nextOrStop(it, signal);
+      // A chunk that arrives after the stop is not counted: the results cover what came before it.
+      if (r === STOPPED || signal?.aborted) { stopped = true; break; }
+      if (r.done) break;
+      const c = r.value as Uint8Array | string;
+      const chunk = typeof c === 'string' ? Buffer.from(c) : c;
       counter.read += chunk.length;
       yield chunk;
     }
@@ -72,12 +130,18 @@ async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { rea
     // A read that fails part way (EIO, a vanished network file): what was read is reported.
     if (counter.read === 0) throw new CaptureError(`${describeInput(input)}: ${ioReason(e)}`);
     info.warnings.push(`read failed after ${counter.read} bytes (${ioReason(e)}); results cover what was read`);
+  } finally {
+    // Stopped: close the input without waiting for the read in flight (standard input may never
+    // send more), so that the process can exit.
+    const stream = src as Partial<Readable>;
+    if (stopped && typeof stream.destroy === 'function') stream.destroy();
+    else if (!stopped) await it.return?.();
   }
 }
 
 /** Yields the decompressed bytes of the input, unzipping when it starts with the gzip magic. */
-async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo): AsyncGenerator<Uint8Array> {
-  const it = rawChunks(input, chunkSize, counter, info)[Symbol.asyncIterator]();
+async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo, signal: StopSignal | undefined): AsyncGenerator<Uint8Array> {
+  const it = rawChunks(input, chunkSize, counter, info, signal)[Symbol.asyncIterator]();
   try {
     yield* decompressed(it, info);
   } finally {
@@ -134,6 +198,7 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
     }
   }
   if (limited) info.packets = seen;
+  processRecords += info.packets;
   opts.onProgress?.(counter.read, total, info.packets);
   return info;
 }
@@ -146,7 +211,9 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
 async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, opts: ReadOptions, info: CaptureInfo, counter: { read: number }): AsyncGenerator<void> {
   let parser: Framer | null = null;
   let head: Uint8Array | null = null;
-  for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info)) {
+  const signal = opts.signal ?? processStop;
+  let warningsBeforeEnd = 0;
+  for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info, signal)) {
     info.inputBytes += chunk.length;
     if (parser === null) {
       // The format is in the first 4 bytes; tiny first chunks (pipes) are merged until then.
@@ -159,9 +226,18 @@ async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, 
       parser.push(chunk);
     }
     yield;
-    if (parser.stopped) break;
+    warningsBeforeEnd = info.warnings.length;
+    if (parser.stopped || signal?.aborted) break;
   }
-  if (parser === null) throw noCapture(input, head, info);
+  if (parser === null) {
+    if (signal?.aborted) throw new CaptureError(`${describeInput(input)}: interrupted before the capture header`);
+    throw noCapture(input, head, info);
+  }
+  if (signal?.aborted && parser.started) {
+    // Interrupted: a record or gzip member cut off by the stop is no damage to report.
+    info.warnings.length = warningsBeforeEnd;
+    return;
+  }
   parser.finish();
   if (!parser.started) {
     // Never a valid header: not a capture to report on, whatever the first bytes promised.
@@ -211,6 +287,7 @@ export async function* readCapture(input: CaptureInput, opts: ReadOptions & { in
     batch = [];
     for (const r of out) {
       if (seen++ >= limit) return finishInfo(info, opts);
+      processRecords++;
       yield r;
     }
   }
