@@ -650,6 +650,18 @@ function bgpUpdate(rng: Rng, b: Buffer, sess: BgpSession, fromClient: boolean, n
 const BUF_SIZE = 16 << 20;
 const MAX_RECORD = 16 + 18 + LINK_MTU;
 
+/** The 24-byte classic pcap global header (little-endian, µs, snaplen 262144, Ethernet); returns the next offset. */
+export function writePcapHeader(b: Buffer, off: number): number {
+  b.writeUInt32LE(0xa1b2c3d4, off);
+  b.writeUInt16LE(2, off + 4);
+  b.writeUInt16LE(4, off + 6);
+  b.writeInt32LE(0, off + 8);
+  b.writeUInt32LE(0, off + 12);
+  b.writeUInt32LE(262144, off + 16);
+  b.writeUInt32LE(1, off + 20); // LINKTYPE_ETHERNET
+  return off + 24;
+}
+
 class Writer {
   readonly buf = Buffer.alloc(BUF_SIZE);
   off = 0;
@@ -860,15 +872,7 @@ export function generate(opts: GenOptions): GenResult {
   const w = new Writer(fd);
   const b = w.buf;
 
-  // Global header.
-  b.writeUInt32LE(0xa1b2c3d4, 0);
-  b.writeUInt16LE(2, 4);
-  b.writeUInt16LE(4, 6);
-  b.writeInt32LE(0, 8);
-  b.writeUInt32LE(0, 12);
-  b.writeUInt32LE(262144, 16);
-  b.writeUInt32LE(1, 20);
-  w.off = 24;
+  w.off = writePcapHeader(b, 0);
 
   const packetsByClass: Record<MixClass, number> = { vxlan4789: 0, vxlan8472: 0, ipip: 0, nvgre: 0, plain: 0, bgp: 0 };
   let bgpUpdates = 0;

@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writePcapHeader } from './gen-mix.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(ROOT, 'bin', 'tunnelscope.js');
@@ -37,15 +38,7 @@ class PcapWriter {
 
   constructor(file: string) {
     this.fd = fs.openSync(file, 'w');
-    const h = this.buf;
-    h.writeUInt32LE(0xa1b2c3d4, 0);
-    h.writeUInt16LE(2, 4);
-    h.writeUInt16LE(4, 6);
-    h.writeUInt32LE(0, 8);
-    h.writeUInt32LE(0, 12);
-    h.writeUInt32LE(262144, 16);
-    h.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
-    this.pos = 24;
+    this.pos = writePcapHeader(this.buf, 0);
   }
 
   /** Reserves a record of `len` bytes and returns the offset of its data in buf(). */

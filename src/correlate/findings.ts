@@ -1,6 +1,6 @@
 // Findings of `correlate`, in lint's shape (rule, severity, message, count, firstFrame, evidence),
 // and their catalogue with cause and fix (the README's correlate section says the same).
-import type { Severity } from '../lint/rules.js';
+import type { RuleInfo, Severity } from '../lint/rules.js';
 import type { Finding } from '../lint/analysis.js';
 import type { PathJson, PathStats } from './paths.js';
 import type { PairClock } from './clock.js';
@@ -8,13 +8,8 @@ import type { PairClock } from './clock.js';
 /** A correlate finding has lint's shape exactly, so scripts read both alike. */
 export type CorrelateFinding = Finding;
 
-export interface CorrelateRule {
-  id: string;
-  severity: Severity;
-  trigger: string;
-  cause: string;
-  fix: string;
-}
+/** A correlate rule is described like a lint rule (trigger, cause, fix). */
+export type CorrelateRule = RuleInfo;
 
 /** Thresholds of the rules. */
 export const THRESHOLDS = {
