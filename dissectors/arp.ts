@@ -4,7 +4,7 @@
 //  +--------+--------+----+----+--------+------------+-----------+------------+-----------+
 //  | HTYPE  | PTYPE  |HLEN|PLEN| OPER   | SHA (HLEN) | SPA (PLEN)| THA (HLEN) | TPA (PLEN)|
 //  +--------+--------+----+----+--------+------------+-----------+------------+-----------+
-import { Proto, ipv4String, macString, u16, type PacketState } from '../src/packet.js';
+import { Proto, ipv4String, macString, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
 
 export const ARP_HTYPE = 0;
@@ -20,6 +20,32 @@ export const ARP_SHA = 8;
 export const ARP_SPA = 14;
 export const ARP_THA = 18;
 export const ARP_TPA = 24;
+
+// Typed field access for consumers (the slot layout below stays private to this file).
+export const ARP_REQUEST = 1;
+export const ARP_REPLY = 2;
+/** The operation of ARP layer i (ARP_REQUEST, ARP_REPLY, ...). */
+export function arpOperation(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** True for Ethernet hardware addresses and IPv4 protocol addresses (6 and 4 bytes long). */
+export function arpIsEthernetIpv4(st: PacketState, i: number): boolean {
+  const b = st.buf, o = st.off[i];
+  return u16(b, o + ARP_HTYPE) === 1 && u16(b, o + ARP_PTYPE) === 0x0800 && b[o + ARP_HLEN] === 6 && b[o + ARP_PLEN] === 4;
+}
+/** The sender IPv4 address (only when the address lengths are 6 and 4). */
+export function arpSenderIpv4(st: PacketState, i: number): number {
+  return u32(st.buf, st.off[i] + ARP_SPA);
+}
+/** The target IPv4 address (only when the address lengths are 6 and 4). */
+export function arpTargetIpv4(st: PacketState, i: number): number {
+  return u32(st.buf, st.off[i] + ARP_TPA);
+}
+/** True when the target hardware address (6 bytes) is all zero, as in a request that does not know it. */
+export function arpTargetMacUnknown(st: PacketState, i: number): boolean {
+  const b = st.buf, t = st.off[i] + ARP_THA;
+  return (b[t] | b[t + 1] | b[t + 2] | b[t + 3] | b[t + 4] | b[t + 5]) === 0;
+}
 
 // v1: operation (1 request, 2 reply).
 export const arp: Dissector = {

@@ -20,6 +20,17 @@ export const ETHERTYPE_MIN = 0x0600;
 /** IP protocol number of an Ethernet frame carried directly in IP (IANA; RFC 8986). */
 export const IP_PROTO_ETHERNET = 143;
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** The EtherType of Ethernet layer i (below 0x0600: an 802.3 length). */
+export function ethType(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** True when Ethernet layer i is sent to ff:ff:ff:ff:ff:ff. */
+export function ethDstIsBroadcast(st: PacketState, i: number): boolean {
+  const b = st.buf, d = st.off[i] + ETH_DST;
+  return (b[d] & b[d + 1] & b[d + 2] & b[d + 3] & b[d + 4] & b[d + 5]) === 255;
+}
+
 // v1: EtherType (or the 802.3 length).
 export const ethernet: Dissector = {
   proto: Proto.ETH,

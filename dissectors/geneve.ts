@@ -35,6 +35,39 @@ export function geneveOptions(b: Uint8Array, o: number, hlen: number): GeneveOpt
   return out;
 }
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+export function geneveVni(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** The protocol type (an EtherType) of Geneve layer i. */
+export function geneveProtocol(st: PacketState, i: number): number {
+  return st.v2[i];
+}
+export function geneveFlags(st: PacketState, i: number): number {
+  return st.buf[st.off[i] + GENEVE_FLAGS];
+}
+
+// The option walk without objects, for the hot path:
+//   for (let p = geneveFirstOption(st, i), e = geneveOptionsEnd(st, i); p + GENEVE_OPT_HEADER_LEN <= e; p = geneveNextOption(b, p))
+/** Offset of the first option of Geneve layer i. */
+export function geneveFirstOption(st: PacketState, i: number): number {
+  return st.off[i] + GENEVE_BASE_LEN;
+}
+/** One past the options of Geneve layer i. */
+export function geneveOptionsEnd(st: PacketState, i: number): number {
+  return st.off[i] + st.hlen[i];
+}
+export function geneveNextOption(b: Uint8Array, p: number): number {
+  return p + GENEVE_OPT_HEADER_LEN + (b[p + 3] & 0x1f) * 4;
+}
+export function geneveOptionClass(b: Uint8Array, p: number): number {
+  return u16(b, p);
+}
+/** The option type byte (bit 0x80: critical). */
+export function geneveOptionType(b: Uint8Array, p: number): number {
+  return b[p + 2];
+}
+
 // v1: VNI; v2: protocol type.
 export const geneve: Dissector = {
   proto: Proto.GENEVE,

@@ -62,6 +62,20 @@ export function isNvgre(flags: number, protocol: number): boolean {
   return (flags & GRE_FLAG_K) !== 0 && protocol === GRE_PROTO_TEB && (flags & GRE_VERSION_MASK) === 0;
 }
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** The key of GRE layer i (-1 when absent; for PPTP GRE the call ID). */
+export function greKey(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** The protocol type of GRE layer i. */
+export function greProtocol(st: PacketState, i: number): number {
+  return st.v2[i];
+}
+/** The flags-and-version word of GRE layer i. */
+export function greFlagsVersion(st: PacketState, i: number): number {
+  return u16(st.buf, st.off[i] + GRE_FLAGS_VERSION);
+}
+
 // v1: the tunnel key (-1 when absent): the 32-bit key, or for PPTP (isPptpGre) the call ID; v2: protocol type.
 export const gre: Dissector = {
   proto: Proto.GRE,

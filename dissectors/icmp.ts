@@ -27,6 +27,22 @@ function quotesPacket(type: number): boolean {
   return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
 }
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+export function icmpType(st: PacketState, i: number): number {
+  return st.v1[i] >> 8;
+}
+export function icmpCode(st: PacketState, i: number): number {
+  return st.v1[i] & 0xff;
+}
+/** True for destination unreachable, fragmentation needed (RFC 1191). */
+export function icmpIsFragNeeded(st: PacketState, i: number): boolean {
+  return st.v1[i] === ((ICMP_UNREACHABLE << 8) | ICMP_CODE_FRAG_NEEDED);
+}
+/** The next-hop MTU of a fragmentation-needed message, else -1. */
+export function icmpNextHopMtu(st: PacketState, i: number): number {
+  return st.v2[i];
+}
+
 // v1: type << 8 | code; v2: the next-hop MTU of a frag-needed message, else -1.
 export const icmp: Dissector = {
   proto: Proto.ICMP,

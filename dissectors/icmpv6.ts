@@ -24,6 +24,21 @@ export const ICMPV6_ECHO_REPLY = 129;
 export const ICMPV6_NEIGHBOR_SOLICIT = 135;
 export const ICMPV6_NEIGHBOR_ADVERT = 136;
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+export function icmpv6Type(st: PacketState, i: number): number {
+  return st.v1[i] >> 8;
+}
+export function icmpv6Code(st: PacketState, i: number): number {
+  return st.v1[i] & 0xff;
+}
+export function icmpv6IsPacketTooBig(st: PacketState, i: number): boolean {
+  return st.v1[i] >> 8 === ICMPV6_PACKET_TOO_BIG;
+}
+/** The MTU of a packet-too-big message, else -1. */
+export function icmpv6Mtu(st: PacketState, i: number): number {
+  return st.v2[i];
+}
+
 // v1: type << 8 | code; v2: the MTU of packet-too-big, else -1.
 export const icmpv6: Dissector = {
   proto: Proto.ICMPV6,

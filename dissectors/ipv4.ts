@@ -13,7 +13,7 @@
 //
 // A total length of 0 is what TSO/GSO and BIG TCP super-frames carry when captured on the sender:
 // the payload then runs to the end of the captured bytes (as Wireshark's ip.tso_support does).
-import { Fault, Proto, ipv4String, u16, type PacketState } from '../src/packet.js';
+import { Fault, Proto, ipv4String, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
 
 export const IPV4_VER_IHL = 0;
@@ -34,6 +34,41 @@ export const IPV4_FRAG_MASK = 0x1fff;
 /** Fragment offset in bytes of the datagram at `o`. */
 export function ipv4FragOffset(b: Uint8Array, o: number): number {
   return (u16(b, o + IPV4_FLAGS_FRAG) & IPV4_FRAG_MASK) * 8;
+}
+
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** The protocol field of IPv4 layer i. */
+export function ipv4Protocol(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** True when IPv4 layer i had a total length of 0 (a TSO/GSO super-frame handed to the capture). */
+export function ipv4ZeroLength(st: PacketState, i: number): boolean {
+  return st.v2[i] === 1;
+}
+export function ipv4Ttl(st: PacketState, i: number): number {
+  return st.buf[st.off[i] + IPV4_TTL];
+}
+export function ipv4Id(st: PacketState, i: number): number {
+  return u16(st.buf, st.off[i] + IPV4_ID);
+}
+export function ipv4TotalLength(st: PacketState, i: number): number {
+  return u16(st.buf, st.off[i] + IPV4_TOTAL_LEN);
+}
+/** The DF flag of IPv4 layer i. */
+export function ipv4DontFragment(st: PacketState, i: number): boolean {
+  return (u16(st.buf, st.off[i] + IPV4_FLAGS_FRAG) & IPV4_FLAG_DF) !== 0;
+}
+/** True when IPv4 layer i is a fragment (MF set or a non-zero offset). */
+export function ipv4IsFragment(st: PacketState, i: number): boolean {
+  return (u16(st.buf, st.off[i] + IPV4_FLAGS_FRAG) & (IPV4_FLAG_MF | IPV4_FRAG_MASK)) !== 0;
+}
+/** Source address of IPv4 layer i as an unsigned 32-bit number. */
+export function ipv4Src(st: PacketState, i: number): number {
+  return u32(st.buf, st.off[i] + IPV4_SRC);
+}
+/** Destination address of IPv4 layer i as an unsigned 32-bit number. */
+export function ipv4Dst(st: PacketState, i: number): number {
+  return u32(st.buf, st.off[i] + IPV4_DST);
 }
 
 // v1: protocol; v2: 1 when the total length was 0 (TSO/GSO super-frame), else 0.

@@ -48,6 +48,38 @@ function extLength(b: Uint8Array, p: number, nh: number): number {
   return (b[p + 1] + 1) * 8;
 }
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** The upper-layer protocol of IPv6 layer i, after its extension headers (59 when none). */
+export function ipv6UpperProtocol(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** True when IPv6 layer i carries a fragment header. */
+export function ipv6IsFragment(st: PacketState, i: number): boolean {
+  return st.v2[i] >= 0;
+}
+/** The identification of IPv6 layer i's fragment header (only when ipv6IsFragment). */
+export function ipv6FragmentId(st: PacketState, i: number): number {
+  return u32(st.buf, st.v2[i] + 4);
+}
+/** The fragment offset field word (offset << 3 | M) of IPv6 layer i's fragment header (only when ipv6IsFragment). */
+export function ipv6FragmentWord(st: PacketState, i: number): number {
+  return u16(st.buf, st.v2[i] + 2);
+}
+export function ipv6PayloadLength(st: PacketState, i: number): number {
+  return u16(st.buf, st.off[i] + IPV6_PAYLOAD_LEN);
+}
+export function ipv6HopLimit(st: PacketState, i: number): number {
+  return st.buf[st.off[i] + IPV6_HOP_LIMIT];
+}
+/** Word w (0-3) of the source address of IPv6 layer i. */
+export function ipv6SrcWord(st: PacketState, i: number, w: number): number {
+  return u32(st.buf, st.off[i] + IPV6_SRC + 4 * w);
+}
+/** Word w (0-3) of the destination address of IPv6 layer i. */
+export function ipv6DstWord(st: PacketState, i: number, w: number): number {
+  return u32(st.buf, st.off[i] + IPV6_DST + 4 * w);
+}
+
 // v1: upper-layer protocol after the extension headers (59 when none);
 // v2: absolute offset of the fragment header, or -1.
 export const ipv6: Dissector = {

@@ -29,6 +29,9 @@ export const SLL2_HEADER_LEN = 20;
 
 export const ARPHRD_IPGRE = 778;
 export const ARPHRD_NETLINK = 824;
+// Linux packet types (SLL/SLL2 pkttype, also PacketState.pktType).
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
 export const PACKET_OUTGOING = 4;
 export const PKTTYPE_NAMES = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing'];
 
@@ -42,6 +45,16 @@ function addrString(b: Uint8Array, o: number, len: number): string {
   const parts: string[] = [];
   for (let k = 0; k < Math.min(len, 8); k++) parts.push(b[o + k].toString(16).padStart(2, '0'));
   return parts.join(':');
+}
+
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** The protocol field of SLL/SLL2 layer i. */
+export function sllProtocol(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** The ARPHRD type of SLL/SLL2 layer i. */
+export function sllHatype(st: PacketState, i: number): number {
+  return st.v2[i];
 }
 
 // v1: protocol; v2: ARPHRD type.

@@ -68,6 +68,24 @@ function inFirstFragment(st: PacketState): boolean {
 /** v2 of a TCP layer whose header the IP fragment ends inside (not a fault; see describe's `partial`). */
 const PARTIAL_IN_FRAGMENT = -1;
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** Source port of TCP layer i (also set for a header cut after the ports). */
+export function tcpSrcPort(st: PacketState, i: number): number {
+  return st.v1[i] >>> 16;
+}
+/** Destination port of TCP layer i. */
+export function tcpDstPort(st: PacketState, i: number): number {
+  return st.v1[i] & 0xffff;
+}
+/** Sequence number of TCP layer i (caller checks the header holds it). */
+export function tcpSeq(st: PacketState, i: number): number {
+  return u32(st.buf, st.off[i] + TCP_SEQ);
+}
+/** Acknowledgement number of TCP layer i (caller checks the header holds it). */
+export function tcpAckNumber(st: PacketState, i: number): number {
+  return u32(st.buf, st.off[i] + TCP_ACK);
+}
+
 // v1: source port << 16 | destination port; v2: payload length in captured bytes, or
 // PARTIAL_IN_FRAGMENT.
 export const tcp: Dissector = {

@@ -16,6 +16,24 @@ export const UDP_LENGTH = 4;
 export const UDP_CHECKSUM = 6;
 export const UDP_HEADER_LEN = 8;
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** Source port of UDP layer i (also set for a header cut after the ports). */
+export function udpSrcPort(st: PacketState, i: number): number {
+  return st.v1[i] >>> 16;
+}
+/** Destination port of UDP layer i. */
+export function udpDstPort(st: PacketState, i: number): number {
+  return st.v1[i] & 0xffff;
+}
+/** The length field of UDP layer i (full header only: st.hlen[i] === UDP_HEADER_LEN). */
+export function udpLengthField(st: PacketState, i: number): number {
+  return u16(st.buf, st.off[i] + UDP_LENGTH);
+}
+/** The checksum field of UDP layer i (full header only); 0 means "not computed" over IPv4. */
+export function udpChecksumField(st: PacketState, i: number): number {
+  return u16(st.buf, st.off[i] + UDP_CHECKSUM);
+}
+
 // v1: source port << 16 | destination port (both re-readable; kept for the flow engine).
 export const udp: Dissector = {
   proto: Proto.UDP,

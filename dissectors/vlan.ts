@@ -13,6 +13,16 @@ export const VLAN_TYPE = 2;
 export const VLAN_HEADER_LEN = 4;
 export const VLAN_VID_MASK = 0x0fff;
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** The EtherType after 802.1Q tag i. */
+export function vlanInnerType(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** The TPID that introduced tag i (0x8100, 0x88a8 or 0x9100). */
+export function vlanTpid(st: PacketState, i: number): number {
+  return st.v2[i];
+}
+
 // v1: inner EtherType; v2: TPID that introduced this tag (0x8100, 0x88a8 or 0x9100).
 export const vlan: Dissector = {
   proto: Proto.VLAN,

@@ -61,6 +61,19 @@ export function plausibleVxlan(b: Uint8Array, o: number, end: number, cut: boole
   return type === 0x0800 ? b[p] >> 4 === 4 && (b[p] & 15) >= 5 : b[p] >> 4 === 6;
 }
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+export function vxlanVni(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+/** The flags byte of VXLAN layer i (VXLAN_FLAG_I, VXLAN_FLAG_G). */
+export function vxlanFlags(st: PacketState, i: number): number {
+  return st.v2[i];
+}
+/** True when a bit reserved by RFC 7348 (or the GBP draft when G is set) is non-zero in VXLAN layer i. */
+export function vxlanReservedSet(st: PacketState, i: number): boolean {
+  return vxlanReservedBitsSet(st.buf, st.off[i]);
+}
+
 // v1: VNI; v2: flags byte.
 export const vxlan: Dissector = {
   proto: Proto.VXLAN,

@@ -21,6 +21,12 @@ const FIXED_SIZE = [0, 148, 92, 64];
 
 export const WIREGUARD_PORTS = [51820, 51871] as const;
 
+// Typed field access for consumers (the slot layout below stays private to this file).
+/** The message type of WireGuard layer i (WG_TYPE_*). */
+export function wgType(st: PacketState, i: number): number {
+  return st.v1[i];
+}
+
 // v1: message type.
 export const wireguard: Dissector = {
   proto: Proto.WIREGUARD,

@@ -2,14 +2,19 @@
 // the decoded state into a reused object. Definitions follow SPEC "Classes and flows":
 // overhead = bytes from the end of the outer link-layer header to the start of the innermost IP
 // header; efficiency = innermost IP bytes / outer IP bytes.
-import { Proto, TrafficClass, u16, u32, type PacketState } from './packet.js';
-import { IPV4_FLAGS_FRAG, IPV4_FLAG_DF, IPV4_FLAG_MF, IPV4_FRAG_MASK, IPV4_ID, IPV4_TOTAL_LEN } from '../dissectors/ipv4.js';
-import { IPV6_PAYLOAD_LEN, IPV6_HEADER_LEN } from '../dissectors/ipv6.js';
-import { WG_TYPE_DATA, WG_DATA_HEADER_LEN, WG_TAG_LEN } from '../dissectors/wireguard.js';
-import { tcpFlags, TCP_SEQ } from '../dissectors/tcp.js';
+import { Proto, TrafficClass, u16, type PacketState, type TrafficClassId } from './packet.js';
+import {
+  IPV4_FLAGS_FRAG, IPV4_FLAG_MF, IPV4_FRAG_MASK, ipv4DontFragment, ipv4Id, ipv4Protocol, ipv4TotalLength, ipv4ZeroLength,
+} from '../dissectors/ipv4.js';
+import { IPV6_HEADER_LEN, ipv6FragmentId, ipv6FragmentWord, ipv6IsFragment, ipv6PayloadLength, ipv6UpperProtocol } from '../dissectors/ipv6.js';
+import { WG_TYPE_DATA, WG_DATA_HEADER_LEN, WG_TAG_LEN, wgType } from '../dissectors/wireguard.js';
+import { TCP_MIN_HEADER, tcpDstPort, tcpFlags, tcpSeq, tcpSrcPort } from '../dissectors/tcp.js';
+import { udpDstPort, udpSrcPort } from '../dissectors/udp.js';
+import { icmpCode, icmpType } from '../dissectors/icmp.js';
+import { icmpv6Code, icmpv6Type } from '../dissectors/icmpv6.js';
 
 export class PacketFacts {
-  cls = 0;
+  cls: TrafficClassId = TrafficClass.OTHER;
   /** Original wire length. */
   wireLen = 0;
   /** Bytes of the outer IP packet (its total length; derived from the frame for TSO frames). */
@@ -43,33 +48,30 @@ export class PacketFacts {
 }
 
 function ipBytes(st: PacketState, i: number, wireLen: number): number {
-  const b = st.buf, o = st.off[i];
   // Bytes from this header to the end of the wire frame, for frames whose length field is 0 (TSO).
-  const fromWire = wireLen - (o - st.start);
+  const fromWire = wireLen - (st.off[i] - st.start);
   if (st.kind[i] === Proto.IPV4) {
-    const t = u16(b, o + IPV4_TOTAL_LEN);
+    const t = ipv4TotalLength(st, i);
     return t === 0 ? fromWire : t;
   }
-  const p = u16(b, o + IPV6_PAYLOAD_LEN);
+  const p = ipv6PayloadLength(st, i);
   return p === 0 ? fromWire : IPV6_HEADER_LEN + p;
 }
 
 function isFragment(st: PacketState, i: number): number {
-  const b = st.buf, o = st.off[i];
   if (st.kind[i] === Proto.IPV4) {
-    const ff = u16(b, o + IPV4_FLAGS_FRAG);
+    const ff = u16(st.buf, st.off[i] + IPV4_FLAGS_FRAG);
     if ((ff & IPV4_FRAG_MASK) !== 0) return 2;
     return ff & IPV4_FLAG_MF ? 1 : 0;
   }
-  const fh = st.v2[i];
-  if (fh < 0) return 0;
-  const v = u16(b, fh + 2);
+  if (!ipv6IsFragment(st, i)) return 0;
+  const v = ipv6FragmentWord(st, i);
   if ((v & 0xfff8) !== 0) return 2;
   return v & 1 ? 1 : 0;
 }
 
 export function extractFacts(st: PacketState, wireLen: number, f: PacketFacts): PacketFacts {
-  f.cls = st.cls;
+  f.cls = st.cls as TrafficClassId;
   f.wireLen = wireLen;
   f.overhead = 0;
   f.outerIpBytes = 0;
@@ -89,18 +91,17 @@ export function extractFacts(st: PacketState, wireLen: number, f: PacketFacts): 
   f.superFrame = false;
   const inner = st.innerIp, outer = st.outerIp;
   if (inner < 0) return f;
-  const b = st.buf;
   f.outerFamily = st.kind[outer] === Proto.IPV4 ? 4 : 6;
   f.innerFamily = st.kind[inner] === Proto.IPV4 ? 4 : 6;
   f.outerIpBytes = ipBytes(st, outer, wireLen);
-  f.superFrame = st.kind[outer] === Proto.IPV4 ? st.v2[outer] === 1 : u16(b, st.off[outer] + IPV6_PAYLOAD_LEN) === 0;
-  f.protocol = st.kind[inner] === Proto.IPV4 ? b[st.off[inner] + 9] : st.v1[inner];
+  f.superFrame = st.kind[outer] === Proto.IPV4 ? ipv4ZeroLength(st, outer) : ipv6PayloadLength(st, outer) === 0;
+  f.protocol = st.kind[inner] === Proto.IPV4 ? ipv4Protocol(st, inner) : ipv6UpperProtocol(st, inner);
   const io = st.off[inner];
   if (st.kind[inner] === Proto.IPV4) {
-    f.ipId = u16(b, io + IPV4_ID);
-    f.innerDf = (u16(b, io + IPV4_FLAGS_FRAG) & IPV4_FLAG_DF) !== 0;
-  } else if (st.v2[inner] >= 0) {
-    f.ipId = u32(b, st.v2[inner] + 4);
+    f.ipId = ipv4Id(st, inner);
+    f.innerDf = ipv4DontFragment(st, inner);
+  } else if (ipv6IsFragment(st, inner)) {
+    f.ipId = ipv6FragmentId(st, inner);
   }
   f.fragment = isFragment(st, inner);
   if (st.tunnel >= 0) {
@@ -110,7 +111,7 @@ export function extractFacts(st: PacketState, wireLen: number, f: PacketFacts): 
       // the 16-byte header and 16-byte tag.
       const wg = st.tunnel;
       const udpPayload = f.outerIpBytes - (st.off[wg] - st.off[outer]);
-      if (st.v1[wg] === WG_TYPE_DATA && udpPayload > WG_DATA_HEADER_LEN + WG_TAG_LEN) {
+      if (wgType(st, wg) === WG_TYPE_DATA && udpPayload > WG_DATA_HEADER_LEN + WG_TAG_LEN) {
         f.innerIpBytes = udpPayload - WG_DATA_HEADER_LEN - WG_TAG_LEN;
       }
       f.overhead = f.outerIpBytes - f.innerIpBytes;
@@ -140,19 +141,25 @@ export function extractFacts(st: PacketState, wireLen: number, f: PacketFacts): 
   if (l4 >= 0) {
     const lo = st.off[l4];
     const k = st.kind[l4];
-    if (k === Proto.TCP || k === Proto.UDP) {
-      f.srcPort = u16(b, lo);
-      f.dstPort = u16(b, lo + 2);
-      if (k === Proto.TCP && st.end[l4] - lo >= 20) {
-        f.tcpFlags = tcpFlags(b, lo);
-        f.tcpSeq = u32(b, lo + TCP_SEQ);
+    if (k === Proto.TCP) {
+      f.srcPort = tcpSrcPort(st, l4);
+      f.dstPort = tcpDstPort(st, l4);
+      if (st.end[l4] - lo >= TCP_MIN_HEADER) {
+        f.tcpFlags = tcpFlags(st.buf, lo);
+        f.tcpSeq = tcpSeq(st, l4);
         // Payload from the IP length, not the captured bytes (snaplen must not shrink it).
         f.payloadLen = Math.max(0, f.innerIpBytes - (lo - io) - st.hlen[l4]);
       }
-    } else {
+    } else if (k === Proto.UDP) {
+      f.srcPort = udpSrcPort(st, l4);
+      f.dstPort = udpDstPort(st, l4);
+    } else if (k === Proto.ICMP) {
       // ICMP/ICMPv6: type and code stand in for the ports.
-      f.srcPort = b[lo];
-      f.dstPort = b[lo + 1];
+      f.srcPort = icmpType(st, l4);
+      f.dstPort = icmpCode(st, l4);
+    } else {
+      f.srcPort = icmpv6Type(st, l4);
+      f.dstPort = icmpv6Code(st, l4);
     }
   }
   return f;

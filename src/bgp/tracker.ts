@@ -9,7 +9,7 @@ import type { CaptureRecord } from '../reader/record.js';
 import type { LayerObject } from '../dissector.js';
 import { IPV4_DST, IPV4_SRC, IPV4_TOTAL_LEN } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
-import { TCP_ACK, TCP_ACK_FLAG, TCP_FIN, TCP_MIN_HEADER, TCP_RST, TCP_SEQ, TCP_SYN, tcpFlags } from '../../dissectors/tcp.js';
+import { TCP_ACK, TCP_ACK_FLAG, TCP_FIN, TCP_MIN_HEADER, TCP_RST, TCP_SEQ, TCP_SYN, tcpDstPort, tcpFlags, tcpSrcPort } from '../../dissectors/tcp.js';
 import { BGP_PORT } from '../../dissectors/bgp.js';
 import { ReassemblyBudget, TcpReassembler, type StreamSink } from './reassembly.js';
 import { BgpFramer, type FrameInfo, type FramerSink, type LostMessage } from './framer.js';
@@ -252,8 +252,7 @@ export class BgpTracker {
     if (this.layers.length) this.layers = [];
     const l4 = st.l4;
     if (l4 < 0 || st.kind[l4] !== Proto.TCP) return;
-    const ports = st.v1[l4];
-    const sport = ports >>> 16, dport = ports & 0xffff;
+    const sport = tcpSrcPort(st, l4), dport = tcpDstPort(st, l4);
     if (sport !== BGP_PORT && dport !== BGP_PORT) return;
     if (st.hlen[l4] < TCP_MIN_HEADER || st.off[l4] + st.hlen[l4] > st.end[l4]) return;
     this.segment(r, st, l4, sport, dport);

@@ -4,16 +4,19 @@
 // verdict (src/cni/fingerprint.ts).
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
-import { DecodeTables } from '../dissector.js';
-import { ALL_DISSECTORS } from '../registry.js';
-import { Proto, TrafficClass, u16, u32, type PacketState } from '../packet.js';
-import { VXLAN_FLAG_G, VXLAN_FLAG_I, VXLAN_HEADER_LEN, vxlanReservedBitsSet } from '../../dissectors/vxlan.js';
-import { GENEVE_BASE_LEN, GENEVE_OPT_HEADER_LEN } from '../../dissectors/geneve.js';
+import type { DecodeTables } from '../dissector.js';
+import { Proto, TrafficClass, type PacketState } from '../packet.js';
+import { VXLAN_FLAG_G, vxlanFlags, vxlanVni } from '../../dissectors/vxlan.js';
+import {
+  GENEVE_OPT_HEADER_LEN, geneveFirstOption, geneveNextOption, geneveOptionClass, geneveOptionsEnd, geneveVni,
+} from '../../dissectors/geneve.js';
 import { ETH_DST, ETH_SRC } from '../../dissectors/ethernet.js';
-import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
-import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
+import { ipv4Dst, ipv4Src } from '../../dissectors/ipv4.js';
+import { ipv6DstWord, ipv6SrcWord } from '../../dissectors/ipv6.js';
+import { tcpDstPort, tcpSrcPort } from '../../dissectors/tcp.js';
+import { BGP_PORT } from '../../dissectors/bgp.js';
 import { CountTable, type CountTableState, ipv4Text, macHi, macLo, macText, mix32 } from '../lint/tables.js';
-import { plausibleVxlanInner } from '../lint/vxlan.js';
+import { tunnelPort, udpBindings, vxlanLooksReal } from '../tunnel.js';
 import type { BgpInput } from '../lint/bgp.js';
 import { L2Analysis, type L2Result, type L2State } from './l2.js';
 import { fingerprint, type CniEvidence, type CniResult } from './fingerprint.js';
@@ -55,7 +58,7 @@ export interface CniState {
 
 export class CniAnalysis implements PacketAnalysis<CniResult> {
   readonly name = 'cni';
-  private readonly tables = new DecodeTables();
+  private readonly tables: DecodeTables;
   private readonly l2: L2Analysis;
   private readonly ownL2: boolean;
   private readonly bgp: (() => BgpInput | null) | null;
@@ -105,9 +108,7 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
   private readonly tunnelFirst = new Float64Array(TUNNEL_SLOT_NAME.length);
 
   constructor(opts: CniOptions = {}) {
-    for (const d of ALL_DISSECTORS) this.tables.bind(d);
-    for (const p of opts.vxlanPorts ?? []) this.tables.udpPort[p] = Proto.VXLAN;
-    for (const p of opts.genevePorts ?? []) this.tables.udpPort[p] = Proto.GENEVE;
+    this.tables = udpBindings(opts);
     this.ownL2 = opts.l2 === undefined;
     this.l2 = opts.l2 ?? new L2Analysis();
     this.bgp = opts.bgp ?? null;
@@ -115,11 +116,9 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
 
   /** 32-bit address (IPv4) or hash (IPv6) of one side of IP layer `ip`. */
   private addr(st: PacketState, ip: number, dst: boolean): number {
-    const b = st.buf, o = st.off[ip];
-    if (st.kind[ip] === Proto.IPV4) return u32(b, o + (dst ? IPV4_DST : IPV4_SRC));
-    const a = o + (dst ? IPV6_DST : IPV6_SRC);
+    if (st.kind[ip] === Proto.IPV4) return dst ? ipv4Dst(st, ip) : ipv4Src(st, ip);
     let h = 0x811c9dc5 | 0;
-    for (let k = 0; k < 16; k += 4) h = mix32(h, u32(b, a + k));
+    for (let w = 0; w < 4; w++) h = mix32(h, dst ? ipv6DstWord(st, ip, w) : ipv6SrcWord(st, ip, w));
     return h >>> 0;
   }
 
@@ -153,15 +152,12 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
       if (k === Proto.VXLAN) {
         const udp = t - 1;
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
-        const vo = st.off[t];
-        const headerOk = (b[vo] & VXLAN_FLAG_I) !== 0 && !vxlanReservedBitsSet(b, vo);
-        if (!headerOk && !plausibleVxlanInner(b, vo + VXLAN_HEADER_LEN, st.end[t])) return;
-        const uo = st.off[udp], dport = u16(b, uo + 2);
-        const port = this.tables.udpPort[dport] === Proto.VXLAN ? dport : u16(b, uo);
+        if (!vxlanLooksReal(st, t)) return;
+        const port = tunnelPort(this.tables, st, udp, Proto.VXLAN);
         this.key[0] = port;
-        this.key[1] = st.v1[t];
+        this.key[1] = vxlanVni(st, t);
         this.vxlan.add(this.key, frame, file);
-        if (b[vo] & VXLAN_FLAG_G) this.vxlanGbp.add(this.key, frame, file);
+        if (vxlanFlags(st, t) & VXLAN_FLAG_G) this.vxlanGbp.add(this.key, frame, file);
         this.innerFacts(st, port, this.vxlanSrc, this.vxlanInner16, frame, file);
         this.key[0] = port;
         this.pair(st, outer, 1);
@@ -170,21 +166,19 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
       } else if (k === Proto.GENEVE) {
         const udp = t - 1;
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
-        const uo = st.off[udp], dport = u16(b, uo + 2);
-        const port = this.tables.udpPort[dport] === Proto.GENEVE ? dport : u16(b, uo);
+        const port = tunnelPort(this.tables, st, udp, Proto.GENEVE);
         this.key[0] = port;
-        this.key[1] = st.v1[t];
+        this.key[1] = geneveVni(st, t);
         this.geneve.add(this.key, frame, file);
-        const go = st.off[t], hlen = st.hlen[t];
         let ovn = false;
-        if (hlen === GENEVE_BASE_LEN) this.geneveNoOpt.add(this.key, frame, file);
-        for (let p = go + GENEVE_BASE_LEN; p + GENEVE_OPT_HEADER_LEN <= go + hlen; ) {
-          const cls = u16(b, p);
+        const optEnd = geneveOptionsEnd(st, t);
+        if (optEnd === geneveFirstOption(st, t)) this.geneveNoOpt.add(this.key, frame, file);
+        for (let p = geneveFirstOption(st, t); p + GENEVE_OPT_HEADER_LEN <= optEnd; p = geneveNextOption(b, p)) {
+          const cls = geneveOptionClass(b, p);
           if (cls === OVN_CLASS) ovn = true;
           this.key[0] = port;
           this.key[1] = cls;
           this.geneveClasses.add(this.key, frame, file);
-          p += GENEVE_OPT_HEADER_LEN + (b[p + 3] & 0x1f) * 4;
         }
         this.key[0] = port;
         if (ovn) this.geneveOvn.add(this.key, frame, file);
@@ -200,14 +194,13 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
         this.ipipPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
         if (st.kind[t] === Proto.IPV4) {
-          this.key[0] = u32(b, st.off[t] + IPV4_SRC) >>> 16;
+          this.key[0] = ipv4Src(st, t) >>> 16;
           this.ipipInner16.add(this.key, frame, file);
         }
       } else if (k === Proto.WIREGUARD) {
         const udp = t - 1;
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
-        const uo = st.off[udp], dport = u16(b, uo + 2);
-        this.key[0] = this.tables.udpPort[dport] === Proto.WIREGUARD ? dport : u16(b, uo);
+        this.key[0] = tunnelPort(this.tables, st, udp, Proto.WIREGUARD);
         this.wireguard.add(this.key, frame, file);
         this.node(st, outer, frame, file);
       } else if (st.cls === TrafficClass.NVGRE) {
@@ -220,8 +213,7 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     if (outer < 0) return;
     const l4 = st.l4;
     if (l4 >= 0 && st.kind[l4] === Proto.TCP) {
-      const lo = st.off[l4];
-      if (u16(b, lo) === 179 || u16(b, lo + 2) === 179) {
+      if (tcpSrcPort(st, l4) === BGP_PORT || tcpDstPort(st, l4) === BGP_PORT) {
         this.pair(st, outer, 0);
         this.bgpPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
@@ -236,7 +228,7 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     let p = outer - 1;
     while (p > 0 && st.kind[p] === Proto.VLAN) p--;
     if (p !== 0) return;
-    const src = u32(b, st.off[outer] + IPV4_SRC), dst = u32(b, st.off[outer] + IPV4_DST);
+    const src = ipv4Src(st, outer), dst = ipv4Dst(st, outer);
     if (!isPrivate4(src) || !isPrivate4(dst)) return;
     const eo = st.off[0];
     const k = this.key;

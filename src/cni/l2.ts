@@ -5,11 +5,14 @@
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
 import { Proto, u16, u32, type PacketState } from '../packet.js';
-import { ETH_DST, ETH_SRC } from '../../dissectors/ethernet.js';
-import { ARP_HLEN, ARP_PLEN, ARP_PTYPE, ARP_HTYPE, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA } from '../../dissectors/arp.js';
+import { ETH_DST, ETH_SRC, ethDstIsBroadcast } from '../../dissectors/ethernet.js';
+import {
+  ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, arpIsEthernetIpv4, arpOperation, arpSenderIpv4, arpTargetIpv4, arpTargetMacUnknown,
+} from '../../dissectors/arp.js';
+import { ICMPV6_ND_TARGET, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, icmpv6Type } from '../../dissectors/icmpv6.js';
 import { IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_SRC } from '../../dissectors/ipv6.js';
-import { SLL_ADDR, SLL_HALEN, SLL_HATYPE, SLL2_ADDR, SLL2_HALEN, SLL2_HATYPE } from '../../dissectors/sll.js';
+import { PACKET_BROADCAST, PACKET_OUTGOING, SLL_ADDR, SLL_HALEN, SLL2_ADDR, SLL2_HALEN, sllHatype } from '../../dissectors/sll.js';
 import { CountTable, type CountTableState, RateWindow, growU8, ipText, ipv4Text, macHi, macLo, macText } from '../lint/tables.js';
 
 export const CALICO_PROXY_ARP_MAC = 'ee:ee:ee:ee:ee:ee';
@@ -147,7 +150,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
       if (k === Proto.SLL || k === Proto.SLL2) {
         const sll2 = k === Proto.SLL2;
         const halen = sll2 ? b[o + SLL2_HALEN] : u16(b, o + SLL_HALEN);
-        const hatype = u16(b, o + (sll2 ? SLL2_HATYPE : SLL_HATYPE));
+        const hatype = sllHatype(st, i);
         if (halen === 6 && hatype === 1) {
           const a = o + (sll2 ? SLL2_ADDR : SLL_ADDR);
           mHi = macHi(b, a);
@@ -179,8 +182,8 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
         continue;
       }
       if (k === Proto.ICMPV6) {
-        const type = st.v1[i] >> 8;
-        if (type === 135 || type === 136) this.ndp(st, i, type, scope, frame, file);
+        const type = icmpv6Type(st, i);
+        if (type === ICMPV6_NEIGHBOR_SOLICIT || type === ICMPV6_NEIGHBOR_ADVERT) this.ndp(st, i, type, scope, frame, file);
         continue;
       }
     }
@@ -197,34 +200,29 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
   private arp(r: CaptureRecord, st: PacketState, i: number, linkIdx: number, file: number): void {
     const b = st.buf, o = st.off[i];
     this.arpPackets++;
-    if (u16(b, o + ARP_HTYPE) !== 1 || u16(b, o + ARP_PTYPE) !== 0x0800 || b[o + ARP_HLEN] !== 6 || b[o + ARP_PLEN] !== 4) return;
-    const op = st.v1[i];
-    if (op === 1) this.arpRequests++;
-    else if (op === 2) this.arpReplies++;
-    const spa = u32(b, o + ARP_SPA), tpa = u32(b, o + ARP_TPA);
+    if (!arpIsEthernetIpv4(st, i)) return;
+    const op = arpOperation(st, i);
+    if (op === ARP_REQUEST) this.arpRequests++;
+    else if (op === ARP_REPLY) this.arpReplies++;
+    const spa = arpSenderIpv4(st, i), tpa = arpTargetIpv4(st, i);
     if (spa === 0) this.arpProbes++;
     else if (spa === tpa) this.arpGratuitous++;
     const sHi = macHi(b, o + ARP_SHA), sLo = macLo(b, o + ARP_SHA);
     const scope = st.tunnel >= 0 && i > st.tunnel ? 1 : 0;
     this.bind(sHi, sLo, 4, scope, st, o + ARP_SPA, SRC_ARP, r.frame, file);
-    if (sHi === EE_HI && sLo === EE_LO && op === 2) this.eeArp++;
+    if (sHi === EE_HI && sLo === EE_LO && op === ARP_REPLY) this.eeArp++;
     // Broadcast: Ethernet destination ff:..:ff, SLL packet type 1, or an outgoing request with an unknown target MAC.
     let broadcast = false;
-    if (linkIdx >= 0 && st.kind[linkIdx] === Proto.ETH) {
-      const d = st.off[linkIdx] + ETH_DST;
-      broadcast = (b[d] & b[d + 1] & b[d + 2] & b[d + 3] & b[d + 4] & b[d + 5]) === 255;
-    } else if (st.pktType === 1) broadcast = true;
-    else if (st.pktType === 4 && op === 1) {
-      const t = o + ARP_THA;
-      broadcast = (b[t] | b[t + 1] | b[t + 2] | b[t + 3] | b[t + 4] | b[t + 5]) === 0;
-    }
+    if (linkIdx >= 0 && st.kind[linkIdx] === Proto.ETH) broadcast = ethDstIsBroadcast(st, linkIdx);
+    else if (st.pktType === PACKET_BROADCAST) broadcast = true;
+    else if (st.pktType === PACKET_OUTGOING && op === ARP_REQUEST) broadcast = arpTargetMacUnknown(st, i);
     if (broadcast) this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file);
   }
 
   /** NDP options after the 24-byte NS/NA body: type 1 source / type 2 target link-layer address. */
   private ndp(st: PacketState, i: number, type: number, scope: number, frame: number, file: number): void {
     const b = st.buf, o = st.off[i], end = st.end[i];
-    if (type === 135) this.ns++;
+    if (type === ICMPV6_NEIGHBOR_SOLICIT) this.ns++;
     else this.na++;
     const ip = i - 1;
     if (ip < 0 || st.kind[ip] !== Proto.IPV6 || o + 24 > end) return;
@@ -232,8 +230,8 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
       const ot = b[p], len = b[p + 1] * 8;
       if (len === 0) break;
       if (len >= 8 && p + len <= end) {
-        if (ot === 1 && type === 135) this.bind(macHi(b, p + 2), macLo(b, p + 2), 6, scope, st, st.off[ip] + IPV6_SRC, SRC_NDP, frame, file);
-        if (ot === 2 && type === 136) this.bind(macHi(b, p + 2), macLo(b, p + 2), 6, scope, st, o + 8, SRC_NDP, frame, file);
+        if (ot === 1 && type === ICMPV6_NEIGHBOR_SOLICIT) this.bind(macHi(b, p + 2), macLo(b, p + 2), 6, scope, st, st.off[ip] + IPV6_SRC, SRC_NDP, frame, file);
+        if (ot === 2 && type === ICMPV6_NEIGHBOR_ADVERT) this.bind(macHi(b, p + 2), macLo(b, p + 2), 6, scope, st, o + ICMPV6_ND_TARGET, SRC_NDP, frame, file);
       }
       p += len;
     }

@@ -2,19 +2,26 @@
 // allocation) and, in finish(), the findings with counts, first frame and evidence.
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
-import { DecodeTables } from '../dissector.js';
-import { ALL_DISSECTORS } from '../registry.js';
-import { Proto, TrafficClass, u16, u32, type PacketState } from '../packet.js';
-import { VXLAN_FLAG_G, VXLAN_FLAG_I, VXLAN_HEADER_LEN, vxlanReservedBitsSet } from '../../dissectors/vxlan.js';
-import { GENEVE_BASE_LEN, GENEVE_FLAG_C, GENEVE_FLAGS, GENEVE_OPT_CRITICAL, GENEVE_OPT_HEADER_LEN } from '../../dissectors/geneve.js';
-import { GRE_FLAG_K, GRE_PROTO_TEB } from '../../dissectors/gre.js';
-import { ETH_DST } from '../../dissectors/ethernet.js';
-import { ARP_SPA, ARP_THA, ARP_HLEN, ARP_PLEN } from '../../dissectors/arp.js';
-import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
+import type { DecodeTables } from '../dissector.js';
+import { Proto, TrafficClass, u16, u24, type PacketState, type TrafficClassId } from '../packet.js';
+import { VXLAN_FLAG_I, VXLAN_HEADER_LEN, VXLAN_VNI, vxlanFlags, vxlanReservedBitsSet, vxlanReservedSet, vxlanVni } from '../../dissectors/vxlan.js';
+import {
+  GENEVE_FLAG_C, GENEVE_OPT_CRITICAL, GENEVE_OPT_HEADER_LEN, geneveFirstOption, geneveFlags, geneveNextOption, geneveOptionType, geneveOptionsEnd, geneveVni,
+} from '../../dissectors/geneve.js';
+import { GRE_FLAG_K, GRE_PROTO_TEB, GRE_VERSION_MASK, greFlagsVersion, greProtocol } from '../../dissectors/gre.js';
+import { ETH_TYPE, ETHERTYPE_MIN, ethDstIsBroadcast } from '../../dissectors/ethernet.js';
+import { ARP_HLEN, ARP_PLEN, ARP_REQUEST, arpOperation, arpSenderIpv4, arpTargetMacUnknown } from '../../dissectors/arp.js';
+import { ipv4IsFragment, ipv4Dst, ipv4Protocol, ipv4Src } from '../../dissectors/ipv4.js';
+import { ipv6DstWord, ipv6IsFragment, ipv6SrcWord, ipv6UpperProtocol } from '../../dissectors/ipv6.js';
+import { icmpIsFragNeeded, icmpNextHopMtu } from '../../dissectors/icmp.js';
+import { icmpv6IsPacketTooBig, icmpv6Mtu } from '../../dissectors/icmpv6.js';
+import { udpChecksumField, udpDstPort, udpSrcPort, UDP_HEADER_LEN } from '../../dissectors/udp.js';
+import { tcpDstPort, tcpSrcPort } from '../../dissectors/tcp.js';
+import { PACKET_BROADCAST, PACKET_OUTGOING } from '../../dissectors/sll.js';
+import { geneveOptionId, plausibleVxlanInner, tunnelPort, udpBindings } from '../tunnel.js';
 import { R, RULES, SEVERITY_RANK, type Severity } from './rules.js';
 import { DEFAULT_THRESHOLDS, ruleSettings, type LintThresholds, type RuleOverride, type RuleSettings } from './config.js';
 import { CSUM_BAD, CSUM_OK, CSUM_PARTIAL, udpChecksumStatus } from './checksum.js';
-import { plausibleVxlanInner } from './vxlan.js';
 import { captureDirection, MtuVerdict, mtuVerdict } from '../overhead.js';
 import { bgpHoldTimeFinding, bgpNotificationFinding, type BgpInput, type FindingDraft } from './bgp.js';
 import { CountTable, type CountTableState, compareWords, countsObject, growF64, growI32, growU8, ipFamily, ipText, ipWords, ipv4Text, mix32, RateWindow } from './tables.js';
@@ -94,7 +101,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   readonly name = 'lint';
   readonly settings: RuleSettings;
   readonly thresholds: LintThresholds;
-  private readonly tables = new DecodeTables();
+  private readonly tables: DecodeTables;
   private readonly expectedPort = new Uint8Array(65536);
   private readonly expectedPortList: number[];
   private readonly vnis: ReadonlyArray<readonly [number, number]> | null;
@@ -159,9 +166,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   constructor(opts: LintOptions = {}) {
     this.settings = ruleSettings(opts.rules);
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...(opts.thresholds ?? {}) };
-    for (const d of ALL_DISSECTORS) this.tables.bind(d);
-    for (const p of opts.vxlanPorts ?? []) this.tables.udpPort[p] = Proto.VXLAN;
-    for (const p of opts.genevePorts ?? []) this.tables.udpPort[p] = Proto.GENEVE;
+    this.tables = udpBindings(opts);
     // --vxlan-port adds expected ports; the IANA port stays standard.
     this.expectedPortList = [...new Set([IANA_VXLAN_PORT, ...(opts.vxlanPorts ?? [])])].sort((a, b) => a - b);
     for (const p of this.expectedPortList) this.expectedPort[p] = 1;
@@ -187,7 +192,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     const frame = r.frame, file = ctx.fileIndex;
     if (this.files[file] === undefined) this.files[file] = ctx.fileName;
     const f = ctx.facts;
-    const outgoing = st.pktType === 4 || r.direction === 2;
+    const outgoing = st.pktType === PACKET_OUTGOING || r.direction === 2;
     const n = st.count;
     // Layers that do not depend on the class: ARP, ICMP errors.
     for (let i = 0; i < n; i++) {
@@ -198,11 +203,11 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
         break;
       }
       if (k === Proto.ICMP) {
-        if (st.v1[i] === ((3 << 8) | 4)) this.fragNeeded(st, i, frame, file, 4);
+        if (icmpIsFragNeeded(st, i)) this.fragNeeded(st, i, frame, file, 4);
         break;
       }
       if (k === Proto.ICMPV6) {
-        if (st.v1[i] >> 8 === 2) this.fragNeeded(st, i, frame, file, 6);
+        if (icmpv6IsPacketTooBig(st, i)) this.fragNeeded(st, i, frame, file, 6);
         break;
       }
     }
@@ -215,8 +220,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       } else if (tk === Proto.GENEVE) {
         this.geneve(st, t, frame, file, outgoing);
       } else if (tk === Proto.GRE && this.on(R.NVGRE_KEY_MISSING)) {
-        const flags = u16(st.buf, st.off[t]);
-        if (st.v2[t] === GRE_PROTO_TEB && (flags & GRE_FLAG_K) === 0 && (flags & 7) === 0) {
+        const flags = greFlagsVersion(st, t);
+        if (greProtocol(st, t) === GRE_PROTO_TEB && (flags & GRE_FLAG_K) === 0 && (flags & GRE_VERSION_MASK) === 0) {
           this.hit(R.NVGRE_KEY_MISSING, frame, file);
           this.pairKey(st, 0, this.key);
           this.greTebNoKey.add(this.key, frame, file);
@@ -229,14 +234,14 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     // Not tunnelled: UDP on a VXLAN port that did not decode, or VXLAN on a port not bound to it.
     const l4 = st.l4;
     if (l4 >= 0 && st.kind[l4] === Proto.UDP && !f.outerFragmented && f.fragment === 0) {
-      const b = st.buf, uo = st.off[l4];
-      const sport = u16(b, uo), dport = u16(b, uo + 2);
+      const uo = st.off[l4];
+      const sport = udpSrcPort(st, l4), dport = udpDstPort(st, l4);
       const bound = this.tables.udp(sport, dport);
       if (bound === Proto.VXLAN) {
-        const port = this.tables.udpPort[dport] === Proto.VXLAN ? dport : sport;
+        const port = this.tables.udpPortOf(Proto.VXLAN, sport, dport);
         // A payload that the snaplen cut before the VXLAN header and inner Ethernet header ended
         // cannot be judged: not the sender's fault. A datagram short on the wire is.
-        const payload = st.end[l4] - uo - 8;
+        const payload = st.end[l4] - uo - UDP_HEADER_LEN;
         const cutShort = st.snapCut && st.end[l4] >= st.capEnd && payload < VXLAN_HEADER_LEN + 14;
         if (!cutShort && this.on(R.VXLAN_PORT_NOT_VXLAN)) {
           this.hit(R.VXLAN_PORT_NOT_VXLAN, frame, file);
@@ -259,17 +264,17 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     const b = st.buf, vo = st.off[t];
     const udp = t - 1;
     if (udp < 0 || st.kind[udp] !== Proto.UDP) return true;
-    const uo = st.off[udp];
-    const sport = u16(b, uo), dport = u16(b, uo + 2);
-    const port = this.tables.udpPort[dport] === Proto.VXLAN ? dport : sport;
-    const flags = b[vo];
-    const headerOk = (flags & VXLAN_FLAG_I) !== 0 && !vxlanReservedBitsSet(b, vo);
+    const sport = udpSrcPort(st, udp);
+    const port = tunnelPort(this.tables, st, udp, Proto.VXLAN);
+    const flags = vxlanFlags(st, t);
+    const reserved = vxlanReservedSet(st, t);
+    const headerOk = (flags & VXLAN_FLAG_I) !== 0 && !reserved;
     const inner = vo + VXLAN_HEADER_LEN;
     const end = st.end[t];
     const cut = st.snapCut && end >= st.capEnd; // the frame was cut by snaplen inside the VXLAN payload
     if (!cut) {
       const short = inner + 14 > end;
-      const lengthField = !short && u16(b, inner + 12) < 0x0600;
+      const lengthField = !short && u16(b, inner + ETH_TYPE) < ETHERTYPE_MIN;
       if (short || lengthField || (!headerOk && !plausibleVxlanInner(b, inner, end))) {
         if (this.on(R.VXLAN_PORT_NOT_VXLAN)) {
           this.hit(R.VXLAN_PORT_NOT_VXLAN, frame, file);
@@ -289,12 +294,12 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       ipWords(st, st.outerIp, false, this.key, 1);
       this.iFlagSenders.add(this.key, frame, file);
     }
-    if (vxlanReservedBitsSet(b, vo) && this.on(R.VXLAN_RESERVED_BITS)) {
+    if (reserved && this.on(R.VXLAN_RESERVED_BITS)) {
       this.hit(R.VXLAN_RESERVED_BITS, frame, file);
       this.key[0] = flags;
       this.reservedFlags.add(this.key, frame, file);
     }
-    const vni = st.v1[t];
+    const vni = vxlanVni(st, t);
     if (vni === 0 && this.on(R.VXLAN_VNI_ZERO)) this.hit(R.VXLAN_VNI_ZERO, frame, file);
     if (this.vnis !== null && this.on(R.VXLAN_VNI_UNEXPECTED)) {
       let ok = false;
@@ -311,7 +316,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   }
 
   private heuristic(st: PacketState, udp: number, dport: number, frame: number, file: number): void {
-    const b = st.buf, p = st.off[udp] + 8, end = st.end[udp];
+    const b = st.buf, p = st.off[udp] + UDP_HEADER_LEN, end = st.end[udp];
     if (p + VXLAN_HEADER_LEN + 14 + 20 > end) return;
     const flags = b[p];
     if ((flags & VXLAN_FLAG_I) === 0 || vxlanReservedBitsSet(b, p)) return;
@@ -319,45 +324,40 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     this.hit(R.VXLAN_HEURISTIC_UNBOUND_PORT, frame, file);
     this.heuristicPortPkts[dport]++;
     this.key[0] = dport;
-    this.key[1] = (b[p + 4] << 16) | (b[p + 5] << 8) | b[p + 6];
+    this.key[1] = u24(b, p + VXLAN_VNI);
     this.heuristicVnis.add(this.key, frame, file);
-    void (flags & VXLAN_FLAG_G);
   }
 
   // ---- Geneve -----------------------------------------------------------------------------
 
   private geneve(st: PacketState, t: number, frame: number, file: number, outgoing: boolean): void {
-    const b = st.buf, go = st.off[t], hlen = st.hlen[t];
+    const b = st.buf;
     const udp = t - 1;
     let sport = 0, port = 6081;
     if (udp >= 0 && st.kind[udp] === Proto.UDP) {
-      const uo = st.off[udp];
-      sport = u16(b, uo);
-      const dport = u16(b, uo + 2);
-      port = this.tables.udpPort[dport] === Proto.GENEVE ? dport : sport;
+      sport = udpSrcPort(st, udp);
+      port = tunnelPort(this.tables, st, udp, Proto.GENEVE);
     }
     if (this.on(R.GENEVE_CRITICAL_OPTION)) {
       let anyCritical = false, unknownCritical = false;
-      for (let p = go + GENEVE_BASE_LEN; p + GENEVE_OPT_HEADER_LEN <= go + hlen; ) {
-        const type = b[p + 2];
-        if (type & GENEVE_OPT_CRITICAL) {
+      for (let p = geneveFirstOption(st, t), end = geneveOptionsEnd(st, t); p + GENEVE_OPT_HEADER_LEN <= end; p = geneveNextOption(b, p)) {
+        if (geneveOptionType(b, p) & GENEVE_OPT_CRITICAL) {
           anyCritical = true;
-          const ct = (u16(b, p) << 8) | type;
+          const ct = geneveOptionId(b, p);
           if (!KNOWN_CRITICAL.has(ct)) {
             unknownCritical = true;
             this.key[0] = ct;
             this.critOptions.add(this.key, frame, file);
           }
         }
-        p += GENEVE_OPT_HEADER_LEN + (b[p + 3] & 0x1f) * 4;
       }
-      const cFlag = (b[go + GENEVE_FLAGS] & GENEVE_FLAG_C) !== 0;
+      const cFlag = (geneveFlags(st, t) & GENEVE_FLAG_C) !== 0;
       const mismatch = cFlag !== anyCritical;
       if (mismatch) this.critFlagMismatch++;
       if (unknownCritical || mismatch) this.hit(R.GENEVE_CRITICAL_OPTION, frame, file);
     }
     if (udp >= 0 && st.kind[udp] === Proto.UDP) {
-      this.trackPair(st, ENC_GENEVE, port, st.v1[t], sport, frame, file);
+      this.trackPair(st, ENC_GENEVE, port, geneveVni(st, t), sport, frame, file);
       this.checksum(st, udp, frame, file, outgoing, ENC_GENEVE);
     }
   }
@@ -371,7 +371,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     const c = enc === ENC_VXLAN ? 0 : CSUM_SLOTS;
     const ip = st.outerIp;
     if (ip < 0 || ip !== udp - 1) return;
-    if (u16(st.buf, st.off[udp] + 6) === 0) {
+    if (udpChecksumField(st, udp) === 0) {
       this.csum[c + 4]++;
       return;
     }
@@ -380,7 +380,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       return;
     }
     // Fragments cannot be verified without reassembly.
-    if (st.kind[ip] === Proto.IPV4 ? (u16(st.buf, st.off[ip] + 6) & 0x3fff) !== 0 : st.v2[ip] >= 0) {
+    if (st.kind[ip] === Proto.IPV4 ? ipv4IsFragment(st, ip) : ipv6IsFragment(st, ip)) {
       this.csum[c + 4]++;
       return;
     }
@@ -399,7 +399,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   // ---- sizes ------------------------------------------------------------------------------
 
   private encapSizes(
-    cls: number, frame: number, file: number, direction: number,
+    cls: TrafficClassId, frame: number, file: number, direction: number,
     outerBytes: number, innerBytes: number, overhead: number, innerDf: boolean, zeroLength: boolean, transport: number, outerFrag: boolean,
   ): void {
     if (cls < TrafficClass.VXLAN) return;
@@ -435,7 +435,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     this.hit(R.ICMP_FRAG_NEEDED, frame, file);
     if (family === 4) this.icmpV4++;
     else this.icmpV6++;
-    this.key[0] = st.v2[i] >= 0 ? st.v2[i] : 0;
+    const mtu = family === 4 ? icmpNextHopMtu(st, i) : icmpv6Mtu(st, i);
+    this.key[0] = mtu >= 0 ? mtu : 0;
     this.icmpMtus.add(this.key, frame, file);
     const ip = i - 1;
     if (ip >= 0 && (st.kind[ip] === Proto.IPV4 || st.kind[ip] === Proto.IPV6)) {
@@ -453,26 +454,21 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     const link = i - 1;
     let broadcast = false;
     if (link >= 0 && st.kind[link] === Proto.ETH) {
-      const d = st.off[link] + ETH_DST;
-      broadcast = b[d] === 255 && b[d + 1] === 255 && b[d + 2] === 255 && b[d + 3] === 255 && b[d + 4] === 255 && b[d + 5] === 255;
+      broadcast = ethDstIsBroadcast(st, link);
     } else if (link >= 0 && st.kind[link] === Proto.VLAN) {
       // VLAN-tagged: find the Ethernet header below the tags.
       let e = link;
       while (e >= 0 && st.kind[e] === Proto.VLAN) e--;
-      if (e >= 0 && st.kind[e] === Proto.ETH) {
-        const d = st.off[e] + ETH_DST;
-        broadcast = b[d] === 255 && b[d + 1] === 255 && b[d + 2] === 255 && b[d + 3] === 255 && b[d + 4] === 255 && b[d + 5] === 255;
-      }
-    } else if (st.pktType === 1) {
+      if (e >= 0 && st.kind[e] === Proto.ETH) broadcast = ethDstIsBroadcast(st, e);
+    } else if (st.pktType === PACKET_BROADCAST) {
       broadcast = true;
-    } else if (st.pktType === 4 && st.v1[i] === 1 && b[o + ARP_HLEN] === 6) {
+    } else if (st.pktType === PACKET_OUTGOING && arpOperation(st, i) === ARP_REQUEST && b[o + ARP_HLEN] === 6) {
       // An outgoing request in a cooked capture: broadcast when the target MAC is unknown (zero).
-      const t = o + ARP_THA;
-      broadcast = (b[t] | b[t + 1] | b[t + 2] | b[t + 3] | b[t + 4] | b[t + 5]) === 0;
+      broadcast = arpTargetMacUnknown(st, i);
     }
     if (!broadcast) return;
     if (b[o + ARP_HLEN] === 6 && b[o + ARP_PLEN] === 4) {
-      this.key[0] = u32(b, o + ARP_SPA);
+      this.key[0] = arpSenderIpv4(st, i);
       this.arpSenders.add(this.key, r.frame, file);
     }
     const inWindow = this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file);
@@ -531,18 +527,19 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   }
 
   private innerFlowHash(st: PacketState, inner: number): number {
-    const b = st.buf, o = st.off[inner];
     let h = 0x811c9dc5 | 0;
     if (st.kind[inner] === Proto.IPV4) {
-      h = mix32(h, u32(b, o + IPV4_SRC));
-      h = mix32(h, u32(b, o + IPV4_DST));
-      h = mix32(h, b[o + 9]);
+      h = mix32(h, ipv4Src(st, inner));
+      h = mix32(h, ipv4Dst(st, inner));
+      h = mix32(h, ipv4Protocol(st, inner));
     } else {
-      for (let k = 8; k < 40; k += 4) h = mix32(h, u32(b, o + k));
-      h = mix32(h, st.v1[inner]);
+      for (let w = 0; w < 4; w++) h = mix32(h, ipv6SrcWord(st, inner, w));
+      for (let w = 0; w < 4; w++) h = mix32(h, ipv6DstWord(st, inner, w));
+      h = mix32(h, ipv6UpperProtocol(st, inner));
     }
     const l4 = st.l4;
-    if (l4 > inner && (st.kind[l4] === Proto.TCP || st.kind[l4] === Proto.UDP)) h = mix32(h, u32(b, st.off[l4]));
+    if (l4 > inner && st.kind[l4] === Proto.TCP) h = mix32(h, (tcpSrcPort(st, l4) << 16) | tcpDstPort(st, l4));
+    else if (l4 > inner && st.kind[l4] === Proto.UDP) h = mix32(h, (udpSrcPort(st, l4) << 16) | udpDstPort(st, l4));
     return h | 0;
   }
 
