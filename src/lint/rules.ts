@@ -44,6 +44,8 @@ export const R = {
   GENEVE_BAD_OUTER_CHECKSUM: 21,
   COUNT: 22,
 } as const;
+/** The index of one rule (R.* except COUNT). */
+export type RuleIndex = (typeof R)[Exclude<keyof typeof R, 'COUNT'>];
 
 export const RULES: readonly RuleInfo[] = [
   {
