@@ -1,29 +1,67 @@
 // Small numeric helpers shared by the lint and CNI analyses: a bounded counting table over
-// fixed-width uint32 keys (KeyTable + parallel counters), address words, MAC words and their
+// fixed-width uint32 keys (an open-addressing index + parallel counters), address words, MAC words and their
 // text forms for the cold path.
-import { KeyTable } from '../flows/keytable.js';
 import { Proto, u32, type PacketState } from '../packet.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 import { formatIp } from '../cidr.js';
 
-/** Counts per key with the first frame (and file) seen; stops adding keys at `max` (then counts `dropped`). */
+/**
+ * Counts per key with the first frame (and file) seen; stops adding keys at `max` (then counts `dropped`).
+ * Its own open-addressing index, tuned for add(): one hash per call, the full hash kept per slot so
+ * a probe compares key words only on a hash match, and the two most recent entries checked before
+ * hashing (packets come in bursts: the same VTEP pair, node address or port/VNI again and again).
+ */
 export class CountTable {
-  readonly index: KeyTable;
+  /** Key words, entry e at [e * width, (e + 1) * width). */
+  keys: Uint32Array;
   counts: Float64Array;
   first: Float64Array;
   firstFile: Int32Array;
   dropped = 0;
+  size = 0;
+  /** Per slot, side by side (one cache line): entry + 1 (0: empty) and the hash of that entry's key. */
+  private slots: Int32Array;
+  /** Slot count - 1. */
+  private mask: number;
+  private recent = -1;
+  private older = -1;
 
   constructor(readonly width: number, readonly max = 65536, initial = 64) {
-    this.index = new KeyTable(width, initial);
+    this.keys = new Uint32Array(initial * width);
     this.counts = new Float64Array(initial);
     this.first = new Float64Array(initial);
     this.firstFile = new Int32Array(initial);
+    let n = 16;
+    while (n < initial * 2) n <<= 1;
+    this.slots = new Int32Array(2 * n);
+    this.mask = n - 1;
   }
 
-  get size(): number {
-    return this.index.size;
+  private static hash(k: Uint32Array, width: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < width; i++) {
+      h = Math.imul(h ^ k[i], 0x01000193);
+      h ^= h >>> 15;
+    }
+    return h ^ (h >>> 13);
+  }
+
+  private sameKey(e: number, k: Uint32Array): boolean {
+    const w = this.width, keys = this.keys, base = e * w;
+    for (let i = 0; i < w; i++) if (keys[base + i] !== k[i]) return false;
+    return true;
+  }
+
+  /** Entry of the key, or -1. */
+  find(key: Uint32Array): number {
+    const h = CountTable.hash(key, this.width);
+    const slots = this.slots, mask = this.mask;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const v = slots[2 * s];
+      if (v === 0) return -1;
+      if (slots[2 * s + 1] === h && this.sameKey(v - 1, key)) return v - 1;
+    }
   }
 
   /**
@@ -31,39 +69,84 @@ export class CountTable {
    * Only the first `width` words of `key` are read, so callers pass one reused scratch array (no views).
    */
   add(key: Uint32Array, frame: number, file: number, n = 1): number {
-    let e = this.index.find(key);
-    if (e < 0) {
-      if (this.index.size >= this.max) {
-        this.dropped += n;
-        return -1;
-      }
-      e = this.index.findOrInsert(key);
-      if (e >= this.counts.length) this.grow();
-      this.counts[e] = 0;
-      this.first[e] = frame;
-      this.firstFile[e] = file;
+    let e = this.recent;
+    if (e >= 0 && this.sameKey(e, key)) {
+      this.counts[e] += n;
+      return e;
     }
-    this.counts[e] += n;
+    e = this.older;
+    if (e >= 0 && this.sameKey(e, key)) {
+      this.older = this.recent;
+      this.recent = e;
+      this.counts[e] += n;
+      return e;
+    }
+    const h = CountTable.hash(key, this.width);
+    const slots = this.slots, mask = this.mask;
+    let s = h & mask;
+    for (;;) {
+      const v = slots[2 * s];
+      if (v === 0) break;
+      if (slots[2 * s + 1] === h && this.sameKey(v - 1, key)) {
+        e = v - 1;
+        this.older = this.recent;
+        this.recent = e;
+        this.counts[e] += n;
+        return e;
+      }
+      s = (s + 1) & mask;
+    }
+    if (this.size >= this.max) {
+      this.dropped += n;
+      return -1;
+    }
+    e = this.size++;
+    if (e >= this.counts.length) this.grow();
+    this.keys.set(key.subarray(0, this.width), e * this.width);
+    slots[2 * s] = e + 1;
+    slots[2 * s + 1] = h;
+    this.counts[e] = n;
+    this.first[e] = frame;
+    this.firstFile[e] = file;
+    if (this.size * 2 > mask + 1) this.rehash((mask + 1) * 2);
+    this.older = this.recent;
+    this.recent = e;
     return e;
   }
 
   private grow(): void {
     const n = this.counts.length * 2;
+    const keys = new Uint32Array(n * this.width);
+    keys.set(this.keys);
+    this.keys = keys;
     this.counts = growF64(this.counts, n);
     this.first = growF64(this.first, n);
     this.firstFile = growI32(this.firstFile, n);
   }
 
+  private rehash(n: number): void {
+    const slots = new Int32Array(2 * n), mask = n - 1, w = this.width;
+    for (let e = 0; e < this.size; e++) {
+      const h = CountTable.hash(this.keys.subarray(e * w, e * w + w), w);
+      let s = h & mask;
+      while (slots[2 * s] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = e + 1;
+      slots[2 * s + 1] = h;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
   /** Key words of entry e (a view; copy before keeping). */
   keyOf(e: number): Uint32Array {
-    return this.index.keys.subarray(e * this.width, e * this.width + this.width);
+    return this.keys.subarray(e * this.width, e * this.width + this.width);
   }
 
   /** A plain-data copy for another thread (see mergeState). */
   exportState(): CountTableState {
     const n = this.size, w = this.width;
     return {
-      width: w, keys: this.index.keys.slice(0, n * w), counts: this.counts.slice(0, n), first: this.first.slice(0, n),
+      width: w, keys: this.keys.slice(0, n * w), counts: this.counts.slice(0, n), first: this.first.slice(0, n),
       firstFile: this.firstFile.slice(0, n), dropped: this.dropped,
     };
   }
@@ -77,7 +160,7 @@ export class CountTable {
     const k = new Uint32Array(this.width);
     for (let i = 0; i < s.counts.length; i++) {
       k.set(s.keys.subarray(i * this.width, i * this.width + this.width));
-      const had = this.index.find(k) >= 0;
+      const had = this.find(k) >= 0;
       const e = this.add(k, s.first[i], s.firstFile[i], s.counts[i]);
       map[i] = e;
       if (e >= 0 && !had) {
