@@ -5,8 +5,8 @@ import { CLASS_NAME, Proto, TrafficClass, ipv4FromU32, u32, type PacketState } f
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
 import { formatTimestamp } from '../reader/record.js';
-import { FlowTable, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, K_FLAG_MACS, NBINS, SIZE_BINS,
-  COPY_PKTS, FIRST_NSEC, FIRST_SEC, FRAG_PKTS, ID, INNER_BYTES, IP_BYTES, LAST_NSEC, LAST_SEC, MAX_SIZE, MIN_SIZE, ORIG_BYTES, ORIG_FLAGS, ORIG_IS_A, ORIG_PKTS, OVERHEAD_BYTES, RESP_BYTES, RESP_FLAGS, RESP_PKTS, RETRANS, TUN_DST_PORT, TUN_ORIG_IS_A } from './flowtable.js';
+import { FlowTable, type EndReason, type Expiry, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, K_FLAG_MACS, NBINS, SIZE_BINS,
+  COPY_PKTS, FIRST_NSEC, FIRST_SEC, FRAG_PKTS, ID, INNER_BYTES, IP_BYTES, LAST_NSEC, LAST_SEC, MAX_SIZE, MIN_SIZE, ORIG_BYTES, ORIG_FLAGS, ORIG_IS_A, ORIG_PKTS, OVERHEAD_BYTES, RESP_BYTES, RESP_FLAGS, RESP_PKTS, RETRANS, TUN_DST_PORT, TUN_ORIG_IS_A, PART } from './flowtable.js';
 import { PodCidrInference, buildCidrSet, type PodCidr, type PodCidrState } from '../podcidr.js';
 import { CidrSet, formatIp, parseCidr } from '../cidr.js';
 import { tcpFlagString } from '../../dissectors/tcp.js';
@@ -42,6 +42,13 @@ export interface FlowObject {
   copyFlows: number[];
   /** Flows that carry no IP (ARP, LLDP, ..., also inside a tunnel): the EtherType they carry. */
   ethertype?: number;
+  /** Streamed records only (`flows --stream`): why the record was written. */
+  ended?: EndReason;
+  /**
+   * Streamed records of a flow split by --active-timeout: 1, 2, ... (a record with ended `active`
+   * is followed by the next part; part 2 and up are continuations). Absent when not split.
+   */
+  part?: number;
 }
 
 /** Byte and packet totals over a set of flows (a class, a tunnel). */
@@ -80,6 +87,11 @@ export interface FlowOptions {
    * (`--infer-pod-cidrs` sets true, `--no-infer-pod-cidrs` false).
    */
   inferPodCidrs?: boolean;
+  /**
+   * Streaming (`flows --stream`): flows end as capture time passes (see Expiry) and each one's
+   * record goes to onRecord at once; ended flows leave the table, so memory follows the live flows.
+   */
+  stream?: { expiry: Expiry; onRecord: (r: FlowObject) => void; bgpPrefixes?: () => readonly string[] };
 }
 
 type Acc = { flows: number; packets: number; bytes: number; ipBytes: number; innerBytes: number; overheadBytes: number; hist: number[] };
@@ -104,6 +116,14 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   /** Totals of evicted flows by class, and by tunnel (keyed by a string: cold path). */
   private readonly evictedClass = new Map<number, Acc>();
   private readonly evictedTunnels = new Map<string, TunnelTotals>();
+  /** Totals of flows that ended and were streamed (by class, by tunnel), and how many. */
+  private readonly endedClass = new Map<number, Acc>();
+  private readonly endedTunnels = new Map<string, TunnelTotals>();
+  private endedFlows = 0;
+  private readonly stream: FlowOptions['stream'];
+  /** Pod CIDRs that settle routed vs underlay for streamed records, and the capture second it was built. */
+  private streamSet: CidrSet | null = null;
+  private streamStamp = -Infinity;
   private resolved: Uint8Array | null = null;
   private evictSet: CidrSet | null = null;
   private evictStamp = -1;
@@ -113,6 +133,34 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     this.flagCidrs = (opts.podCidrs ?? []).map((c) => ({ cidr: c, source: 'flag' as const, evidence: '--pod-cidr' }));
     this.infer = opts.inferPodCidrs ?? this.flagCidrs.length === 0;
     this.table.onEvict = (t, f) => this.foldEvicted(t, f);
+    this.stream = opts.stream;
+    if (this.stream) {
+      this.table.expiry = this.stream.expiry;
+      this.table.onEnd = (_t, f, reason) => this.endFlow(f, reason);
+    }
+  }
+
+  /**
+   * A flow ended (streaming): its record is written now, settled routed vs underlay with the pod
+   * CIDRs known so far (the set is rebuilt at most every 10 s of capture time, and at the end).
+   */
+  private endFlow(f: number, reason: EndReason): void {
+    const t = this.table;
+    const now = t.v(f, LAST_SEC);
+    if (!this.streamSet || now - this.streamStamp >= 10 || reason === 'capture-end' && this.streamStamp !== Infinity) {
+      this.streamSet = this.podCidrSet();
+      const bgp = this.stream!.bgpPrefixes?.() ?? [];
+      for (const c of bgp) { const parsed = parseCidr(c); if (parsed) this.streamSet.add(parsed); }
+      this.streamStamp = reason === 'capture-end' ? Infinity : now;
+    }
+    const c = this.flowClass(t.index.keys, f, this.streamSet);
+    const o = this.flowObject(f, c);
+    o.ended = reason;
+    const part = t.v(f, PART);
+    if (part > 0 || reason === 'active') o.part = part + 1;
+    this.fold(f, c, o, this.endedClass, this.endedTunnels);
+    this.endedFlows++;
+    this.stream!.onRecord(o);
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
@@ -256,16 +304,20 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       this.evictSet = this.podCidrSet();
       this.evictStamp = t.evictedFlows;
     }
-    const set = this.evictSet;
-    const c = this.flowClass(t.index.keys, f, set);
-    let acc = this.evictedClass.get(c);
-    if (!acc) this.evictedClass.set(c, (acc = newAcc()));
+    const c = this.flowClass(t.index.keys, f, this.evictSet);
+    this.fold(f, c, this.flowObject(f, c), this.evictedClass, this.evictedTunnels);
+  }
+
+  /** Adds flow f (class c, record o) to per-class and per-tunnel totals kept after it leaves the table. */
+  private fold(f: number, c: number, o: FlowObject, byClass: Map<number, Acc>, byTunnel: Map<string, TunnelTotals>): void {
+    const t = this.table;
+    let acc = byClass.get(c);
+    if (!acc) byClass.set(c, (acc = newAcc()));
     addFlow(acc, t, f);
-    const o = this.flowObject(f, c);
     if (o.tunnel) {
       const k = tunnelKey(o);
-      let tt = this.evictedTunnels.get(k);
-      if (!tt) this.evictedTunnels.set(k, (tt = emptyTunnel(o)));
+      let tt = byTunnel.get(k);
+      if (!tt) byTunnel.set(k, (tt = emptyTunnel(o)));
       tt.flows++; tt.packets += o.packets; tt.bytes += o.bytes; tt.innerBytes += o.innerBytes;
       tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.v(f, IP_BYTES);
     }
@@ -281,10 +333,19 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   }
 
   finish(): FlowSummary {
+    // Streaming: the flows still live end with the input (their records are written now).
+    if (this.stream) this.table.endAll();
     const cls = this.resolve();
     const t = this.table;
     const byClass = new Map<number, Acc>();
     for (const [c, acc] of this.evictedClass) byClass.set(c, { ...acc, hist: [...acc.hist] });
+    for (const [c, acc] of this.endedClass) {
+      const mine = byClass.get(c);
+      if (!mine) { byClass.set(c, { ...acc, hist: [...acc.hist] }); continue; }
+      mine.flows += acc.flows; mine.packets += acc.packets; mine.bytes += acc.bytes; mine.ipBytes += acc.ipBytes;
+      mine.innerBytes += acc.innerBytes; mine.overheadBytes += acc.overheadBytes;
+      acc.hist.forEach((v, i) => { mine.hist[i] += v; });
+    }
     for (let f = 0; f < t.used; f++) {
       if (!t.live(f)) continue;
       let acc = byClass.get(cls[f]);
@@ -298,6 +359,12 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     }));
     const tunnels = new Map<string, TunnelTotals>();
     for (const [k, v] of this.evictedTunnels) tunnels.set(k, { ...v });
+    for (const [k, v] of this.endedTunnels) {
+      const mine = tunnels.get(k);
+      if (!mine) { tunnels.set(k, { ...v }); continue; }
+      mine.flows += v.flows; mine.packets += v.packets; mine.bytes += v.bytes; mine.ipBytes += v.ipBytes;
+      mine.innerBytes += v.innerBytes; mine.overheadBytes += v.overheadBytes;
+    }
     for (let f = 0; f < t.used; f++) {
       if (!t.live(f) || cls[f] < TrafficClass.VXLAN) continue;
       const o = this.flowObject(f, cls[f]);
@@ -311,9 +378,10 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       ...x, overheadShare: ratio(x.overheadBytes, x.bytes), efficiency: ratio(x.innerBytes, x.ipBytes),
     })).sort((a, b) => b.bytes - a.bytes);
     return {
-      flowCount: t.size + t.evictedFlows,
+      flowCount: t.size + t.evictedFlows + this.endedFlows,
       liveFlows: t.size,
       evictedFlows: t.evictedFlows,
+      endedFlows: this.endedFlows,
       maxFlows: t.maxFlows,
       uniquePackets: t.uniquePackets,
       copyPackets: t.copyPackets,
@@ -418,6 +486,8 @@ export interface FlowSummary {
   flowCount: number;
   liveFlows: number;
   evictedFlows: number;
+  /** Flows whose records were streamed as they ended (`flows --stream`); 0 otherwise. */
+  endedFlows: number;
   maxFlows: number;
   uniquePackets: number;
   copyPackets: number;
