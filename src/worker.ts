@@ -35,7 +35,7 @@ try {
       files: run.files, packets: run.packets, wireBytes: run.wireBytes, linktypes: run.linktypes,
       interfaces: run.interfaces, first: run.first, last: run.last,
     };
-    parentPort!.postMessage({ ok: true, result }, [flows.table.keys.buffer as ArrayBuffer, flows.table.hist.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ ok: true, result }, [flows.table.keys.buffer as ArrayBuffer, flows.table.rows.buffer as ArrayBuffer]);
   }
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: (e as Error).message, capture: e instanceof CaptureError });

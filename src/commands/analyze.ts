@@ -2,9 +2,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze } from '../analyze.js';
+import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { analysisText } from '../report/text.js';
-import { Out, RANGES, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
+import { Out, RANGES, UsageError, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
+import { withRollingView, withoutRollingView } from '../live/rolling.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 
 /** The package root, found from this module whether it runs from src/ or dist/src/. */
@@ -24,16 +25,21 @@ export function sampleCapture(): string {
 export const analyzeCommand: Command = {
   name: 'analyze',
   summary: 'everything in one report: summary, classes, flows, tunnels, overhead, BGP, lint, CNI',
-  usage: 'tunnelscope analyze [FILE...] [--json] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--max-flows N] [--quiet]',
+  usage: 'tunnelscope analyze [FILE...] [--json] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--max-flows N] [--quiet] [--interval SECONDS]',
   async run(args) {
-    const p = parse(this, args, { ...ANALYSIS_OPTIONS, top: { type: 'string' } });
+    const p = parse(this, args, { ...ANALYSIS_OPTIONS, top: { type: 'string' }, interval: { type: 'string' } });
     if (!p) return 0;
     let files = p.positionals;
     if (files.length === 0) {
       files = [sampleCapture()];
       if (!p.values.json) process.stderr.write(`tunnelscope: no capture given; analysing the bundled sample ${files[0]}\n`);
     }
-    const doc = await analyze(files, { ...analyzeOptions(p.values), top: intOption(p.values.top, '--top', RANGES.top) });
+    let opts: AnalyzeOptions = { ...analyzeOptions(p.values), top: intOption(p.values.top, '--top', RANGES.top) };
+    // --interval: a rolling view on standard error while reading (src/live/rolling.ts).
+    const interval = p.values.interval === undefined ? undefined : Number(p.values.interval);
+    if (interval !== undefined && !(interval >= 0.1 && interval <= 86400)) throw new UsageError(`--interval: '${p.values.interval}' is not a number of seconds (0.1 to 86400)`);
+    if (interval !== undefined) opts = withRollingView(opts, { intervalS: interval, json: p.values.json === true, out: process.stderr });
+    const doc = withoutRollingView(await analyze(files, opts));
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
     const out = new Out(p.values.json === true);
     await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc));

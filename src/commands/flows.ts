@@ -1,5 +1,10 @@
 // `tunnelscope flows FILE [--sort packets|bytes|duration] [--top N] [--class C]... [--json|--csv]`
-import { addBgpPodCidrs, bgpAnnounced, runAnalyses } from '../analyze.js';
+// `tunnelscope flows FILE|- --stream [--idle-timeout S|tcp=S,other=S] [--active-timeout S] --json|--csv`
+import { addBgpPodCidrs, bgpAnnounced, runAnalyses, type AnalyzeOptions } from '../analyze.js';
+import type { Expiry } from '../flows/flowtable.js';
+import { DEFAULT_EXPIRY, streamFlows } from '../flows/stream.js';
+import { escapeJsonControls } from '../report/escape.js';
+import { OutputClosed, outputFailure, watchOutput } from './common.js';
 import { CLASS_NAME } from '../packet.js';
 import { renderTable } from '../report/table.js';
 import { flowRows } from '../report/text.js';
@@ -10,12 +15,59 @@ import type { FlowObject } from '../flows/analysis.js';
 const CSV_HEAD = ['id', 'class', 'tunnelA', 'tunnelB', 'vni', 'key', 'tunnelDstPort', 'origIp', 'origPort', 'respIp', 'respPort',
   'protocol', 'packets', 'bytes', 'origPackets', 'origBytes', 'respPackets', 'respBytes', 'innerBytes', 'overheadBytes',
   'firstTs', 'lastTs', 'durationS', 'retransmissions', 'copies', 'origMac', 'respMac', 'ethertype'];
+/** Streamed CSV: two more columns, why the record was written and its part number when split. */
+const STREAM_CSV_HEAD = [...CSV_HEAD, 'ended', 'part'];
 
-function csvRow(f: FlowObject): string {
+function csvRow(f: FlowObject, stream = false): string {
   const v = [f.id, f.class, f.tunnel?.a, f.tunnel?.b, f.tunnel?.vni, f.tunnel?.key, f.tunnel?.dstPort, f.orig.ip, f.orig.port,
     f.resp.ip, f.resp.port, f.protocol, f.packets, f.bytes, f.origPackets, f.origBytes, f.respPackets, f.respBytes,
-    f.innerBytes, f.overheadBytes, f.firstTs, f.lastTs, f.durationS, f.retransmissions, f.copies, f.orig.mac, f.resp.mac, f.ethertype];
+    f.innerBytes, f.overheadBytes, f.firstTs, f.lastTs, f.durationS, f.retransmissions, f.copies, f.orig.mac, f.resp.mac, f.ethertype,
+    ...(stream ? [f.ended, f.part] : [])];
   return v.map((x) => (x === null || x === undefined ? '' : String(x))).join(',');
+}
+
+const MAX_TIMEOUT = 366 * 86400;
+
+function seconds(v: string, flag: string, min: number): number {
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= MAX_TIMEOUT)) throw new UsageError(`${flag}: '${v}' is not a number of seconds (${min} to ${MAX_TIMEOUT})`);
+  return n;
+}
+
+/** `--idle-timeout 45` (every flow) or `--idle-timeout tcp=60,other=30` (other: UDP, ICMP, non-IP...; `udp=` is the same). */
+export function parseIdleTimeout(v: string | undefined, into: Expiry): void {
+  if (v === undefined) return;
+  if (!v.includes('=')) { into.idleTcp = into.idleOther = seconds(v, '--idle-timeout', 1); return; }
+  for (const part of v.split(',')) {
+    const [name, value] = part.split('=');
+    if (name === 'tcp') into.idleTcp = seconds(value ?? '', '--idle-timeout', 1);
+    else if (name === 'other' || name === 'udp') into.idleOther = seconds(value ?? '', '--idle-timeout', 1);
+    else throw new UsageError(`--idle-timeout: '${part}' is not tcp=S or other=S (or one number of seconds)`);
+  }
+}
+
+/**
+ * Writes streamed records as they come: lines gather while the current chunk of input is decoded
+ * and go out together right after it (setImmediate), so a live pipe shows each record within one
+ * read of its end and a file is not written one system call per flow.
+ */
+class RecordWriter {
+  private parts: string[] = [];
+  private scheduled = false;
+  constructor() { watchOutput(process.stdout); }
+  write(line: string): void {
+    const code = outputFailure(process.stdout);
+    if (code !== undefined) throw new OutputClosed(code);
+    this.parts.push(line);
+    if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+  }
+  flush(): void {
+    this.scheduled = false;
+    if (this.parts.length === 0 || outputFailure(process.stdout) !== undefined) return;
+    const s = this.parts.join('');
+    this.parts = [];
+    process.stdout.write(escapeJsonControls(s));
+  }
 }
 
 /**
@@ -30,11 +82,17 @@ function evictedCsvRow(t: { packets: number; bytes: number; innerBytes: number; 
 export const flowsCommand: Command = {
   name: 'flows',
   summary: 'the bidirectional flow table (class, tunnel, inner 5-tuple, bytes, overhead)',
-  usage: 'tunnelscope flows FILE... [--sort packets|bytes|duration] [--top N] [--class CLASS]... [--json|--csv] [--pod-cidr CIDR]... [--max-flows N]',
+  usage: 'tunnelscope flows FILE... [--sort packets|bytes|duration] [--top N] [--class CLASS]... [--json|--csv] [--pod-cidr CIDR]... [--max-flows N]\n' +
+    '       tunnelscope flows FILE...|- --stream --json|--csv [--idle-timeout S|tcp=S,other=S] [--active-timeout S] [--class CLASS]...',
   async run(args) {
-    const p = parse(this, args, { ...ANALYSIS_OPTIONS, sort: { type: 'string' }, top: { type: 'string' }, class: { type: 'string', multiple: true }, csv: { type: 'boolean' } });
+    const p = parse(this, args, {
+      ...ANALYSIS_OPTIONS, sort: { type: 'string' }, top: { type: 'string' }, class: { type: 'string', multiple: true }, csv: { type: 'boolean' },
+      stream: { type: 'boolean' }, 'idle-timeout': { type: 'string' }, 'active-timeout': { type: 'string' },
+    });
     if (!p) return 0;
     const files = requireFiles(this, p);
+    const streaming = p.values.stream === true || p.values['idle-timeout'] !== undefined || p.values['active-timeout'] !== undefined;
+    if (streaming) return runStream(p.values, files);
     const sort = (p.values.sort as string | undefined) ?? 'bytes';
     if (!['packets', 'bytes', 'duration'].includes(sort)) throw new UsageError(`--sort: '${sort}' is not one of packets, bytes, duration`);
     const classes = stringList(p.values.class).flatMap((c) => c.split(','));
@@ -75,3 +133,32 @@ export const flowsCommand: Command = {
     return fileErrorsStatus(run.files);
   },
 };
+
+/**
+ * `flows --stream`: each flow's record is written when the flow ends (FIN both ways or RST and then
+ * the close delay, the idle timeout, a split by the active timeout, the --max-flows cap, or the end
+ * of the input), like Zeek's conn.log. One thread, inputs in order; time is the capture's.
+ */
+async function runStream(values: Record<string, unknown>, files: string[]): Promise<number> {
+  if (values.json !== true && values.csv !== true) throw new UsageError('--stream writes records as flows end: give --json or --csv');
+  if (values.sort !== undefined || values.top !== undefined) throw new UsageError('--stream writes flows in the order they end: --sort and --top do not apply');
+  const classes = new Set(stringList(values.class).flatMap((c) => c.split(',')));
+  for (const c of classes) if (!CLASS_NAME.includes(c)) throw new UsageError(`--class: '${c}' is not one of ${CLASS_NAME.join(', ')}`);
+  const expiry: Expiry = { ...DEFAULT_EXPIRY };
+  parseIdleTimeout(values['idle-timeout'] as string | undefined, expiry);
+  if (values['active-timeout'] !== undefined) expiry.active = seconds(values['active-timeout'] as string, '--active-timeout', 1);
+  const opts: AnalyzeOptions = analyzeOptions(values as never);
+  const writer = new RecordWriter();
+  const csv = values.csv === true;
+  if (csv) writer.write(STREAM_CSV_HEAD.join(',') + '\n');
+  const run = await streamFlows(files, opts, expiry, (r) => {
+    if (classes.size > 0 && !classes.has(r.class)) return;
+    writer.write(csv ? csvRow(r, true) + '\n' : JSON.stringify(r) + '\n');
+  });
+  writer.flush();
+  if (!someReadable(run.files)) return fileErrorsStatus(run.files);
+  const out = new Out(!csv);
+  await out.end();
+  for (const f of run.files) printWarnings(f.warnings, f.name);
+  return fileErrorsStatus(run.files);
+}

@@ -5,7 +5,8 @@ import { CLASS_NAME, Proto, TrafficClass, ipv4FromU32, u32, type PacketState } f
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import type { CaptureRecord } from '../reader/record.js';
 import { formatTimestamp } from '../reader/record.js';
-import { FlowTable, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, K_FLAG_MACS, NBINS, SIZE_BINS } from './flowtable.js';
+import { FlowTable, type EndReason, type Expiry, type FlowTableState, KEY_WORDS, K_A, K_B, K_META, K_PORTS, K_TUN_A, K_TUN_B, K_TUN_FLAGS, K_TUN_ID, K_FLAG_MACS, NBINS, SIZE_BINS,
+  COPY_PKTS, FIRST_NSEC, FIRST_SEC, FRAG_PKTS, ID, INNER_BYTES, IP_BYTES, LAST_NSEC, LAST_SEC, MAX_SIZE, MIN_SIZE, ORIG_BYTES, ORIG_FLAGS, ORIG_IS_A, ORIG_PKTS, OVERHEAD_BYTES, RESP_BYTES, RESP_FLAGS, RESP_PKTS, RETRANS, TUN_DST_PORT, TUN_ORIG_IS_A, PART } from './flowtable.js';
 import { PodCidrInference, buildCidrSet, type PodCidr, type PodCidrState } from '../podcidr.js';
 import { CidrSet, formatIp, parseCidr } from '../cidr.js';
 import { tcpFlagString } from '../../dissectors/tcp.js';
@@ -41,6 +42,13 @@ export interface FlowObject {
   copyFlows: number[];
   /** Flows that carry no IP (ARP, LLDP, ..., also inside a tunnel): the EtherType they carry. */
   ethertype?: number;
+  /** Streamed records only (`flows --stream`): why the record was written. */
+  ended?: EndReason;
+  /**
+   * Streamed records of a flow split by --active-timeout: 1, 2, ... (a record with ended `active`
+   * is followed by the next part; part 2 and up are continuations). Absent when not split.
+   */
+  part?: number;
 }
 
 /** Byte and packet totals over a set of flows (a class, a tunnel). */
@@ -79,6 +87,11 @@ export interface FlowOptions {
    * (`--infer-pod-cidrs` sets true, `--no-infer-pod-cidrs` false).
    */
   inferPodCidrs?: boolean;
+  /**
+   * Streaming (`flows --stream`): flows end as capture time passes (see Expiry) and each one's
+   * record goes to onRecord at once; ended flows leave the table, so memory follows the live flows.
+   */
+  stream?: { expiry: Expiry; onRecord: (r: FlowObject) => void; bgpPrefixes?: () => readonly string[] };
 }
 
 type Acc = { flows: number; packets: number; bytes: number; ipBytes: number; innerBytes: number; overheadBytes: number; hist: number[] };
@@ -103,6 +116,14 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   /** Totals of evicted flows by class, and by tunnel (keyed by a string: cold path). */
   private readonly evictedClass = new Map<number, Acc>();
   private readonly evictedTunnels = new Map<string, TunnelTotals>();
+  /** Totals of flows that ended and were streamed (by class, by tunnel), and how many. */
+  private readonly endedClass = new Map<number, Acc>();
+  private readonly endedTunnels = new Map<string, TunnelTotals>();
+  private endedFlows = 0;
+  private readonly stream: FlowOptions['stream'];
+  /** Pod CIDRs that settle routed vs underlay for streamed records, and the capture second it was built. */
+  private streamSet: CidrSet | null = null;
+  private streamStamp = -Infinity;
   private resolved: Uint8Array | null = null;
   private evictSet: CidrSet | null = null;
   private evictStamp = -1;
@@ -112,6 +133,34 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     this.flagCidrs = (opts.podCidrs ?? []).map((c) => ({ cidr: c, source: 'flag' as const, evidence: '--pod-cidr' }));
     this.infer = opts.inferPodCidrs ?? this.flagCidrs.length === 0;
     this.table.onEvict = (t, f) => this.foldEvicted(t, f);
+    this.stream = opts.stream;
+    if (this.stream) {
+      this.table.expiry = this.stream.expiry;
+      this.table.onEnd = (_t, f, reason) => this.endFlow(f, reason);
+    }
+  }
+
+  /**
+   * A flow ended (streaming): its record is written now, settled routed vs underlay with the pod
+   * CIDRs known so far (the set is rebuilt at most every 10 s of capture time, and at the end).
+   */
+  private endFlow(f: number, reason: EndReason): void {
+    const t = this.table;
+    const now = t.v(f, LAST_SEC);
+    if (!this.streamSet || now - this.streamStamp >= 10 || reason === 'capture-end' && this.streamStamp !== Infinity) {
+      this.streamSet = this.podCidrSet();
+      const bgp = this.stream!.bgpPrefixes?.() ?? [];
+      for (const c of bgp) { const parsed = parseCidr(c); if (parsed) this.streamSet.add(parsed); }
+      this.streamStamp = reason === 'capture-end' ? Infinity : now;
+    }
+    const c = this.flowClass(t.index.keys, f, this.streamSet);
+    const o = this.flowObject(f, c);
+    o.ended = reason;
+    const part = t.v(f, PART);
+    if (part > 0 || reason === 'active') o.part = part + 1;
+    this.fold(f, c, o, this.endedClass, this.endedTunnels);
+    this.endedFlows++;
+    this.stream!.onRecord(o);
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
@@ -223,8 +272,8 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     if (this.resolved) return this.resolved;
     const set = this.podCidrSet();
     const t = this.table, keys = t.index.keys;
-    const cls = new Uint8Array(t.size);
-    for (let f = 0; f < t.size; f++) cls[f] = this.flowClass(keys, f, set);
+    const cls = new Uint8Array(t.used);
+    for (let f = 0; f < t.used; f++) if (t.live(f)) cls[f] = this.flowClass(keys, f, set);
     this.resolved = cls;
     return cls;
   }
@@ -255,18 +304,22 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       this.evictSet = this.podCidrSet();
       this.evictStamp = t.evictedFlows;
     }
-    const set = this.evictSet;
-    const c = this.flowClass(t.index.keys, f, set);
-    let acc = this.evictedClass.get(c);
-    if (!acc) this.evictedClass.set(c, (acc = newAcc()));
+    const c = this.flowClass(t.index.keys, f, this.evictSet);
+    this.fold(f, c, this.flowObject(f, c), this.evictedClass, this.evictedTunnels);
+  }
+
+  /** Adds flow f (class c, record o) to per-class and per-tunnel totals kept after it leaves the table. */
+  private fold(f: number, c: number, o: FlowObject, byClass: Map<number, Acc>, byTunnel: Map<string, TunnelTotals>): void {
+    const t = this.table;
+    let acc = byClass.get(c);
+    if (!acc) byClass.set(c, (acc = newAcc()));
     addFlow(acc, t, f);
-    const o = this.flowObject(f, c);
     if (o.tunnel) {
       const k = tunnelKey(o);
-      let tt = this.evictedTunnels.get(k);
-      if (!tt) this.evictedTunnels.set(k, (tt = emptyTunnel(o)));
+      let tt = byTunnel.get(k);
+      if (!tt) byTunnel.set(k, (tt = emptyTunnel(o)));
       tt.flows++; tt.packets += o.packets; tt.bytes += o.bytes; tt.innerBytes += o.innerBytes;
-      tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.ipBytes[f];
+      tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.v(f, IP_BYTES);
     }
   }
 
@@ -280,11 +333,21 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   }
 
   finish(): FlowSummary {
+    // Streaming: the flows still live end with the input (their records are written now).
+    if (this.stream) this.table.endAll();
     const cls = this.resolve();
     const t = this.table;
     const byClass = new Map<number, Acc>();
     for (const [c, acc] of this.evictedClass) byClass.set(c, { ...acc, hist: [...acc.hist] });
-    for (let f = 0; f < t.size; f++) {
+    for (const [c, acc] of this.endedClass) {
+      const mine = byClass.get(c);
+      if (!mine) { byClass.set(c, { ...acc, hist: [...acc.hist] }); continue; }
+      mine.flows += acc.flows; mine.packets += acc.packets; mine.bytes += acc.bytes; mine.ipBytes += acc.ipBytes;
+      mine.innerBytes += acc.innerBytes; mine.overheadBytes += acc.overheadBytes;
+      acc.hist.forEach((v, i) => { mine.hist[i] += v; });
+    }
+    for (let f = 0; f < t.used; f++) {
+      if (!t.live(f)) continue;
       let acc = byClass.get(cls[f]);
       if (!acc) byClass.set(cls[f], (acc = newAcc()));
       addFlow(acc, t, f);
@@ -296,22 +359,29 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     }));
     const tunnels = new Map<string, TunnelTotals>();
     for (const [k, v] of this.evictedTunnels) tunnels.set(k, { ...v });
-    for (let f = 0; f < t.size; f++) {
-      if (cls[f] < TrafficClass.VXLAN) continue;
+    for (const [k, v] of this.endedTunnels) {
+      const mine = tunnels.get(k);
+      if (!mine) { tunnels.set(k, { ...v }); continue; }
+      mine.flows += v.flows; mine.packets += v.packets; mine.bytes += v.bytes; mine.ipBytes += v.ipBytes;
+      mine.innerBytes += v.innerBytes; mine.overheadBytes += v.overheadBytes;
+    }
+    for (let f = 0; f < t.used; f++) {
+      if (!t.live(f) || cls[f] < TrafficClass.VXLAN) continue;
       const o = this.flowObject(f, cls[f]);
       const k = tunnelKey(o);
       let tt = tunnels.get(k);
       if (!tt) tunnels.set(k, (tt = emptyTunnel(o)));
       tt.flows++; tt.packets += o.packets; tt.bytes += o.bytes; tt.innerBytes += o.innerBytes;
-      tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.ipBytes[f];
+      tt.overheadBytes += o.overheadBytes; tt.ipBytes += t.v(f, IP_BYTES);
     }
     const tunnelList = [...tunnels.values()].map((x) => ({
       ...x, overheadShare: ratio(x.overheadBytes, x.bytes), efficiency: ratio(x.innerBytes, x.ipBytes),
     })).sort((a, b) => b.bytes - a.bytes);
     return {
-      flowCount: t.size + t.evictedFlows,
+      flowCount: t.size + t.evictedFlows + this.endedFlows,
       liveFlows: t.size,
       evictedFlows: t.evictedFlows,
+      endedFlows: this.endedFlows,
       maxFlows: t.maxFlows,
       uniquePackets: t.uniquePackets,
       copyPackets: t.copyPackets,
@@ -327,16 +397,17 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
   flows(opts: { sort?: 'packets' | 'bytes' | 'duration'; top?: number; classes?: readonly string[] } = {}): FlowObject[] {
     const cls = this.resolve();
     const t = this.table;
-    let idx = Array.from({ length: t.size }, (_, i) => i);
+    let idx: number[] = [];
+    for (let f = 0; f < t.used; f++) if (t.live(f)) idx.push(f);
     if (opts.classes && opts.classes.length) {
       const want = new Set(opts.classes);
       idx = idx.filter((f) => want.has(CLASS_NAME[cls[f]]));
     }
     const sort = opts.sort ?? 'bytes';
     const keyOf = sort === 'packets' ? (f: number) => t.packets(f)
-      : sort === 'duration' ? (f: number) => (t.lastSec[f] - t.firstSec[f]) * 1e9 + (t.lastNsec[f] - t.firstNsec[f])
+      : sort === 'duration' ? (f: number) => (t.v(f, LAST_SEC) - t.v(f, FIRST_SEC)) * 1e9 + (t.v(f, LAST_NSEC) - t.v(f, FIRST_NSEC))
         : (f: number) => t.bytes(f);
-    idx.sort((a, b) => keyOf(b) - keyOf(a) || t.ids[a] - t.ids[b]);
+    idx.sort((a, b) => keyOf(b) - keyOf(a) || t.v(a, ID) - t.v(b, ID));
     if (opts.top !== undefined) idx = idx.slice(0, opts.top);
     return idx.map((f) => this.flowObject(f, cls[f]));
   }
@@ -347,7 +418,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     const innerFam = (meta >> 8) & 0xff, proto = (meta >> 16) & 0xff, outerFam = (meta >>> 24) & 0xff;
     const addr = (slot: number, fam: number) => fam === 4 ? ipv4FromU32(keys[base + slot])
       : formatIp(wordsToBytes(keys, base + slot));
-    const aIsOrig = t.origIsA[f] === 1;
+    const aIsOrig = t.v(f, ORIG_IS_A) === 1;
     const ports = keys[base + K_PORTS];
     const pa = ports >>> 16, pb = ports & 0xffff;
     const icmp = proto === 1 || proto === 58;
@@ -361,15 +432,15 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       const id = hasId ? keys[base + K_TUN_ID] : null;
       const usesVni = c === TrafficClass.VXLAN || c === TrafficClass.GENEVE || c === TrafficClass.NVGRE;
       tunnel = {
-        a: t.tunOrigIsA[f] ? ta : tb, b: t.tunOrigIsA[f] ? tb : ta,
+        a: t.v(f, TUN_ORIG_IS_A) ? ta : tb, b: t.v(f, TUN_ORIG_IS_A) ? tb : ta,
         vni: usesVni ? id : null, key: c === TrafficClass.GRE ? id : null,
-        dstPort: t.tunDstPort[f] || null,
+        dstPort: t.v(f, TUN_DST_PORT) || null,
       };
     }
     const packets = t.packets(f);
-    const durNs = (t.lastSec[f] - t.firstSec[f]) * 1e9 + (t.lastNsec[f] - t.firstNsec[f]);
+    const durNs = (t.v(f, LAST_SEC) - t.v(f, FIRST_SEC)) * 1e9 + (t.v(f, LAST_NSEC) - t.v(f, FIRST_NSEC));
     const o: FlowObject = {
-      id: t.ids[f],
+      id: t.v(f, ID),
       class: CLASS_NAME[c],
       tunnel,
       orig: icmp ? { ip: (aIsOrig ? epA : epB).ip, port: pa } : aIsOrig ? epA : epB,
@@ -377,18 +448,18 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       protocol: innerFam ? proto : null,
       packets,
       bytes: t.bytes(f),
-      origPackets: t.origPkts[f], origBytes: t.origBytes[f],
-      respPackets: t.respPkts[f], respBytes: t.respBytes[f],
-      innerBytes: t.innerBytes[f], overheadBytes: t.overheadBytes[f],
-      firstTs: formatTimestamp(t.firstSec[f], t.firstNsec[f]),
-      lastTs: formatTimestamp(t.lastSec[f], t.lastNsec[f]),
+      origPackets: t.v(f, ORIG_PKTS), origBytes: t.v(f, ORIG_BYTES),
+      respPackets: t.v(f, RESP_PKTS), respBytes: t.v(f, RESP_BYTES),
+      innerBytes: t.v(f, INNER_BYTES), overheadBytes: t.v(f, OVERHEAD_BYTES),
+      firstTs: formatTimestamp(t.v(f, FIRST_SEC), t.v(f, FIRST_NSEC)),
+      lastTs: formatTimestamp(t.v(f, LAST_SEC), t.v(f, LAST_NSEC)),
       durationS: Math.round(durNs / 1000) / 1e6,
-      tcpFlags: proto === 6 ? { orig: tcpFlagString(t.origFlags[f]), resp: tcpFlagString(t.respFlags[f]) } : null,
-      sizes: { min: packets ? t.minSize[f] : 0, max: t.maxSize[f], mean: packets ? Math.round((t.ipBytes[f] || t.bytes(f)) / packets * 10) / 10 : 0 },
-      retransmissions: t.retrans[f],
-      fragments: t.fragPkts[f],
-      copies: t.copyPkts[f],
-      copyFlows: t.linkedFlows(f).map((x) => t.ids[x]),
+      tcpFlags: proto === 6 ? { orig: tcpFlagString(t.v(f, ORIG_FLAGS)), resp: tcpFlagString(t.v(f, RESP_FLAGS)) } : null,
+      sizes: { min: packets ? t.v(f, MIN_SIZE) : 0, max: t.v(f, MAX_SIZE), mean: packets ? Math.round((t.v(f, IP_BYTES) || t.bytes(f)) / packets * 10) / 10 : 0 },
+      retransmissions: t.v(f, RETRANS),
+      fragments: t.v(f, FRAG_PKTS),
+      copies: t.v(f, COPY_PKTS),
+      copyFlows: t.linkedIds(f),
     };
     if (!innerFam) {
       // No IP: the endpoints are the (innermost) MAC pair, the originator the first packet's sender.
@@ -415,6 +486,8 @@ export interface FlowSummary {
   flowCount: number;
   liveFlows: number;
   evictedFlows: number;
+  /** Flows whose records were streamed as they ended (`flows --stream`); 0 otherwise. */
+  endedFlows: number;
   maxFlows: number;
   uniquePackets: number;
   copyPackets: number;
@@ -430,10 +503,10 @@ function addFlow(acc: Acc, t: FlowTable, f: number): void {
   acc.flows++;
   acc.packets += t.packets(f);
   acc.bytes += t.bytes(f);
-  acc.ipBytes += t.ipBytes[f];
-  acc.innerBytes += t.innerBytes[f];
-  acc.overheadBytes += t.overheadBytes[f];
-  for (let i = 0; i < NBINS; i++) acc.hist[i] += t.hist[f * NBINS + i];
+  acc.ipBytes += t.v(f, IP_BYTES);
+  acc.innerBytes += t.v(f, INNER_BYTES);
+  acc.overheadBytes += t.v(f, OVERHEAD_BYTES);
+  for (let i = 0; i < NBINS; i++) acc.hist[i] += t.hist(f, i);
 }
 
 /** Tunnels are unordered endpoint pairs: both directions are one tunnel. */

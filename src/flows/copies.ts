@@ -6,54 +6,52 @@
 // Direct-mapped table: fixed memory, no allocation, a collision just forgets the older packet.
 
 const SLOTS = 1 << 14;
+// One slot is 8 int32 words side by side (a packet touches one cache line, not seven arrays):
+const FP = 0, CHECK = 1, SEC = 2, NSEC = 3, POINT = 4, FLOW = 5, FLOW2 = 6, WORDS = 8;
 
 export class CopyDetector {
-  private readonly fp = new Uint32Array(SLOTS);
-  private readonly check = new Uint32Array(SLOTS);
-  private readonly sec = new Float64Array(SLOTS);
-  private readonly nsec = new Int32Array(SLOTS);
-  private readonly point = new Int32Array(SLOTS);
-  private readonly flow = new Int32Array(SLOTS).fill(-1);
-  /** A second flow that counted a sighting of the same packet (e.g. the plain flow of a VXLAN packet). */
-  private readonly flow2 = new Int32Array(SLOTS).fill(-1);
+  /** Per slot: fingerprint, check hash, seconds (uint32), nanoseconds, capture point (int32 wrap), flow, second flow. */
+  private readonly slot = new Int32Array(SLOTS * WORDS);
   /** Set by observe(): the copy belongs to a flow that has already counted this packet. */
   seenByFlow = false;
   /** Window in nanoseconds within which a re-sighting counts as a copy. */
-  constructor(private readonly windowNs = 20_000_000) {}
+  constructor(private readonly windowNs = 20_000_000) {
+    for (let s = 0; s < SLOTS; s++) { this.slot[s * WORDS + FLOW] = -1; this.slot[s * WORDS + FLOW2] = -1; }
+  }
 
   /**
    * Looks the fingerprint up; returns the flow that carried the first sighting when this packet is
    * a copy of it, else -1 (and remembers this sighting).
    */
   observe(h1: number, h2: number, tsSec: number, tsNsec: number, point: number, flow: number): number {
-    const s = h1 & (SLOTS - 1);
+    const t = this.slot, b = (h1 & (SLOTS - 1)) * WORDS;
     this.seenByFlow = false;
-    if (this.flow[s] >= 0 && this.fp[s] === h1 && this.check[s] === h2 && this.point[s] !== point) {
-      const dt = (tsSec - this.sec[s]) * 1e9 + (tsNsec - this.nsec[s]);
+    if (t[b + FLOW] >= 0 && t[b + FP] === (h1 | 0) && t[b + CHECK] === (h2 | 0) && t[b + POINT] !== (point | 0)) {
+      const dt = (tsSec - (t[b + SEC] >>> 0)) * 1e9 + (tsNsec - t[b + NSEC]);
       if (dt >= 0 && dt <= this.windowNs) {
         // A packet seen at three points (VXLAN on eth0, then plain on vxlan.calico and on the pod's
         // veth) belongs to two flows; each flow counts it once.
-        if (this.flow[s] === flow || this.flow2[s] === flow) this.seenByFlow = true;
-        else if (this.flow2[s] < 0) this.flow2[s] = flow;
-        return this.flow[s];
+        if (t[b + FLOW] === flow || t[b + FLOW2] === flow) this.seenByFlow = true;
+        else if (t[b + FLOW2] < 0) t[b + FLOW2] = flow;
+        return t[b + FLOW];
       }
     }
-    this.fp[s] = h1;
-    this.check[s] = h2;
-    this.sec[s] = tsSec;
-    this.nsec[s] = tsNsec;
-    this.point[s] = point;
-    this.flow[s] = flow;
-    this.flow2[s] = -1;
+    t[b + FP] = h1;
+    t[b + CHECK] = h2;
+    t[b + SEC] = tsSec;
+    t[b + NSEC] = tsNsec;
+    t[b + POINT] = point;
+    t[b + FLOW] = flow;
+    t[b + FLOW2] = -1;
     return -1;
   }
 
-  /** Flow indexes were renumbered (after eviction): apply old -> new. */
-  remap(map: Int32Array): void {
-    for (let s = 0; s < SLOTS; s++) {
-      const f = this.flow[s], g = this.flow2[s];
-      if (f >= 0) this.flow[s] = f < map.length ? map[f] : -1;
-      if (g >= 0) this.flow2[s] = g < map.length ? map[g] : -1;
+  /** Forgets the sightings of flows no longer live (alive[flow] !== 1): their numbers get reused. */
+  forget(alive: Uint8Array): void {
+    const t = this.slot;
+    for (let b = 0; b < SLOTS * WORDS; b += WORDS) {
+      if (t[b + FLOW] >= 0 && alive[t[b + FLOW]] !== 1) { t[b + FLOW] = -1; t[b + FLOW2] = -1; }
+      else if (t[b + FLOW2] >= 0 && alive[t[b + FLOW2]] !== 1) t[b + FLOW2] = -1;
     }
   }
 }

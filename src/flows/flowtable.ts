@@ -30,7 +30,6 @@ export function sizeBin(n: number): number {
   return i;
 }
 
-const MAX_LINKS = 4;
 
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x01000193);
@@ -50,12 +49,94 @@ function icmpCounterpart(type: number, v6: boolean): number {
   return type;
 }
 
+
+// Per-flow state is one row of a Float64Array (array of structs): a packet touches two or three
+// adjacent cache lines of its flow instead of one line in each of twenty-odd parallel arrays,
+// which is what made add() cost ~450-750 ns per packet on a 70k-flow mix (issue 11).
+//
+// Each column is declared once, with how two tables' values for the same flow combine (merge):
+//   sum    add (an oriented column adds its partner's value when the two tables disagree on who
+//          originated the flow)
+//   or     bitwise or (oriented like sum)
+//   min / max
+//   nonzero the first non-zero value
+//   keep   this table's value stays (per-table bookkeeping: ids, sequence tracking)
+//   special handled by mergeState itself (times and orientation)
+// and its value in a new flow (init). Reset after an --active-timeout split: the columns marked
+// `split: true` start again from init.
+export type MergeKind = 'sum' | 'or' | 'min' | 'max' | 'nonzero' | 'keep' | 'special';
+export interface Column { name: string; merge: MergeKind; init: number; partner?: number; split?: boolean }
+
+export const ORIG_PKTS = 0, RESP_PKTS = 1, ORIG_BYTES = 2, RESP_BYTES = 3, INNER_BYTES = 4, OVERHEAD_BYTES = 5,
+  IP_BYTES = 6, LAST_SEC = 7, LAST_NSEC = 8, MIN_SIZE = 9, MAX_SIZE = 10, ORIG_FLAGS = 11, RESP_FLAGS = 12,
+  ORIG_IS_A = 13, SEQ_END_A = 14, SEQ_END_B = 15, HIST = 16, FIRST_SEC = 16 + NBINS, FIRST_NSEC = FIRST_SEC + 1,
+  TUN_ORIG_IS_A = FIRST_SEC + 2, TUN_DST_PORT = FIRST_SEC + 3, COPY_PKTS = FIRST_SEC + 4, RETRANS = FIRST_SEC + 5,
+  FRAG_PKTS = FIRST_SEC + 6, ID = FIRST_SEC + 7, PART = FIRST_SEC + 8;
+
+/** The columns in row order: those every packet updates first, so they share cache lines. */
+export const COLUMNS: readonly Column[] = [
+  { name: 'origPkts', merge: 'sum', init: 0, partner: RESP_PKTS, split: true },
+  { name: 'respPkts', merge: 'sum', init: 0, partner: ORIG_PKTS, split: true },
+  { name: 'origBytes', merge: 'sum', init: 0, partner: RESP_BYTES, split: true },
+  { name: 'respBytes', merge: 'sum', init: 0, partner: ORIG_BYTES, split: true },
+  { name: 'innerBytes', merge: 'sum', init: 0, split: true },
+  { name: 'overheadBytes', merge: 'sum', init: 0, split: true },
+  /** Sum of outer IP bytes (the denominator of efficiency). */
+  { name: 'ipBytes', merge: 'sum', init: 0, split: true },
+  { name: 'lastSec', merge: 'special', init: 0 },
+  { name: 'lastNsec', merge: 'special', init: 0 },
+  { name: 'minSize', merge: 'min', init: Infinity, split: true },
+  { name: 'maxSize', merge: 'max', init: 0, split: true },
+  { name: 'origFlags', merge: 'or', init: 0, partner: RESP_FLAGS, split: true },
+  { name: 'respFlags', merge: 'or', init: 0, partner: ORIG_FLAGS, split: true },
+  /** 1 when the originator is key side A. */
+  { name: 'origIsA', merge: 'special', init: 0 },
+  { name: 'seqEndA', merge: 'keep', init: 0 },
+  { name: 'seqEndB', merge: 'keep', init: 0 },
+  /** The packet-size histogram (SIZE_BINS). */
+  ...Array.from({ length: NBINS }, (_, i) => ({ name: `hist${i}`, merge: 'sum' as const, init: 0, split: true })),
+  { name: 'firstSec', merge: 'special', init: 0 },
+  { name: 'firstNsec', merge: 'special', init: 0 },
+  /** 1 when the first packet's outer source is tunnel side A. */
+  { name: 'tunOrigIsA', merge: 'special', init: 1 },
+  { name: 'tunDstPort', merge: 'nonzero', init: 0 },
+  { name: 'copyPkts', merge: 'sum', init: 0, split: true },
+  { name: 'retrans', merge: 'sum', init: 0, split: true },
+  { name: 'fragPkts', merge: 'sum', init: 0, split: true },
+  /** Monotonic flow id (stable while the flow lives; never reused). */
+  { name: 'id', merge: 'keep', init: 0 },
+  /** Records already written for this flow by --active-timeout splits. */
+  { name: 'part', merge: 'keep', init: 0 },
+];
+export const ROW = COLUMNS.length;
+for (const [at, name] of [[ORIG_PKTS, 'origPkts'], [SEQ_END_B, 'seqEndB'], [HIST, 'hist0'], [FIRST_SEC, 'firstSec'], [PART, 'part']] as const) {
+  if (COLUMNS[at].name !== name) throw new Error(`flowtable: column ${at} is ${COLUMNS[at].name}, not ${name}`);
+}
+if (PART !== ROW - 1) throw new Error('flowtable: a column constant is missing');
+/** A new flow's row; after a split, only the SPLIT_COLUMNS start again. */
+const INIT_ROW = Float64Array.from(COLUMNS, (c) => c.init);
+const SPLIT_COLUMNS = Int32Array.from(COLUMNS.flatMap((c, i) => (c.split ? [i] : [])));
+const MAX_LINKS = 4;
+const TCP_FIN = 0x01, TCP_RST = 0x04;
+
+/** Why a flow's record was written (streaming). */
+export type EndReason = 'fin' | 'rst' | 'idle' | 'active' | 'evicted' | 'capture-end';
+
+/** When flows end (streaming). Seconds of capture time; 0 turns a timeout off. */
+export interface Expiry {
+  idleTcp: number;
+  idleOther: number;
+  active: number;
+  /** A closed TCP flow (FIN both ways, or RST) ends after this long without packets (Zeek: tcp_close_delay 5 s). */
+  closeDelay: number;
+}
+
 export interface FlowTableState {
   size: number;
   keys: Uint32Array;
-  cols: Record<string, ArrayLike<number>>;
-  hist: Uint32Array;
-  links: Int32Array;
+  rows: Float64Array;
+  /** Linked flows by id (-1 = none). */
+  links: Float64Array;
   uniquePackets: number;
   copyPackets: number;
   evictedFlows: number;
@@ -65,43 +146,17 @@ export class FlowTable {
   readonly index = new KeyTable(KEY_WORDS, 4096);
   private readonly key = new Uint32Array(KEY_WORDS);
   private copies = new CopyDetector();
-  /** Fragments of datagrams whose first fragment was seen: (src, dst, id, proto) -> flow. */
+  /** Fragments of datagrams whose first fragment was seen: (src, dst, id, proto) -> flow (and its id). */
   private readonly frags = new KeyTable(10, 256);
   private fragFlow = new Int32Array(256);
+  private fragFlowId = new Float64Array(256);
   private readonly fragKey = new Uint32Array(10);
 
   private cap = 0;
-  origPkts = new Float64Array(0);
-  respPkts = new Float64Array(0);
-  origBytes = new Float64Array(0);
-  respBytes = new Float64Array(0);
-  innerBytes = new Float64Array(0);
-  overheadBytes = new Float64Array(0);
-  /** Sum of outer IP bytes (the denominator of efficiency). */
-  ipBytes = new Float64Array(0);
-  firstSec = new Float64Array(0);
-  firstNsec = new Int32Array(0);
-  lastSec = new Float64Array(0);
-  lastNsec = new Int32Array(0);
-  minSize = new Float64Array(0);
-  maxSize = new Float64Array(0);
-  origFlags = new Uint16Array(0);
-  respFlags = new Uint16Array(0);
-  /** 1 when the originator is key side A. */
-  origIsA = new Uint8Array(0);
-  /** 1 when the first packet's outer source is tunnel side A. */
-  tunOrigIsA = new Uint8Array(0);
-  tunDstPort = new Uint16Array(0);
-  copyPkts = new Float64Array(0);
-  retrans = new Float64Array(0);
-  fragPkts = new Float64Array(0);
-  seqEndA = new Float64Array(0);
-  seqEndB = new Float64Array(0);
-  hist = new Uint32Array(0);
-  /** Up to MAX_LINKS other flows that carried copies of this one's packets (-1 = none). */
-  links = new Int32Array(0);
-  /** Monotonic flow id (stable across eviction compaction). */
-  ids = new Float64Array(0);
+  /** One row of ROW numbers per flow entry (see COLUMNS). */
+  rows = new Float64Array(0);
+  /** Up to MAX_LINKS other flows, by id, that carried copies of this one's packets (-1 = none). */
+  links = new Float64Array(0);
   private nextId = 1;
 
   // Counters across the table.
@@ -110,37 +165,44 @@ export class FlowTable {
   evictedFlows = 0;
   /** Flows evicted, folded into per-class totals: called before they disappear. */
   onEvict: ((t: FlowTable, f: number) => void) | null = null;
+  /**
+   * Streaming: when set, flows end (idle, closed, split by the active timeout) as capture time
+   * passes, and are handed here before they leave the table. Evicted flows come here too.
+   */
+  onEnd: ((t: FlowTable, f: number, reason: EndReason) => void) | null = null;
+  expiry: Expiry | null = null;
+  /** Latest capture time seen (seconds), and when the next expiry sweep is due. */
+  private now = -Infinity;
+  private nextSweep = -Infinity;
 
   constructor(readonly maxFlows = 2_000_000) {
     this.grow(4096);
   }
 
+  /** Live flows. */
   get size(): number {
     return this.index.size;
   }
-
-  private grow(n: number): void {
-    const f64 = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
-    const i32 = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
-    const u16a = (a: Uint16Array) => { const b = new Uint16Array(n); b.set(a); return b; };
-    const u8 = (a: Uint8Array) => { const b = new Uint8Array(n); b.set(a); return b; };
-    this.origPkts = f64(this.origPkts); this.respPkts = f64(this.respPkts);
-    this.origBytes = f64(this.origBytes); this.respBytes = f64(this.respBytes);
-    this.innerBytes = f64(this.innerBytes); this.overheadBytes = f64(this.overheadBytes); this.ipBytes = f64(this.ipBytes);
-    this.firstSec = f64(this.firstSec); this.firstNsec = i32(this.firstNsec);
-    this.lastSec = f64(this.lastSec); this.lastNsec = i32(this.lastNsec);
-    this.minSize = f64(this.minSize); this.maxSize = f64(this.maxSize);
-    this.origFlags = u16a(this.origFlags); this.respFlags = u16a(this.respFlags);
-    this.origIsA = u8(this.origIsA); this.tunOrigIsA = u8(this.tunOrigIsA);
-    this.tunDstPort = u16a(this.tunDstPort);
-    this.copyPkts = f64(this.copyPkts); this.retrans = f64(this.retrans); this.fragPkts = f64(this.fragPkts);
-    this.seqEndA = f64(this.seqEndA); this.seqEndB = f64(this.seqEndB);
-    this.ids = f64(this.ids);
-    const h = new Uint32Array(n * NBINS); h.set(this.hist); this.hist = h;
-    const l = new Int32Array(n * MAX_LINKS).fill(-1); l.set(this.links); this.links = l;
-    this.cap = n;
+  /** Flow entries are 0..used-1; those with live(f) false are free. */
+  get used(): number {
+    return this.index.used;
+  }
+  live(f: number): boolean {
+    return this.index.alive[f] === 1;
+  }
+  /** Column c of flow f. */
+  v(f: number, c: number): number {
+    return this.rows[f * ROW + c];
+  }
+  id(f: number): number {
+    return this.rows[f * ROW + ID];
   }
 
+  private grow(n: number): void {
+    const r = new Float64Array(n * ROW); r.set(this.rows); this.rows = r;
+    const l = new Float64Array(n * MAX_LINKS).fill(-1); l.set(this.links); this.links = l;
+    this.cap = n;
+  }
   /**
    * Builds the flow key of the decoded packet into this.key; returns 1 when the packet's source is
    * side A, 0 when it is side B. `fragPorts` (port A<<16|port B, or -1) supplies the ports of a
@@ -254,13 +316,14 @@ export class FlowTable {
    * (interface) for copy detection.
    */
   add(st: PacketState, f: PacketFacts, tsSec: number, tsNsec: number, point: number): number {
+    if (this.expiry !== null && tsSec >= this.nextSweep) this.sweep(tsSec, tsNsec);
     let srcIsA: number;
     let flow = -1;
     if (f.fragment === 2) {
-      // A later fragment: the flow of its first fragment, when that was seen.
+      // A later fragment: the flow of its first fragment, when that was seen (and still lives).
       this.buildFragKey(st, f);
       const e = this.frags.find(this.fragKey);
-      if (e >= 0) flow = this.fragFlow[e];
+      if (e >= 0 && this.index.alive[this.fragFlow[e]] === 1 && this.rows[this.fragFlow[e] * ROW + ID] === this.fragFlowId[e]) flow = this.fragFlow[e];
     }
     if (flow >= 0) {
       srcIsA = this.fragSrcIsA(st, flow);
@@ -271,7 +334,10 @@ export class FlowTable {
       if (this.index.inserted) this.initFlow(flow, srcIsA, st, tsSec, tsNsec);
       if (f.fragment === 1) this.rememberFragment(st, f, flow);
     }
-    const orig = srcIsA === this.origIsA[flow];
+    const rows = this.rows, b = flow * ROW;
+    // The first packet after an --active-timeout split starts the next record.
+    if (rows[b + ORIG_PKTS] + rows[b + RESP_PKTS] === 0) { rows[b + FIRST_SEC] = tsSec; rows[b + FIRST_NSEC] = tsNsec; }
+    const orig = srcIsA === rows[b + ORIG_IS_A];
 
     // Copies of one packet at several capture points count once.
     let isCopy = false;
@@ -284,10 +350,10 @@ export class FlowTable {
         if (this.copies.seenByFlow) {
           // This flow counted the packet already (e.g. at the veth and then the bridge): it is not
           // new traffic for the flow, nor one more of its copies.
-          this.lastSec[flow] = tsSec; this.lastNsec[flow] = tsNsec;
+          rows[b + LAST_SEC] = tsSec; rows[b + LAST_NSEC] = tsNsec;
           return flow;
         }
-        this.copyPkts[flow]++;
+        rows[b + COPY_PKTS]++;
         this.link(flow, first);
         this.link(first, flow);
       }
@@ -295,35 +361,35 @@ export class FlowTable {
     if (!isCopy) this.uniquePackets++;
 
     const size = f.outerIpBytes > 0 ? f.outerIpBytes : f.wireLen;
-    if (orig) { this.origPkts[flow]++; this.origBytes[flow] += f.wireLen; }
-    else { this.respPkts[flow]++; this.respBytes[flow] += f.wireLen; }
-    this.innerBytes[flow] += f.innerIpBytes;
-    this.overheadBytes[flow] += f.overhead;
-    this.ipBytes[flow] += f.outerIpBytes;
-    if (size < this.minSize[flow]) this.minSize[flow] = size;
-    if (size > this.maxSize[flow]) this.maxSize[flow] = size;
-    this.hist[flow * NBINS + sizeBin(size)]++;
-    if (f.fragment !== 0) this.fragPkts[flow]++;
-    if (tsSec > this.lastSec[flow] || (tsSec === this.lastSec[flow] && tsNsec > this.lastNsec[flow])) {
-      this.lastSec[flow] = tsSec; this.lastNsec[flow] = tsNsec;
+    if (orig) { rows[b + ORIG_PKTS]++; rows[b + ORIG_BYTES] += f.wireLen; }
+    else { rows[b + RESP_PKTS]++; rows[b + RESP_BYTES] += f.wireLen; }
+    rows[b + INNER_BYTES] += f.innerIpBytes;
+    rows[b + OVERHEAD_BYTES] += f.overhead;
+    rows[b + IP_BYTES] += f.outerIpBytes;
+    if (size < rows[b + MIN_SIZE]) rows[b + MIN_SIZE] = size;
+    if (size > rows[b + MAX_SIZE]) rows[b + MAX_SIZE] = size;
+    rows[b + HIST + sizeBin(size)]++;
+    if (f.fragment !== 0) rows[b + FRAG_PKTS]++;
+    if (tsSec > rows[b + LAST_SEC] || (tsSec === rows[b + LAST_SEC] && tsNsec > rows[b + LAST_NSEC])) {
+      rows[b + LAST_SEC] = tsSec; rows[b + LAST_NSEC] = tsNsec;
     }
     if (f.tcpFlags >= 0) {
-      if (orig) this.origFlags[flow] |= f.tcpFlags;
-      else this.respFlags[flow] |= f.tcpFlags;
-      if (f.payloadLen > 0 && !isCopy) this.trackSeq(flow, srcIsA, f);
+      if (orig) rows[b + ORIG_FLAGS] |= f.tcpFlags;
+      else rows[b + RESP_FLAGS] |= f.tcpFlags;
+      if (f.payloadLen > 0 && !isCopy) this.trackSeq(b, srcIsA, f);
     }
     return flow;
   }
 
-  private trackSeq(flow: number, srcIsA: number, f: PacketFacts): void {
-    const ends = srcIsA ? this.seqEndA : this.seqEndB;
+  private trackSeq(b: number, srcIsA: number, f: PacketFacts): void {
+    const at = b + (srcIsA ? SEQ_END_A : SEQ_END_B);
     const end = (f.tcpSeq + f.payloadLen) >>> 0;
-    const prev = ends[flow];
+    const prev = this.rows[at];
     if (prev !== 0) {
       // Wrap-aware: a segment ending at or before what was already seen is a retransmission.
-      if (((end - prev) | 0) <= 0) { this.retrans[flow]++; return; }
+      if (((end - prev) | 0) <= 0) { this.rows[b + RETRANS]++; return; }
     }
-    ends[flow] = end === 0 ? 1 : end;
+    this.rows[at] = end === 0 ? 1 : end;
   }
 
   private fingerprint(st: PacketState, f: PacketFacts, seed: number): number {
@@ -336,12 +402,13 @@ export class FlowTable {
     return h >>> 0;
   }
 
+  /** Notes flow b (by id) among flow a's linked flows. */
   private link(a: number, b: number): void {
-    const base = a * MAX_LINKS;
+    const base = a * MAX_LINKS, id = this.rows[b * ROW + ID];
     for (let i = 0; i < MAX_LINKS; i++) {
       const v = this.links[base + i];
-      if (v === b) return;
-      if (v < 0) { this.links[base + i] = b; return; }
+      if (v === id) return;
+      if (v < 0) { this.links[base + i] = id; return; }
     }
   }
 
@@ -361,76 +428,121 @@ export class FlowTable {
     const e = this.frags.findOrInsert(this.fragKey);
     if (e >= this.fragFlow.length) {
       const g = new Int32Array(this.frags.capacity); g.set(this.fragFlow); this.fragFlow = g;
+      const h = new Float64Array(this.frags.capacity); h.set(this.fragFlowId); this.fragFlowId = h;
     }
     this.fragFlow[e] = flow;
+    this.fragFlowId[e] = this.rows[flow * ROW + ID];
   }
 
   private initFlow(flow: number, srcIsA: number, st: PacketState, tsSec: number, tsNsec: number): void {
     if (flow >= this.cap) this.grow(this.cap * 2);
-    this.origPkts[flow] = 0; this.respPkts[flow] = 0; this.origBytes[flow] = 0; this.respBytes[flow] = 0;
-    this.innerBytes[flow] = 0; this.overheadBytes[flow] = 0; this.ipBytes[flow] = 0;
-    this.firstSec[flow] = tsSec; this.firstNsec[flow] = tsNsec; this.lastSec[flow] = tsSec; this.lastNsec[flow] = tsNsec;
-    this.minSize[flow] = Infinity; this.maxSize[flow] = 0;
-    this.origFlags[flow] = 0; this.respFlags[flow] = 0;
-    this.origIsA[flow] = srcIsA;
-    this.copyPkts[flow] = 0; this.retrans[flow] = 0; this.fragPkts[flow] = 0;
-    this.seqEndA[flow] = 0; this.seqEndB[flow] = 0;
-    this.hist.fill(0, flow * NBINS, flow * NBINS + NBINS);
+    const rows = this.rows, b = flow * ROW;
+    rows.set(INIT_ROW, b);
+    rows[b + FIRST_SEC] = tsSec; rows[b + FIRST_NSEC] = tsNsec; rows[b + LAST_SEC] = tsSec; rows[b + LAST_NSEC] = tsNsec;
+    rows[b + ORIG_IS_A] = srcIsA;
+    rows[b + ID] = this.nextId++;
     this.links.fill(-1, flow * MAX_LINKS, flow * MAX_LINKS + MAX_LINKS);
-    this.ids[flow] = this.nextId++;
-    this.tunDstPort[flow] = 0;
-    this.tunOrigIsA[flow] = 1;
     if (st.tunnel >= 0) {
-      const outer = st.outerIp, b = st.buf, o = st.off[outer];
+      const outer = st.outerIp, buf = st.buf, o = st.off[outer];
       // Outer side A is the smaller address (see orderedPair); note which one sent first. An IPv6
       // source must match in all four words: two VTEPs in one /32 share the first.
       const keys = this.index.keys, at = flow * KEY_WORDS + K_TUN_A;
       let same = 1;
-      if (st.kind[outer] === Proto.IPV4) same = u32(b, o + IPV4_SRC) === keys[at] ? 1 : 0;
-      else for (let w = 0; w < 4 && same; w++) if (u32(b, o + IPV6_SRC + 4 * w) !== keys[at + w]) same = 0;
-      this.tunOrigIsA[flow] = same;
+      if (st.kind[outer] === Proto.IPV4) same = u32(buf, o + IPV4_SRC) === keys[at] ? 1 : 0;
+      else for (let w = 0; w < 4 && same; w++) if (u32(buf, o + IPV6_SRC + 4 * w) !== keys[at + w]) same = 0;
+      rows[b + TUN_ORIG_IS_A] = same;
       const udp = st.tunnel - 1;
-      if (udp >= 0 && st.kind[udp] === Proto.UDP) this.tunDstPort[flow] = u16(b, st.off[udp] + 2);
+      if (udp >= 0 && st.kind[udp] === Proto.UDP) rows[b + TUN_DST_PORT] = u16(buf, st.off[udp] + 2);
     }
+  }
+
+  /** Removes flow f from the table (its number is reused; its id never is). */
+  private remove(f: number): void {
+    this.index.delete(f);
   }
 
   /** Evicts the least recently active tenth of the flows (the cap is reached). */
   private evict(): void {
-    const n = this.index.size;
+    const n = this.index.used, rows = this.rows;
+    const last = (i: number) => rows[i * ROW + LAST_SEC] + rows[i * ROW + LAST_NSEC] / 1e9;
     const sample: number[] = [];
-    const step = Math.max(1, Math.floor(n / 1000));
-    for (let i = 0; i < n; i += step) sample.push(this.lastSec[i] + this.lastNsec[i] / 1e9);
+    const step = Math.max(1, Math.floor(this.index.size / 1000));
+    for (let i = 0, k = 0; i < n; i++) if (this.live(i) && k++ % step === 0) sample.push(last(i));
     sample.sort((a, b) => a - b);
     const cut = sample[Math.max(0, Math.floor(sample.length / 10) - 1)];
-    const keep = new Uint8Array(n);
+    const quota = Math.ceil(this.index.size / 10);
     let dropped = 0;
-    for (let i = 0; i < n; i++) {
-      if (this.lastSec[i] + this.lastNsec[i] / 1e9 <= cut && dropped < Math.ceil(n / 10)) {
-        this.onEvict?.(this, i);
-        dropped++;
-      } else keep[i] = 1;
+    for (let i = 0; i < n && dropped < quota; i++) {
+      if (!this.live(i) || last(i) > cut) continue;
+      if (this.onEnd) this.onEnd(this, i, 'evicted');
+      else { this.onEvict?.(this, i); this.evictedFlows++; }
+      this.remove(i);
+      dropped++;
     }
-    this.evictedFlows += dropped;
-    const map = this.index.compact(keep);
-    const cols: (Float64Array | Int32Array | Uint16Array | Uint8Array)[] = [
-      this.origPkts, this.respPkts, this.origBytes, this.respBytes, this.innerBytes, this.overheadBytes, this.ipBytes,
-      this.firstSec, this.firstNsec, this.lastSec, this.lastNsec, this.minSize, this.maxSize, this.origFlags,
-      this.respFlags, this.origIsA, this.tunOrigIsA, this.tunDstPort, this.copyPkts, this.retrans, this.fragPkts,
-      this.seqEndA, this.seqEndB, this.ids,
-    ];
-    for (let i = 0; i < n; i++) {
-      const j = map[i];
-      if (j < 0 || j === i) continue;
-      for (const c of cols) c[j] = c[i];
-      this.hist.copyWithin(j * NBINS, i * NBINS, i * NBINS + NBINS);
-      this.links.copyWithin(j * MAX_LINKS, i * MAX_LINKS, i * MAX_LINKS + MAX_LINKS);
-    }
-    for (let i = 0; i < this.index.size * MAX_LINKS; i++) {
-      const v = this.links[i];
-      if (v >= 0) this.links[i] = map[v];
-    }
-    this.copies.remap(map);
+    // Copy sightings of the evicted flows may be recent: forget them (their numbers get reused).
+    this.copies.forget(this.index.alive);
     this.frags.clear();
+  }
+
+  /**
+   * Streaming: ends the flows whose time is up at capture time `sec`: closed TCP flows after the
+   * close delay, others after their idle timeout; splits those older than the active timeout.
+   * Runs once per second of capture time: a scan of the live flows, in the order they ended.
+   */
+  private sweep(sec: number, nsec: number): void {
+    const x = this.expiry!;
+    const now = sec + nsec / 1e9;
+    if (now > this.now) this.now = now;
+    this.nextSweep = Math.floor(sec) + 1;
+    const rows = this.rows, keys = this.index.keys, n = this.index.used;
+    const ended: number[] = [];
+    const reasons: EndReason[] = [];
+    for (let f = 0; f < n; f++) {
+      if (this.index.alive[f] !== 1) continue;
+      const b = f * ROW;
+      const idle = this.now - (rows[b + LAST_SEC] + rows[b + LAST_NSEC] / 1e9);
+      const proto = (keys[f * KEY_WORDS + K_META] >>> 16) & 0xff;
+      const flags = rows[b + ORIG_FLAGS] | rows[b + RESP_FLAGS];
+      let reason: EndReason | null = null;
+      if (proto === 6 && (flags & TCP_RST) !== 0 && idle >= x.closeDelay) reason = 'rst';
+      else if (proto === 6 && (rows[b + ORIG_FLAGS] & rows[b + RESP_FLAGS] & TCP_FIN) !== 0 && idle >= x.closeDelay) reason = 'fin';
+      else {
+        const timeout = proto === 6 ? x.idleTcp : x.idleOther;
+        if (timeout > 0 && idle >= timeout) reason = 'idle';
+        else if (x.active > 0 && rows[b + ORIG_PKTS] + rows[b + RESP_PKTS] > 0 && this.now - (rows[b + FIRST_SEC] + rows[b + FIRST_NSEC] / 1e9) >= x.active) reason = 'active';
+      }
+      if (reason !== null) { ended.push(f); reasons.push(reason); }
+    }
+    if (ended.length === 0) return;
+    // Records in the order the flows' last packets were seen, then by id.
+    const order = ended.map((_, i) => i).sort((i, j) => {
+      const a = ended[i] * ROW, c = ended[j] * ROW;
+      return rows[a + LAST_SEC] - rows[c + LAST_SEC] || rows[a + LAST_NSEC] - rows[c + LAST_NSEC] || rows[a + ID] - rows[c + ID];
+    });
+    for (const i of order) this.end(ended[i], reasons[i]);
+  }
+
+  /** Hands flow f to onEnd; an active-timeout split keeps the flow with its counters reset, else it leaves. */
+  private end(f: number, reason: EndReason): void {
+    const rows = this.rows, b = f * ROW;
+    const empty = rows[b + ORIG_PKTS] + rows[b + RESP_PKTS] === 0; // split, and no packet since
+    if (!empty) this.onEnd!(this, f, reason);
+    if (reason !== 'active') { this.remove(f); return; }
+    rows[b + PART]++;
+    for (let i = 0; i < SPLIT_COLUMNS.length; i++) rows[b + SPLIT_COLUMNS[i]] = INIT_ROW[SPLIT_COLUMNS[i]];
+    this.links.fill(-1, f * MAX_LINKS, f * MAX_LINKS + MAX_LINKS);
+  }
+
+  /** Streaming, at the end of the input: every flow still live ends (in id order). */
+  endAll(): void {
+    if (!this.onEnd) return;
+    const live: number[] = [];
+    for (let f = 0; f < this.index.used; f++) if (this.live(f)) live.push(f);
+    live.sort((a, b) => this.rows[a * ROW + ID] - this.rows[b * ROW + ID]);
+    for (const f of live) {
+      if (this.packets(f) > 0) this.onEnd(this, f, 'capture-end');
+      this.remove(f);
+    }
   }
 
   /**
@@ -441,92 +553,55 @@ export class FlowTable {
     this.copies = new CopyDetector();
     this.frags.clear();
     // Sequence tracking too: the same segment in two files is two sightings, not a retransmission.
-    this.seqEndA.fill(0);
-    this.seqEndB.fill(0);
+    for (let f = 0; f < this.index.used; f++) { this.rows[f * ROW + SEQ_END_A] = 0; this.rows[f * ROW + SEQ_END_B] = 0; }
   }
 
-  /** The table's contents as plain typed arrays (for a worker to post back; cold path). */
+  /** The live flows as plain typed arrays, renumbered densely (for a worker to post back; cold path). */
   exportState(): FlowTableState {
-    const n = this.index.size;
-    const cols: Record<string, ArrayLike<number>> = {};
-    for (const [name, arr] of Object.entries(this.columnMap())) cols[name] = arr.slice(0, n);
-    return {
-      size: n, keys: this.index.keys.slice(0, n * KEY_WORDS), cols,
-      hist: this.hist.slice(0, n * NBINS), links: this.links.slice(0, n * MAX_LINKS),
-      uniquePackets: this.uniquePackets, copyPackets: this.copyPackets, evictedFlows: this.evictedFlows,
-    };
-  }
-
-  private columnMap(): Record<string, Float64Array | Int32Array | Uint16Array | Uint8Array> {
-    return {
-      origPkts: this.origPkts, respPkts: this.respPkts, origBytes: this.origBytes, respBytes: this.respBytes,
-      innerBytes: this.innerBytes, overheadBytes: this.overheadBytes, ipBytes: this.ipBytes,
-      firstSec: this.firstSec, firstNsec: this.firstNsec, lastSec: this.lastSec, lastNsec: this.lastNsec,
-      minSize: this.minSize, maxSize: this.maxSize, origFlags: this.origFlags, respFlags: this.respFlags,
-      origIsA: this.origIsA, tunOrigIsA: this.tunOrigIsA, tunDstPort: this.tunDstPort, copyPkts: this.copyPkts,
-      retrans: this.retrans, fragPkts: this.fragPkts, seqEndA: this.seqEndA, seqEndB: this.seqEndB, ids: this.ids,
-    };
+    const n = this.index.size, w = KEY_WORDS;
+    const keys = new Uint32Array(n * w), rows = new Float64Array(n * ROW), links = new Float64Array(n * MAX_LINKS);
+    let j = 0;
+    for (let f = 0; f < this.index.used; f++) {
+      if (!this.live(f)) continue;
+      keys.set(this.index.keys.subarray(f * w, f * w + w), j * w);
+      rows.set(this.rows.subarray(f * ROW, f * ROW + ROW), j * ROW);
+      links.set(this.links.subarray(f * MAX_LINKS, f * MAX_LINKS + MAX_LINKS), j * MAX_LINKS);
+      j++;
+    }
+    return { size: n, keys, rows, links, uniquePackets: this.uniquePackets, copyPackets: this.copyPackets, evictedFlows: this.evictedFlows };
   }
 
   /**
-   * Adds another table's flows (another file's, from a worker). Flows with the same key merge:
-   * counters add, times widen, and the originator is whoever sent the earliest packet.
+   * Adds another table's flows (another file's, from a worker). Flows with the same key merge
+   * column by column as COLUMNS declares; the originator is whoever sent the earliest packet.
    */
   mergeState(o: FlowTableState): void {
-    const c = o.cols as Record<string, Float64Array>;
     const map = new Int32Array(o.size);
     const key = new Uint32Array(KEY_WORDS);
+    const src = o.rows;
     for (let f = 0; f < o.size; f++) {
       key.set(o.keys.subarray(f * KEY_WORDS, f * KEY_WORDS + KEY_WORDS));
       if (this.index.size >= this.maxFlows) this.evict();
       const e = this.index.findOrInsert(key);
       map[f] = e;
+      const a = src.subarray(f * ROW, f * ROW + ROW);
       if (this.index.inserted) {
         if (e >= this.cap) this.grow(this.cap * 2);
-        for (const [name, arr] of Object.entries(this.columnMap())) arr[e] = c[name][f];
-        this.ids[e] = this.nextId++;
-        this.hist.set(o.hist.subarray(f * NBINS, f * NBINS + NBINS), e * NBINS);
+        this.rows.set(a, e * ROW);
+        this.rows[e * ROW + ID] = this.nextId++;
         this.links.fill(-1, e * MAX_LINKS, e * MAX_LINKS + MAX_LINKS);
         continue;
       }
-      // Same flow in both: combine side by side (A/B), then orient by the earliest packet.
-      const same = this.origIsA[e] === c.origIsA[f];
-      if (same) {
-        this.origPkts[e] += c.origPkts[f]; this.respPkts[e] += c.respPkts[f];
-        this.origBytes[e] += c.origBytes[f]; this.respBytes[e] += c.respBytes[f];
-        this.origFlags[e] |= c.origFlags[f]; this.respFlags[e] |= c.respFlags[f];
-      } else {
-        this.origPkts[e] += c.respPkts[f]; this.respPkts[e] += c.origPkts[f];
-        this.origBytes[e] += c.respBytes[f]; this.respBytes[e] += c.origBytes[f];
-        this.origFlags[e] |= c.respFlags[f]; this.respFlags[e] |= c.origFlags[f];
-      }
-      const earlier = c.firstSec[f] < this.firstSec[e] || (c.firstSec[f] === this.firstSec[e] && c.firstNsec[f] < this.firstNsec[e]);
-      if (earlier) {
-        this.firstSec[e] = c.firstSec[f]; this.firstNsec[e] = c.firstNsec[f];
-        this.tunOrigIsA[e] = c.tunOrigIsA[f];
-        if (!same) {
-          // The other file saw the first packet: its originator wins, so swap our sides.
-          [this.origPkts[e], this.respPkts[e]] = [this.respPkts[e], this.origPkts[e]];
-          [this.origBytes[e], this.respBytes[e]] = [this.respBytes[e], this.origBytes[e]];
-          [this.origFlags[e], this.respFlags[e]] = [this.respFlags[e], this.origFlags[e]];
-          this.origIsA[e] = c.origIsA[f];
-        }
-      }
-      if (c.lastSec[f] > this.lastSec[e] || (c.lastSec[f] === this.lastSec[e] && c.lastNsec[f] > this.lastNsec[e])) {
-        this.lastSec[e] = c.lastSec[f]; this.lastNsec[e] = c.lastNsec[f];
-      }
-      for (const name of ['innerBytes', 'overheadBytes', 'ipBytes', 'copyPkts', 'retrans', 'fragPkts'] as const) {
-        (this[name] as Float64Array)[e] += c[name][f];
-      }
-      if (c.minSize[f] < this.minSize[e]) this.minSize[e] = c.minSize[f];
-      if (c.maxSize[f] > this.maxSize[e]) this.maxSize[e] = c.maxSize[f];
-      if (!this.tunDstPort[e]) this.tunDstPort[e] = c.tunDstPort[f];
-      for (let i = 0; i < NBINS; i++) this.hist[e * NBINS + i] += o.hist[f * NBINS + i];
+      this.mergeRow(e * ROW, a);
     }
+    // Links are by id: translate the other table's ids to ours.
+    const idOf = new Map<number, number>();
+    for (let f = 0; f < o.size; f++) idOf.set(src[f * ROW + ID], map[f]);
     for (let f = 0; f < o.size; f++) {
       for (let i = 0; i < MAX_LINKS; i++) {
         const v = o.links[f * MAX_LINKS + i];
-        if (v >= 0 && map[f] >= 0 && map[v] >= 0) this.link(map[f], map[v]);
+        const to = v >= 0 ? idOf.get(v) : undefined;
+        if (to !== undefined && this.live(map[f]) && this.live(to)) this.link(map[f], to);
       }
     }
     this.uniquePackets += o.uniquePackets;
@@ -534,13 +609,53 @@ export class FlowTable {
     this.evictedFlows += o.evictedFlows;
   }
 
+  /** Merges row `a` (another table's, same key) into ours at offset b. */
+  private mergeRow(b: number, a: Float64Array): void {
+    const r = this.rows;
+    // Same flow in both: combine side by side, then orient by the earliest packet.
+    const same = r[b + ORIG_IS_A] === a[ORIG_IS_A];
+    for (let c = 0; c < ROW; c++) {
+      const col = COLUMNS[c];
+      const v = !same && col.partner !== undefined ? a[col.partner] : a[c];
+      switch (col.merge) {
+        case 'sum': r[b + c] += v; break;
+        case 'or': r[b + c] = r[b + c] | v; break;
+        case 'min': if (v < r[b + c]) r[b + c] = v; break;
+        case 'max': if (v > r[b + c]) r[b + c] = v; break;
+        case 'nonzero': if (!r[b + c]) r[b + c] = v; break;
+        default: break; // keep, special
+      }
+    }
+    const earlier = a[FIRST_SEC] < r[b + FIRST_SEC] || (a[FIRST_SEC] === r[b + FIRST_SEC] && a[FIRST_NSEC] < r[b + FIRST_NSEC]);
+    if (earlier) {
+      r[b + FIRST_SEC] = a[FIRST_SEC]; r[b + FIRST_NSEC] = a[FIRST_NSEC];
+      r[b + TUN_ORIG_IS_A] = a[TUN_ORIG_IS_A];
+      if (!same) {
+        // The other file saw the first packet: its originator wins, so swap our sides.
+        for (let c = 0; c < ROW; c++) {
+          const p = COLUMNS[c].partner;
+          if (p !== undefined && p > c) { const t = r[b + c]; r[b + c] = r[b + p]; r[b + p] = t; }
+        }
+        r[b + ORIG_IS_A] = a[ORIG_IS_A];
+      }
+    }
+    if (a[LAST_SEC] > r[b + LAST_SEC] || (a[LAST_SEC] === r[b + LAST_SEC] && a[LAST_NSEC] > r[b + LAST_NSEC])) {
+      r[b + LAST_SEC] = a[LAST_SEC]; r[b + LAST_NSEC] = a[LAST_NSEC];
+    }
+  }
+
   packets(f: number): number {
-    return this.origPkts[f] + this.respPkts[f];
+    return this.rows[f * ROW + ORIG_PKTS] + this.rows[f * ROW + RESP_PKTS];
   }
   bytes(f: number): number {
-    return this.origBytes[f] + this.respBytes[f];
+    return this.rows[f * ROW + ORIG_BYTES] + this.rows[f * ROW + RESP_BYTES];
   }
-  linkedFlows(f: number): number[] {
+  /** Size histogram bin i of flow f. */
+  hist(f: number, i: number): number {
+    return this.rows[f * ROW + HIST + i];
+  }
+  /** Ids of the flows that carried copies of f's packets (and still live or not). */
+  linkedIds(f: number): number[] {
     const out: number[] = [];
     for (let i = 0; i < MAX_LINKS; i++) {
       const v = this.links[f * MAX_LINKS + i];
