@@ -1,11 +1,12 @@
-// The driver: reads each input once, decodes every record into the reused state, extracts the
-// per-packet facts and hands them to every analysis; then assembles the `analyze --json` document.
+// Running the analyses over the inputs (one thread, several files on worker threads, or one file
+// cut into ranges of records), all through the one driver (src/driver.ts); then assembling the
+// `analyze --json` document.
 import { PacketDecoder, type DecoderOptions } from './decoder.js';
-import { PacketFacts, extractFacts } from './facts.js';
-import type { AnalysisContext, PacketAnalysis } from './analysis.js';
-import { addRecordsRead, forEachRecord, stopSignal, type CaptureInput } from './reader/capture.js';
+import { Driver, ReplayCopier, TimeSpan, type DriverOptions, type ReplayPacket } from './driver.js';
+import type { PacketAnalysis } from './analysis.js';
+import { addRecordsRead, stopSignal, type CaptureInput } from './reader/capture.js';
 import { PartBoard, partRange, planSplit, type ReadRange, type SplitPlan } from './reader/split.js';
-import { CaptureRecord, formatTimestamp, type CaptureInfo } from './reader/record.js';
+import { formatTimestamp, type CaptureInfo } from './reader/record.js';
 import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysis.js';
 import { OverheadAnalysis, type OverheadReport } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
@@ -44,6 +45,8 @@ export interface AnalyzeOptions extends DecoderOptions {
    * flows and overhead here and BGP, L2, CNI and lint on a worker, each thread reading the whole file.
    */
   splitBy?: 'records' | 'analyses';
+  /** Which decoded packets the analyses see (the driver's select hook, src/driver.ts). Forces one thread. */
+  select?: DriverOptions['select'];
   /** Analyses added by the caller; each result lands under its name. Forces one thread. */
   extraAnalyses?: (decoder: PacketDecoder) => PacketAnalysis[];
 }
@@ -128,11 +131,7 @@ interface RunResult extends RunTotals {
   cuts?: number[];
 }
 
-/** A packet copied for replay on the main thread. */
-export interface ReplayPacket {
-  frame: number; tsSec: number; tsNsec: number; linktype: number; len: number; interfaceId: number;
-  direction: number; fileIndex: number; fileName: string; data: Uint8Array;
-}
+export type { ReplayPacket } from './driver.js';
 
 /** Everything a worker posts back for one file: the analyses' state instead of the analyses. */
 export interface WorkerResult extends RunTotals {
@@ -157,11 +156,10 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
   // copied for the main thread instead (see PacketAnalysis.wants).
   const replayed = inWorker ? extra.filter((a) => a.wants) : [];
   const core: PacketAnalysis[] = opts.core === false ? [] : [flows, overhead];
-  const all: PacketAnalysis[] = [...core, ...extra.filter((a) => !replayed.includes(a))];
-  const replay: ReplayPacket[] = [];
-  const facts = new PacketFacts();
+  const span = new TimeSpan();
+  const copier = new ReplayCopier(replayed);
+  const driver = new Driver(decoder, [span, ...core, ...extra.filter((a) => !replayed.includes(a)), ...(replayed.length ? [copier] : [])], { select: opts.select });
   const files: FileSummary[] = [];
-  let firstSec = Infinity, firstNsec = 0, lastSec = -Infinity, lastNsec = 0;
   let packets = 0, wireBytes = 0;
   const linktypes = new Set<number>();
   let interfaces = 0;
@@ -169,28 +167,10 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     const fi = fileBase + k;
     const input = inputs[k];
     const name = typeof input === 'string' ? input : `stream${fi}`;
-    const ctx: AnalysisContext = { fileIndex: fi, fileName: name, facts, capturePoint: 0 };
     const progress = Progress.forTerminal(opts.quiet, name);
-    const n = all.length;
     let info: CaptureInfo;
     try {
-      info = await forEachRecord(input, (r) => {
-        const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-        extractFacts(st, r.len, facts);
-        // Capture point: file, pcapng interface and SLL2 interface index together.
-        ctx.capturePoint = (fi * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
-        if (r.tsSec < firstSec || (r.tsSec === firstSec && r.tsNsec < firstNsec)) { firstSec = r.tsSec; firstNsec = r.tsNsec; }
-        if (r.tsSec > lastSec || (r.tsSec === lastSec && r.tsNsec > lastNsec)) { lastSec = r.tsSec; lastNsec = r.tsNsec; }
-        for (let i = 0; i < n; i++) all[i].onPacket(r, st, ctx);
-        for (let i = 0; i < replayed.length; i++) {
-          if (!replayed[i].wants!(st)) continue;
-          replay.push({
-            frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
-            direction: r.direction, fileIndex: fi, fileName: name, data: r.buf.slice(r.offset, r.offset + r.caplen),
-          });
-          break;
-        }
-      }, { onProgress: (b, t, p) => progress.update(b, t, p), range });
+      info = await driver.readFile(input, fi, name, { onProgress: (b, t, p) => progress.update(b, t, p), range });
     } catch (e) {
       // One file that is no capture does not lose the others: it is named in the summary with
       // its error (it gave no records: the readers throw only before the first one).
@@ -200,7 +180,6 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
       continue;
     }
     progress.done();
-    for (const a of all) a.onFileEnd?.(info, ctx);
     const lts = [...new Set(info.interfaces.map((x) => x.linktype))];
     lts.forEach((l) => linktypes.add(l));
     interfaces += info.interfaces.length;
@@ -212,12 +191,15 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
       interfaces: info.interfaces.length, packets: info.packets, wireBytes: info.wireBytes, warnings: info.warnings, error: null,
     });
   }
-  return { flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, first: [firstSec, firstNsec], last: [lastSec, lastNsec], replay };
+  return {
+    flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces,
+    first: [span.firstSec, span.firstNsec], last: [span.lastSec, span.lastNsec], replay: copier.packets,
+  };
 }
 
 /** Whether several inputs can be read on worker threads: files on disk, compiled code, mergeable analyses. */
 function canRunParallel(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || inputs.length < 2 || opts.extraAnalyses) return false;
+  if (opts.workers === 1 || inputs.length < 2 || opts.extraAnalyses || opts.select) return false;
   if (!inputs.every((i) => typeof i === 'string' && i !== '-')) return false;
   if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
   // Starting a worker costs ~100 ms: only worth it when there is real work to share.
@@ -291,27 +273,20 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
  */
 class WorkerMerger {
   private readonly replayed: PacketAnalysis[];
-  private readonly facts = new PacketFacts();
-  private readonly rec = new CaptureRecord();
+  private readonly driver: Driver;
   private readonly lts: Set<number>;
 
-  constructor(private readonly out: RunResult, private readonly decoder: PacketDecoder) {
+  constructor(private readonly out: RunResult, decoder: PacketDecoder) {
     this.replayed = out.extra.filter((a) => a.wants && !isMergeable(a));
+    this.driver = new Driver(decoder, this.replayed);
     this.lts = new Set(out.linktypes);
   }
 
   merge(r: WorkerResult): void {
-    const { out, decoder, facts, rec } = this;
+    const { out } = this;
     addRecordsRead(r.packets);
     // Stream-following analyses see their packets here, on one thread, in file order.
-    for (const p of r.replay) {
-      rec.frame = p.frame; rec.buf = p.data; rec.offset = 0; rec.caplen = p.data.length; rec.len = p.len;
-      rec.tsSec = p.tsSec; rec.tsNsec = p.tsNsec; rec.linktype = p.linktype; rec.interfaceId = p.interfaceId; rec.direction = p.direction;
-      const st = decoder.decode(rec.buf, 0, rec.caplen, rec.len, rec.linktype);
-      extractFacts(st, rec.len, facts);
-      const ctx: AnalysisContext = { fileIndex: p.fileIndex, fileName: p.fileName, facts, capturePoint: 0 };
-      for (const a of this.replayed) a.onPacket(rec, st, ctx);
-    }
+    this.driver.replay(r.replay);
     out.flows.mergeState(r.flows);
     out.overhead.mergeState(r.overhead);
     for (const [name, state] of r.extra) {
@@ -338,7 +313,7 @@ function workerOptions(opts: AnalyzeOptions): AnalyzeOptions {
 
 /** One file on disk, compiled code, mergeable analyses: cut it into ranges of records for several threads. */
 function canSplitByRecords(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || opts.splitBy === 'analyses' || inputs.length !== 1 || opts.extraAnalyses) return false;
+  if (opts.workers === 1 || opts.splitBy === 'analyses' || inputs.length !== 1 || opts.extraAnalyses || opts.select) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
   if (fileSize(inputs[0]) < parallelThreshold(opts)) return false;
@@ -422,7 +397,7 @@ export function addBgpPodCidrs(flows: FlowAnalysis, prefixes: readonly string[])
 
 /** One large file on disk, compiled code, the standard set wanted: split the analyses over two threads. */
 function canSplitByAnalysis(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1) return false;
+  if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1 || opts.select) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false;
   return fileSize(inputs[0]) >= parallelThreshold(opts);
