@@ -113,9 +113,13 @@ export class ReplayCopier implements PacketAnalysis<void> {
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
     for (let i = 0; i < this.wanting.length; i++) {
       if (!this.wanting[i].wants!(st)) continue;
+      // A copy of exactly the packet: Buffer's slice() is a view that would keep (and post to the
+      // main thread) the whole read chunk, one chunk per forwarded packet.
+      const data = new Uint8Array(r.caplen);
+      data.set(r.buf.subarray(r.offset, r.offset + r.caplen));
       this.packets.push({
         frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
-        direction: r.direction, fileIndex: ctx.fileIndex, fileName: ctx.fileName, data: r.buf.slice(r.offset, r.offset + r.caplen),
+        direction: r.direction, fileIndex: ctx.fileIndex, fileName: ctx.fileName, data,
       });
       return;
     }

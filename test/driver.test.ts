@@ -2,7 +2,8 @@
 // with the decoder's binding tables in the context; `select` leaves packets out for all sinks.
 import { describe, expect, it } from 'vitest';
 import { PacketDecoder } from '../src/decoder.js';
-import { Driver, sink, TimeSpan } from '../src/driver.js';
+import { Driver, ReplayCopier, sink, TimeSpan } from '../src/driver.js';
+import type { PacketAnalysis } from '../src/analysis.js';
 import { Proto } from '../src/packet.js';
 import { ETHERTYPE_IPV4, eth, ipv4, udp } from '../test-support/bytes.js';
 import { writePcap } from '../test-support/capture.js';
@@ -40,5 +41,19 @@ describe('Driver', () => {
     });
     await driver.readFile(capture(), 0, 'x');
     expect(frames).toEqual([1, 3]);
+  });
+
+  it('a forwarded packet is a copy of its bytes alone, not a view that keeps the read chunk', async () => {
+    // The reader hands records inside its read chunk (a Buffer); a worker posts the copies to the
+    // main thread, where a view would carry (and clone) the whole chunk with each packet.
+    const wantsAll: PacketAnalysis = { name: 'w', onPacket() {}, wants: () => true, finish() {} };
+    const copier = new ReplayCopier([wantsAll]);
+    await new Driver(new PacketDecoder(), [copier]).readFile(capture(), 0, 'x');
+    expect(copier.packets.length).toBe(3);
+    for (const p of copier.packets) {
+      expect(p.data.byteOffset).toBe(0);
+      expect(p.data.buffer.byteLength).toBe(p.data.length);
+      expect(Array.from(p.data.subarray(12, 14))).toEqual([0x08, 0x00]);
+    }
   });
 });
