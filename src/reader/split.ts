@@ -292,14 +292,19 @@ export function partRange(plan: SplitPlan, part: number, frameBase: number): Rea
  * the split does not hold (and the caller reads the file another way).
  */
 export async function partFrameBase(file: string, plan: SplitPlan, part: number, board: PartBoard): Promise<number> {
-  const tail: ReadTail = { end: -1, frames: 0, damaged: true };
+  let tail: ReadTail = { end: -1, frames: 0, damaged: true };
   let good = false;
   try {
-    const info = await forEachRecord(file, () => {}, { range: partRange(plan, part - 1, 0), tail });
-    addRecordsRead(-info.packets); // framed to count them, not read: the thread that decodes them counts them
-    good = !tail.damaged && tail.end === plan.starts[part] && info.sections === 1 && info.interfaces.length === plan.interfaces;
+    if (plan.format === 'pcap') {
+      tail = walkPcapHeaders(file, plan, part - 1);
+      good = !tail.damaged && tail.end === plan.starts[part];
+    } else {
+      const info = await forEachRecord(file, () => {}, { range: partRange(plan, part - 1, 0), tail });
+      addRecordsRead(-info.packets); // framed to count them, not read: the thread that decodes them counts them
+      good = !tail.damaged && tail.end === plan.starts[part] && info.sections === 1 && info.interfaces.length === plan.interfaces;
+    }
   } catch (e) {
-    if (!(e instanceof CaptureError)) { board.fail(part); throw e; }
+    if (!(e instanceof CaptureError) && typeof (e as NodeJS.ErrnoException).code !== 'string') { board.fail(part); throw e; }
   }
   const before = board.waitFor(part - 1);
   if (!good || before < 0) {
@@ -308,4 +313,40 @@ export async function partFrameBase(file: string, plan: SplitPlan, part: number,
   }
   board.post(part, before + tail.frames);
   return before + tail.frames;
+}
+
+const WALK_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * Counts the records of a pcap part by their headers alone: synchronous reads into one reused
+ * buffer, no framer, no callbacks (framing is on the critical path of the part after it). The end
+ * is where the first record at or after the part's end starts; damaged when a header is implausible
+ * or the file ends first.
+ */
+export function walkPcapHeaders(file: string, plan: SplitPlan, part: number): ReadTail {
+  const m = pcapMagic(plan.prefix)!;
+  const r32 = reader32(m.bigEndian);
+  const hdr = m.modified ? PCAP_MODIFIED_RECORD_HEADER_LEN : PCAP_RECORD_HEADER_LEN;
+  const end = plan.starts[part + 1] ?? plan.size;
+  const buf = Buffer.allocUnsafe(WALK_BUFFER);
+  const fd = openSync(file, 'r');
+  try {
+    let pos = part === 0 ? PCAP_GLOBAL_HEADER_LEN : plan.starts[part];
+    let frames = 0;
+    let bufStart = 0, bufLen = 0;
+    while (pos < end) {
+      if (pos < bufStart || pos + hdr > bufStart + bufLen) {
+        bufStart = pos;
+        bufLen = readSync(fd, buf, 0, WALK_BUFFER, pos);
+        if (bufLen < hdr) return { end: pos, frames, damaged: true };
+      }
+      const incl = r32(buf, pos - bufStart + RH_INCL);
+      if (incl > MAX_RECORD_LEN) return { end: pos, frames, damaged: true };
+      pos += hdr + incl;
+      frames++;
+    }
+    return { end: pos, frames, damaged: pos > plan.size };
+  } finally {
+    closeSync(fd);
+  }
 }
