@@ -4,7 +4,7 @@
 //
 //   npm run build && npm run bench -- [--packets N | --sizes 200000,2000000]
 //                                     [--flows N] [--bgp-share F] [--seed S]
-//                                     [--tools analyze,flows,tshark,tcpdump,walk,correlate,startup]
+//                                     [--tools analyze,analyze1,flows,tshark,tcpdump,walk,correlate,startup]
 //                                     [--runs R] [--timeout SEC] [--json PATH]
 //
 // For every capture size the file is generated if absent (bench/out/mix-<N>-f<flows>-b<bgp>-
@@ -67,6 +67,12 @@ const TOOLS: Tool[] = [
     name: 'analyze', label: 'tunnelscope analyze', needs: null, exe: NODE,
     args: (f) => [CLI, 'analyze', f, '--json'],
     shown: 'node bin/tunnelscope.js analyze FILE --json',
+  },
+  {
+    // The same on one thread: the threshold above any file size turns the record split off.
+    name: 'analyze1', label: 'tunnelscope analyze, one thread', needs: null, exe: '/usr/bin/env',
+    args: (f) => ['TUNNELSCOPE_PARALLEL_THRESHOLD=9999999999999999', NODE, CLI, 'analyze', f, '--json'],
+    shown: 'TUNNELSCOPE_PARALLEL_THRESHOLD=9999999999999999 node bin/tunnelscope.js analyze FILE --json',
   },
   {
     name: 'flows', label: 'tunnelscope flows', needs: null, exe: NODE,

@@ -5,6 +5,7 @@
 import type { PacketState } from './packet.js';
 import type { PacketFacts } from './facts.js';
 import type { CaptureRecord, CaptureInfo } from './reader/record.js';
+import type { DecodeTables } from './dissector.js';
 
 export interface AnalysisContext {
   /** Index of the input file (0-based) when several are analysed together. */
@@ -14,6 +15,11 @@ export interface AnalysisContext {
   facts: PacketFacts;
   /** Capture point of the packet: pcapng interface and SLL2 interface index combined. */
   capturePoint: number;
+  /**
+   * The decoder's binding tables (which UDP ports are VXLAN or Geneve, after --decode-as): ask
+   * these instead of building another DecodeTables. Set by the driver (src/driver.ts).
+   */
+  tables?: DecodeTables;
 }
 
 export interface PacketAnalysis<Result = unknown> {

@@ -1,10 +1,12 @@
-// The driver: reads each input once, decodes every record into the reused state, extracts the
-// per-packet facts and hands them to every analysis; then assembles the `analyze --json` document.
+// Running the analyses over the inputs (one thread, several files on worker threads, or one file
+// cut into ranges of records), all through the one driver (src/driver.ts); then assembling the
+// `analyze --json` document.
 import { PacketDecoder, type DecoderOptions } from './decoder.js';
-import { PacketFacts, extractFacts } from './facts.js';
-import type { AnalysisContext, PacketAnalysis } from './analysis.js';
-import { addRecordsRead, forEachRecord, stopSignal, type CaptureInput } from './reader/capture.js';
-import { CaptureRecord, formatTimestamp, type CaptureInfo } from './reader/record.js';
+import { Driver, ReplayCopier, TimeSpan, type DriverOptions, type ReplayPacket } from './driver.js';
+import type { PacketAnalysis } from './analysis.js';
+import { addRecordsRead, stopSignal, type CaptureInput } from './reader/capture.js';
+import { PartBoard, partRange, planSplit, type ReadRange, type SplitPlan } from './reader/split.js';
+import { formatTimestamp, type CaptureInfo } from './reader/record.js';
 import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysis.js';
 import { OverheadAnalysis, type OverheadReport } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
@@ -37,6 +39,14 @@ export interface AnalyzeOptions extends DecoderOptions {
   core?: boolean;
   /** Smallest total input size (bytes) worth spreading over worker threads (default 32 MiB, or TUNNELSCOPE_PARALLEL_THRESHOLD). */
   parallelThreshold?: number;
+  /**
+   * How one large file is shared between threads: 'records' (default) cuts it into ranges of
+   * whole records, each decoded by every analysis on its own thread and merged; 'analyses' runs
+   * flows and overhead here and BGP, L2, CNI and lint on a worker, each thread reading the whole file.
+   */
+  splitBy?: 'records' | 'analyses';
+  /** Which decoded packets the analyses see (the driver's select hook, src/driver.ts). Forces one thread. */
+  select?: DriverOptions['select'];
   /** Analyses added by the caller; each result lands under its name. Forces one thread. */
   extraAnalyses?: (decoder: PacketDecoder) => PacketAnalysis[];
 }
@@ -117,13 +127,11 @@ interface RunResult extends RunTotals {
   flows: FlowAnalysis;
   overhead: OverheadAnalysis;
   extra: PacketAnalysis[];
+  /** One file read in ranges of records on several threads: the file offsets where the ranges start. */
+  cuts?: number[];
 }
 
-/** A packet copied for replay on the main thread. */
-export interface ReplayPacket {
-  frame: number; tsSec: number; tsNsec: number; linktype: number; len: number; interfaceId: number;
-  direction: number; fileIndex: number; fileName: string; data: Uint8Array;
-}
+export type { ReplayPacket } from './driver.js';
 
 /** Everything a worker posts back for one file: the analyses' state instead of the analyses. */
 export interface WorkerResult extends RunTotals {
@@ -141,18 +149,17 @@ function newAnalyses(opts: AnalyzeOptions, decoder: PacketDecoder): { flows: Flo
 }
 
 /** Reads the inputs one after the other on this thread. `fileBase` numbers the files for capture points. */
-export async function runSequential(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}, fileBase = 0, inWorker = false): Promise<RunResult> {
+export async function runSequential(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}, fileBase = 0, inWorker = false, range?: ReadRange): Promise<RunResult> {
   const decoder = new PacketDecoder(opts);
   const { flows, overhead, extra } = newAnalyses(opts, decoder);
   // In a worker, analyses that follow streams across files are not fed here: their packets are
   // copied for the main thread instead (see PacketAnalysis.wants).
   const replayed = inWorker ? extra.filter((a) => a.wants) : [];
   const core: PacketAnalysis[] = opts.core === false ? [] : [flows, overhead];
-  const all: PacketAnalysis[] = [...core, ...extra.filter((a) => !replayed.includes(a))];
-  const replay: ReplayPacket[] = [];
-  const facts = new PacketFacts();
+  const span = new TimeSpan();
+  const copier = new ReplayCopier(replayed);
+  const driver = new Driver(decoder, [span, ...core, ...extra.filter((a) => !replayed.includes(a)), ...(replayed.length ? [copier] : [])], { select: opts.select });
   const files: FileSummary[] = [];
-  let firstSec = Infinity, firstNsec = 0, lastSec = -Infinity, lastNsec = 0;
   let packets = 0, wireBytes = 0;
   const linktypes = new Set<number>();
   let interfaces = 0;
@@ -160,28 +167,10 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     const fi = fileBase + k;
     const input = inputs[k];
     const name = typeof input === 'string' ? input : `stream${fi}`;
-    const ctx: AnalysisContext = { fileIndex: fi, fileName: name, facts, capturePoint: 0 };
     const progress = Progress.forTerminal(opts.quiet, name);
-    const n = all.length;
     let info: CaptureInfo;
     try {
-      info = await forEachRecord(input, (r) => {
-        const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-        extractFacts(st, r.len, facts);
-        // Capture point: file, pcapng interface and SLL2 interface index together.
-        ctx.capturePoint = (fi * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
-        if (r.tsSec < firstSec || (r.tsSec === firstSec && r.tsNsec < firstNsec)) { firstSec = r.tsSec; firstNsec = r.tsNsec; }
-        if (r.tsSec > lastSec || (r.tsSec === lastSec && r.tsNsec > lastNsec)) { lastSec = r.tsSec; lastNsec = r.tsNsec; }
-        for (let i = 0; i < n; i++) all[i].onPacket(r, st, ctx);
-        for (let i = 0; i < replayed.length; i++) {
-          if (!replayed[i].wants!(st)) continue;
-          replay.push({
-            frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
-            direction: r.direction, fileIndex: fi, fileName: name, data: r.buf.slice(r.offset, r.offset + r.caplen),
-          });
-          break;
-        }
-      }, { onProgress: (b, t, p) => progress.update(b, t, p) });
+      info = await driver.readFile(input, fi, name, { onProgress: (b, t, p) => progress.update(b, t, p), range });
     } catch (e) {
       // One file that is no capture does not lose the others: it is named in the summary with
       // its error (it gave no records: the readers throw only before the first one).
@@ -191,7 +180,6 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
       continue;
     }
     progress.done();
-    for (const a of all) a.onFileEnd?.(info, ctx);
     const lts = [...new Set(info.interfaces.map((x) => x.linktype))];
     lts.forEach((l) => linktypes.add(l));
     interfaces += info.interfaces.length;
@@ -203,12 +191,15 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
       interfaces: info.interfaces.length, packets: info.packets, wireBytes: info.wireBytes, warnings: info.warnings, error: null,
     });
   }
-  return { flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, first: [firstSec, firstNsec], last: [lastSec, lastNsec], replay };
+  return {
+    flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces,
+    first: [span.firstSec, span.firstNsec], last: [span.lastSec, span.lastNsec], replay: copier.packets,
+  };
 }
 
 /** Whether several inputs can be read on worker threads: files on disk, compiled code, mergeable analyses. */
 function canRunParallel(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || inputs.length < 2 || opts.extraAnalyses) return false;
+  if (opts.workers === 1 || inputs.length < 2 || opts.extraAnalyses || opts.select) return false;
   if (!inputs.every((i) => typeof i === 'string' && i !== '-')) return false;
   if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
   // Starting a worker costs ~100 ms: only worth it when there is real work to share.
@@ -247,10 +238,7 @@ function fileSize(path: string): number {
 
 async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Promise<RunResult> {
   const threads = Math.max(1, Math.min(inputs.length, opts.workers ?? availableParallelism()));
-  const plain: AnalyzeOptions = {
-    mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, inferPodCidrs: opts.inferPodCidrs, vxlanPorts: opts.vxlanPorts,
-    genevePorts: opts.genevePorts, quiet: true,
-  };
+  const plain = workerOptions(opts);
   const results: (WorkerResult | undefined)[] = new Array(inputs.length);
   let next = 0;
   const stop = sharedStopFlag();
@@ -270,38 +258,126 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
   const decoder = new PacketDecoder(plain);
   const { flows, overhead, extra } = newAnalyses(plain, decoder);
   const out: RunResult = { flows, overhead, extra, files: [], packets: 0, wireBytes: 0, linktypes: [], interfaces: 0, first: [Infinity, 0], last: [-Infinity, 0], replay: [] };
-  const lts = new Set<number>();
-  const replayed = extra.filter((a) => a.wants && !isMergeable(a));
-  const facts = new PacketFacts();
-  const rec = new CaptureRecord();
+  const merger = new WorkerMerger(out, decoder);
   for (const r of results) {
     if (r === undefined) continue;
+    merger.merge(r);
+    out.files.push(...r.files);
+  }
+  return out;
+}
+
+/**
+ * Folds what workers posted into the main thread's run, in input order: the packets the
+ * stream-following analyses (BGP) want are replayed here, in order; the rest merges as state.
+ */
+class WorkerMerger {
+  private readonly replayed: PacketAnalysis[];
+  private readonly driver: Driver;
+  private readonly lts: Set<number>;
+
+  constructor(private readonly out: RunResult, decoder: PacketDecoder) {
+    this.replayed = out.extra.filter((a) => a.wants && !isMergeable(a));
+    this.driver = new Driver(decoder, this.replayed);
+    this.lts = new Set(out.linktypes);
+  }
+
+  merge(r: WorkerResult): void {
+    const { out } = this;
     addRecordsRead(r.packets);
     // Stream-following analyses see their packets here, on one thread, in file order.
-    for (const p of r.replay) {
-      rec.frame = p.frame; rec.buf = p.data; rec.offset = 0; rec.caplen = p.data.length; rec.len = p.len;
-      rec.tsSec = p.tsSec; rec.tsNsec = p.tsNsec; rec.linktype = p.linktype; rec.interfaceId = p.interfaceId; rec.direction = p.direction;
-      const st = decoder.decode(rec.buf, 0, rec.caplen, rec.len, rec.linktype);
-      extractFacts(st, rec.len, facts);
-      const ctx: AnalysisContext = { fileIndex: p.fileIndex, fileName: p.fileName, facts, capturePoint: 0 };
-      for (const a of replayed) a.onPacket(rec, st, ctx);
-    }
-    flows.mergeState(r.flows);
-    overhead.mergeState(r.overhead);
+    this.driver.replay(r.replay);
+    out.flows.mergeState(r.flows);
+    out.overhead.mergeState(r.overhead);
     for (const [name, state] of r.extra) {
-      const a = extra.find((x) => x.name === name);
-      if (a && isMergeable(a) && !replayed.includes(a)) a.mergeState(state);
+      const a = out.extra.find((x) => x.name === name);
+      if (a && isMergeable(a) && !this.replayed.includes(a)) a.mergeState(state);
     }
-    out.files.push(...r.files);
     out.packets += r.packets;
     out.wireBytes += r.wireBytes;
-    r.linktypes.forEach((l) => lts.add(l));
+    r.linktypes.forEach((l) => this.lts.add(l));
+    out.linktypes = [...this.lts];
     out.interfaces += r.interfaces;
     if (r.first[0] < out.first[0] || (r.first[0] === out.first[0] && r.first[1] < out.first[1])) out.first = r.first;
     if (r.last[0] > out.last[0] || (r.last[0] === out.last[0] && r.last[1] > out.last[1])) out.last = r.last;
   }
-  out.linktypes = [...lts];
-  return out;
+}
+
+/** Options that cross to a worker thread (plain data). */
+function workerOptions(opts: AnalyzeOptions): AnalyzeOptions {
+  return {
+    mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, inferPodCidrs: opts.inferPodCidrs, vxlanPorts: opts.vxlanPorts,
+    genevePorts: opts.genevePorts, quiet: true, standard: opts.standard, allRoutes: opts.allRoutes,
+  };
+}
+
+/** One file on disk, compiled code, mergeable analyses: cut it into ranges of records for several threads. */
+function canSplitByRecords(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
+  if (opts.workers === 1 || opts.splitBy === 'analyses' || inputs.length !== 1 || opts.extraAnalyses || opts.select) return false;
+  if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
+  if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
+  if (fileSize(inputs[0]) < parallelThreshold(opts)) return false;
+  const probe = newAnalyses(opts, new PacketDecoder(opts));
+  return probe.extra.every((a) => isMergeable(a) || typeof a.wants === 'function');
+}
+
+/** What a worker posts for its part of a split file (null: the split did not hold). */
+export type PartResult = WorkerResult | null;
+
+/**
+ * One file in ranges of records: this thread decodes the first range, one worker each of the
+ * others; the workers' state merges here in range order. Null when the cut points did not hold
+ * (the caller then reads the file another way).
+ */
+async function runByRecords(file: string, plan: SplitPlan, opts: AnalyzeOptions): Promise<RunResult | null> {
+  const parts = plan.starts.length;
+  const board = new PartBoard(parts);
+  const stop = sharedStopFlag();
+  const plain = workerOptions(opts);
+  const results = Array.from({ length: parts - 1 }, (_, i) => new Promise<PartResult>((resolve, reject) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: { mode: 'part', file, part: i + 1, plan, board: board.buffers, opts: plain, stop },
+    });
+    w.once('message', (m: { ok: true; result: PartResult } | { ok: false; message: string; capture: boolean }) => {
+      if (m.ok) resolve(m.result);
+      else {
+        board.fail(i + 1);
+        reject(m.capture ? new CaptureError(m.message) : new Error(m.message));
+      }
+    });
+    w.once('error', (e) => { board.fail(i + 1); reject(e); });
+  }));
+  // Whatever happens here, the workers' promises must not be left to fail unhandled.
+  results.forEach((p) => p.catch(() => {}));
+  // The first part starts the file: its frames count from 1, and it needs no prefix.
+  board.post(0, 0);
+  const run = await runSequential([file], opts, 0, false, partRange(plan, 0, 0));
+  let posted = await Promise.all(results);
+  if (posted.some((r) => r === null)) {
+    // Interrupted (Ctrl-C): the parts that were read stand, as with several files.
+    if (Atomics.load(stop, 0) === 0) return null;
+    posted = posted.filter((r) => r !== null);
+  }
+  const summary = run.files[0];
+  const merger = new WorkerMerger(run, new PacketDecoder(opts));
+  for (const r of posted as WorkerResult[]) {
+    merger.merge(r);
+    // One file: its summary adds up the parts' (interfaces are the same in every part).
+    run.interfaces -= r.interfaces;
+    const f = r.files[0];
+    summary.packets += f.packets;
+    summary.wireBytes += f.wireBytes;
+    summary.warnings.push(...f.warnings);
+    for (const l of f.linktypes) if (!summary.linktypes.some((x) => x.linktype === l.linktype)) summary.linktypes.push(l);
+  }
+  run.cuts = plan.starts.slice(0, posted.length + 1);
+  return run;
+}
+
+/** Where to cut `file` for this run's threads, or null to read it whole. */
+function recordSplitPlan(file: string, opts: AnalyzeOptions): SplitPlan | null {
+  const threads = Math.max(1, opts.workers ?? availableParallelism());
+  return planSplit(file, threads);
 }
 
 /** Prefixes still announced over BGP at the end (default routes left out), from the run's BGP analysis. */
@@ -321,7 +397,7 @@ export function addBgpPodCidrs(flows: FlowAnalysis, prefixes: readonly string[])
 
 /** One large file on disk, compiled code, the standard set wanted: split the analyses over two threads. */
 function canSplitByAnalysis(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1) return false;
+  if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1 || opts.select) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false;
   return fileSize(inputs[0]) >= parallelThreshold(opts);
@@ -350,7 +426,14 @@ function runStandardInWorker(inputs: readonly string[], opts: AnalyzeOptions): P
 
 /** Runs every analysis over the inputs: several files in parallel on worker threads when possible. */
 export async function runAnalyses(inputs: readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<RunResult> {
-  return canRunParallel(inputs, opts) ? runParallel(inputs as string[], opts) : runSequential(inputs, opts);
+  return (await runSplit(inputs, opts)) ?? (canRunParallel(inputs, opts) ? runParallel(inputs as string[], opts) : runSequential(inputs, opts));
+}
+
+/** One large file cut into ranges of records over the threads, or null when it cannot be. */
+async function runSplit(inputs: readonly CaptureInput[], opts: AnalyzeOptions): Promise<RunResult | null> {
+  if (!canSplitByRecords(inputs, opts)) return null;
+  const plan = recordSplitPlan(inputs[0] as string, opts);
+  return plan === null ? null : runByRecords(inputs[0] as string, plan, opts);
 }
 
 /** Library API: the document `analyze --json` prints. */
@@ -358,8 +441,11 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
   const inputs = Array.isArray(input) ? (input as CaptureInput[]) : [input as CaptureInput];
   const extraResults: Record<string, unknown> = {};
   let bgpPrefixes: string[] = [];
-  let run: RunResult;
-  if (canSplitByAnalysis(inputs, opts)) {
+  let run: RunResult | null = await runSplit(inputs, opts);
+  if (run !== null) {
+    for (const a of run.extra) extraResults[a.name] = a.finish();
+    bgpPrefixes = bgpAnnounced(run.extra);
+  } else if (canSplitByAnalysis(inputs, opts)) {
     // Two cores on one input: this thread decodes for flows and overhead (and the caller's
     // analyses), a worker decodes the same file for BGP, L2, CNI and lint. Each analysis still sees
     // every packet in order, so nothing needs merging.
@@ -372,7 +458,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     bgpPrefixes = std.bgpPrefixes;
     for (const a of run.extra) extraResults[a.name] = a.finish();
   } else {
-    run = await runAnalyses(inputs, opts);
+    run = canRunParallel(inputs, opts) ? await runParallel(inputs as string[], opts) : await runSequential(inputs, opts);
     for (const a of run.extra) extraResults[a.name] = a.finish();
     bgpPrefixes = bgpAnnounced(run.extra);
   }

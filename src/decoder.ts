@@ -22,6 +22,31 @@ export interface DecoderOptions {
   podCidrs?: readonly string[];
 }
 
+/** What `-d`/`--decode-as` can bind a UDP port to, by tshark's protocol names. */
+const DECODE_AS_PROTOCOLS = { vxlan: 'vxlanPorts', geneve: 'genevePorts' } as const;
+/** More ports than this in one range is a typo, not a binding. */
+const DECODE_AS_MAX_PORTS = 4096;
+
+/**
+ * tshark's Decode As (`-d udp.port==8472,vxlan`): the UDP ports of a range (`P`, `P-Q`, or `P:N`
+ * for N ports from P, as tshark reads them) decoded as VXLAN or Geneve. Returns the ports and the
+ * DecoderOptions field they go to; throws RangeError with a one-line reason for anything else.
+ */
+export function parseDecodeAs(spec: string): { field: 'vxlanPorts' | 'genevePorts'; ports: number[] } {
+  const m = /^\s*([a-z0-9_.]+)\s*==\s*([0-9]{1,5})(?:([-:])([0-9]{1,5}))?\s*,\s*([a-z0-9_.]+)\s*$/i.exec(spec);
+  if (!m) throw new RangeError(`'${spec}' is not LAYER==PORT,PROTOCOL (e.g. udp.port==8472,vxlan)`);
+  const [, layer, first, sep, second, proto] = m;
+  if (layer.toLowerCase() !== 'udp.port') throw new RangeError(`'${layer}': only udp.port can be decoded as another protocol`);
+  const field = DECODE_AS_PROTOCOLS[proto.toLowerCase() as keyof typeof DECODE_AS_PROTOCOLS];
+  if (field === undefined) throw new RangeError(`'${proto}': can decode as ${Object.keys(DECODE_AS_PROTOCOLS).join(' or ')}`);
+  const lo = Number(first);
+  const hi = sep === undefined ? lo : sep === '-' ? Number(second) : lo + Number(second) - 1;
+  if (lo < 1 || hi > 65535 || hi < lo || hi - lo >= DECODE_AS_MAX_PORTS) throw new RangeError(`'${spec}': ports must be 1 to 65535, at most ${DECODE_AS_MAX_PORTS} of them`);
+  const ports: number[] = [];
+  for (let p = lo; p <= hi; p++) ports.push(p);
+  return { field, ports };
+}
+
 export class PacketDecoder {
   readonly tables = new DecodeTables();
   readonly state = new PacketState();

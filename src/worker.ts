@@ -1,15 +1,18 @@
-// Worker thread, in one of two roles:
+// Worker thread, in one of three roles:
 // - 'file': analyse one file of several and post the analyses' state back for the main thread to merge;
+// - 'part': the same for one range of records of a file cut into parts (see reader/split.ts);
 // - 'standard': run BGP, L2, CNI and lint over the inputs while the main thread runs flows and overhead.
 import { parentPort, workerData } from 'node:worker_threads';
 import { bgpAnnounced, runSequential, type AnalyzeOptions, type StandardResult, type WorkerResult } from './analyze.js';
+import { PartBoard, partFrameBase, partRange, type SplitPlan } from './reader/split.js';
 import { CaptureError } from './reader/record.js';
 import { setStopSignal } from './reader/capture.js';
 import { isMergeable, type MergeableAnalysis } from './standard.js';
 
 type Job =
   | { mode: 'file'; file: string; fileIndex: number; opts: AnalyzeOptions; stop?: Int32Array }
-  | { mode: 'standard'; files: string[]; opts: AnalyzeOptions; stop?: Int32Array };
+  | { mode: 'standard'; files: string[]; opts: AnalyzeOptions; stop?: Int32Array }
+  | { mode: 'part'; file: string; part: number; plan: SplitPlan; board: { bases: SharedArrayBuffer; flags: SharedArrayBuffer }; opts: AnalyzeOptions; stop?: Int32Array };
 
 const job = workerData as Job;
 // The main thread sets the shared flag on Ctrl-C: the reading stops between chunks and the state
@@ -24,8 +27,24 @@ try {
     for (const a of run.extra) result.results[a.name] = a.finish();
     result.bgpPrefixes = bgpAnnounced(run.extra);
     parentPort!.postMessage({ ok: true, result });
+  } else if (job.mode === 'part') {
+    const { plan, part } = job;
+    const board = new PartBoard(plan.starts.length, job.board);
+    const frameBase = await partFrameBase(job.file, plan, part, board);
+    if (frameBase < 0) parentPort!.postMessage({ ok: true, result: null });
+    else {
+      post(await runSequential([job.file], job.opts, 0, true, partRange(plan, part, frameBase)));
+    }
   } else {
-    const run = await runSequential([job.file], job.opts, job.fileIndex, true);
+    post(await runSequential([job.file], job.opts, job.fileIndex, true));
+  }
+} catch (e) {
+  parentPort!.postMessage({ ok: false, message: (e as Error).message, capture: e instanceof CaptureError });
+}
+
+/** Posts a run's mergeable state (the flow table's big arrays moved, not copied). */
+function post(run: Awaited<ReturnType<typeof runSequential>>): void {
+  {
     const flows = run.flows.exportState();
     const result: WorkerResult = {
       flows,
@@ -37,6 +56,4 @@ try {
     };
     parentPort!.postMessage({ ok: true, result }, [flows.table.keys.buffer as ArrayBuffer, flows.table.rows.buffer as ArrayBuffer]);
   }
-} catch (e) {
-  parentPort!.postMessage({ ok: false, message: (e as Error).message, capture: e instanceof CaptureError });
 }

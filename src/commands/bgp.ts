@@ -2,14 +2,12 @@
 // capabilities, state reached, message counts, NOTIFICATIONs) and the routes announced and
 // withdrawn. The JSON document's shape is described in src/bgp/README.md.
 import { PacketDecoder } from '../decoder.js';
-import { forEachRecord } from '../reader/capture.js';
+import { Driver } from '../driver.js';
 import { CaptureError, captureReason } from '../reader/record.js';
 import { Progress } from '../progress.js';
 import { BgpAnalysis } from '../bgp/analysis.js';
 import { bgpText } from '../bgp/report.js';
 import { DECODE_OPTIONS, Out, decoderOptions, fileErrorsStatus, parse, printWarnings, requireFiles, someReadable, type Command, type FileOutcome } from './common.js';
-import { PacketFacts } from '../facts.js';
-import type { AnalysisContext } from '../analysis.js';
 
 export const bgpCommand: Command = {
   name: 'bgp',
@@ -21,18 +19,14 @@ export const bgpCommand: Command = {
     const files = requireFiles(this, p);
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const analysis = new BgpAnalysis(undefined, { allRoutes: p.values['all-routes'] === true });
-    const facts = new PacketFacts();
+    // The BGP analysis reads no per-packet facts.
+    const driver = new Driver(decoder, [analysis], { facts: false });
     const outcomes: FileOutcome[] = [];
     for (let i = 0; i < files.length; i++) {
-      // The BGP analysis reads neither the facts nor the capture point.
-      const ctx: AnalysisContext = { fileIndex: i, fileName: files[i], facts, capturePoint: 0 };
       const progress = Progress.forTerminal(p.values.quiet === true, files[i]);
       let info;
       try {
-        info = await forEachRecord(files[i], (r) => {
-          const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-          analysis.onPacket(r, st, ctx);
-        }, { onProgress: (b, t, n) => progress.update(b, t, n) });
+        info = await driver.readFile(files[i], i, files[i], { onProgress: (b, t, n) => progress.update(b, t, n) });
       } catch (e) {
         progress.done();
         if (!(e instanceof CaptureError)) throw e;
@@ -41,7 +35,6 @@ export const bgpCommand: Command = {
       }
       outcomes.push({ name: files[i], error: null });
       progress.done();
-      analysis.onFileEnd(info, ctx);
       printWarnings(info.warnings, files[i]);
     }
     if (!someReadable(outcomes)) return fileErrorsStatus(outcomes);

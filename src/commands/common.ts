@@ -1,7 +1,7 @@
 // Shared pieces of the commands: option parsing with clear usage errors, port/CIDR options.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseCidr } from '../cidr.js';
-import type { DecoderOptions } from '../decoder.js';
+import { parseDecodeAs, type DecoderOptions } from '../decoder.js';
 import { escapeControls, escapeJsonControls } from '../report/escape.js';
 
 export class UsageError extends Error {}
@@ -20,6 +20,8 @@ export const DECODE_OPTIONS: Options = {
   json: { type: 'boolean' },
   'vxlan-port': { type: 'string', multiple: true },
   'geneve-port': { type: 'string', multiple: true },
+  // tshark's Decode As: -d udp.port==8472,vxlan (--vxlan-port and --geneve-port are its short forms).
+  'decode-as': { type: 'string', multiple: true, short: 'd' },
   'pod-cidr': { type: 'string', multiple: true },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -83,11 +85,20 @@ export function stringList(v: unknown): string[] {
 export function decoderOptions(values: Parsed['values']): DecoderOptions {
   const podCidrs = stringList(values['pod-cidr']).flatMap((s) => s.split(','));
   for (const c of podCidrs) if (!parseCidr(c)) throw new UsageError(`--pod-cidr: '${c}' is not a CIDR`);
-  return {
+  const opts = {
     vxlanPorts: portList(values['vxlan-port'], '--vxlan-port'),
     genevePorts: portList(values['geneve-port'], '--geneve-port'),
     podCidrs,
   };
+  for (const spec of stringList(values['decode-as'])) {
+    try {
+      const { field, ports } = parseDecodeAs(spec);
+      opts[field].push(...ports);
+    } catch (e) {
+      throw new UsageError(`-d/--decode-as: ${(e as Error).message}`);
+    }
+  }
+  return opts;
 }
 
 export function requireFiles(cmd: Command, p: Parsed, allowNone = false): string[] {

@@ -1,7 +1,7 @@
 // `tunnelscope dissect FILE [-c N] [--json]`: one line (or one JSON object) per packet.
 import { PacketDecoder } from '../decoder.js';
 import { packetObject, summaryLine } from '../dissect.js';
-import { forEachRecord } from '../reader/capture.js';
+import { Driver, sink } from '../driver.js';
 import { CaptureError, captureReason } from '../reader/record.js';
 import { BgpTracker } from '../bgp/tracker.js';
 import { layerSummary } from '../bgp/layer.js';
@@ -22,20 +22,22 @@ export const dissectCommand: Command = {
     // BGP messages span TCP segments: a tracker reassembles port 179 and names the messages that complete in each packet.
     const bgp = new BgpTracker({ layers: true });
     const bgpLayers = (frame: number) => bgp.layersFor(frame);
+    // The printer is the last sink: it sees each packet after the tracker has named its BGP messages.
+    const printer = sink('print', (r, st) => {
+      if (json) out.write(JSON.stringify(packetObject(r, st, bgpLayers)) + '\n');
+      else {
+        const b = bgp.layersFor(r.frame);
+        out.write((b ? `${summaryLine(r, st)} | ${b.map(layerSummary).join(' | ')}` : summaryLine(r, st)) + '\n');
+      }
+    });
+    const driver = new Driver(decoder, [sink('bgp-layers', (r, st) => bgp.onPacket(r, st)), printer], { facts: false });
     const outcomes: FileOutcome[] = [];
-    for (const file of files) {
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i];
       let info;
       try {
-        info = await forEachRecord(file, (r) => {
-          const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
-          bgp.onPacket(r, st);
-          if (json) out.write(JSON.stringify(packetObject(r, st, bgpLayers)) + '\n');
-          else {
-            const b = bgp.layersFor(r.frame);
-            out.write((b ? `${summaryLine(r, st)} | ${b.map(layerSummary).join(' | ')}` : summaryLine(r, st)) + '\n');
-          }
-          // The lines of one read chunk are queued; the reading waits below while the reader is slow.
-        }, { limit, onChunk: () => out.drain() });
+        // The lines of one read chunk are queued; the reading waits (onChunk) while the reader is slow.
+        info = await driver.readFile(file, i, file, { limit, onChunk: () => out.drain() });
       } catch (e) {
         if (!(e instanceof CaptureError)) throw e;
         outcomes.push({ name: file, error: captureReason(e, file) });

@@ -8,6 +8,7 @@ import { PcapngParser, isPcapng } from './pcapng.js';
 import { CaptureError, CaptureRecord, emptyInfo, type CaptureInfo } from './record.js';
 import type { Framer } from './framer.js';
 import { ByteSource, gunzipMembers, isGzip } from './gzip.js';
+import type { ReadRange } from './split.js';
 
 export type CaptureInput = string | Readable | AsyncIterable<Uint8Array>;
 
@@ -25,6 +26,17 @@ export interface ReadOptions {
    * and the end-of-input checks are skipped. Default: the process-wide one set by setStopSignal.
    */
   signal?: StopSignal;
+  /** Read only this byte range of a file (whole records, see reader/split.ts), after its prefix; frames count on from range.frameBase. */
+  range?: ReadRange;
+  /** Filled at the end: the file offset where reading stopped, frame numbers used and whether damage stopped it. */
+  tail?: ReadTail;
+}
+
+/** Where a read ended, for the split reader to check that a part ended where the next one starts. */
+export interface ReadTail {
+  end: number;
+  frames: number;
+  damaged: boolean;
 }
 
 /** What the reader needs of an AbortSignal; a worker thread passes a shared-memory flag instead. */
@@ -91,7 +103,7 @@ function ioReason(e: unknown): string {
   }
 }
 
-async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo, signal: StopSignal | undefined): AsyncGenerator<Uint8Array> {
+async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo, signal: StopSignal | undefined, range?: ReadRange): AsyncGenerator<Uint8Array> {
   let src: AsyncIterable<Uint8Array>;
   if (typeof input === 'string') {
     if (input === '-') src = process.stdin;
@@ -106,7 +118,9 @@ async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { rea
         if (e instanceof CaptureError) throw e;
         throw new CaptureError(`${input}: ${ioReason(e)}`);
       }
-      src = createReadStream(input, { fd, highWaterMark: chunkSize });
+      src = range
+        ? createReadStream(input, { fd, highWaterMark: chunkSize, start: range.start, end: range.end - 1 })
+        : createReadStream(input, { fd, highWaterMark: chunkSize });
     }
   } else {
     src = input;
@@ -114,6 +128,8 @@ async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { rea
   const it = src[Symbol.asyncIterator]();
   let stopped = false;
   try {
+    // A range is read as a file of its own: the capture's header first.
+    if (range) yield range.prefix;
     for (;;) {
       if (signal?.aborted) { stopped = true; break; }
       const r = await nextOrStop(it, signal);
@@ -140,8 +156,8 @@ async function* rawChunks(input: CaptureInput, chunkSize: number, counter: { rea
 }
 
 /** Yields the decompressed bytes of the input, unzipping when it starts with the gzip magic. */
-async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo, signal: StopSignal | undefined): AsyncGenerator<Uint8Array> {
-  const it = rawChunks(input, chunkSize, counter, info, signal)[Symbol.asyncIterator]();
+async function* inputChunks(input: CaptureInput, chunkSize: number, counter: { read: number }, info: CaptureInfo, signal: StopSignal | undefined, range?: ReadRange): AsyncGenerator<Uint8Array> {
+  const it = rawChunks(input, chunkSize, counter, info, signal, range)[Symbol.asyncIterator]();
   try {
     yield* decompressed(it, info);
   } finally {
@@ -213,13 +229,15 @@ async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, 
   let head: Uint8Array | null = null;
   const signal = opts.signal ?? processStop;
   let warningsBeforeEnd = 0;
-  for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info, signal)) {
+  const range = opts.range;
+  for await (const chunk of inputChunks(input, opts.chunkSize ?? CHUNK, counter, info, signal, range)) {
     info.inputBytes += chunk.length;
     if (parser === null) {
       // The format is in the first 4 bytes; tiny first chunks (pipes) are merged until then.
       head = head ? Buffer.concat([head, chunk]) : chunk;
       if (head.length < 4) continue;
-      parser = makeParser(head, info, cb, describeInput(input));
+      parser = makeParser(head, info, cb, describeInput(input), range?.frameBase ?? 0);
+      if (range) parser.startAt(range.start - range.prefix.length);
       parser.push(head);
       head = null;
     } else {
@@ -239,6 +257,11 @@ async function* feedParser(input: CaptureInput, cb: (r: CaptureRecord) => void, 
     return;
   }
   parser.finish();
+  if (opts.tail) {
+    opts.tail.end = parser.position;
+    opts.tail.frames = parser.frames;
+    opts.tail.damaged = parser.stopped;
+  }
   if (!parser.started) {
     // Never a valid header: not a capture to report on, whatever the first bytes promised.
     const why = info.warnings.join('; ');
@@ -263,9 +286,9 @@ function safeSize(path: string): number | null {
   }
 }
 
-function makeParser(head: Uint8Array, info: CaptureInfo, cb: (r: CaptureRecord) => void, name: string): Framer {
-  if (isPcapng(head)) return new PcapngParser(info, cb);
-  if (pcapMagic(head)) return new PcapParser(info, cb);
+function makeParser(head: Uint8Array, info: CaptureInfo, cb: (r: CaptureRecord) => void, name: string, frameBase: number): Framer {
+  if (isPcapng(head)) return new PcapngParser(info, cb, frameBase);
+  if (pcapMagic(head)) return new PcapParser(info, cb, frameBase);
   const hex = Buffer.from(head.subarray(0, 4)).toString('hex');
   throw new CaptureError(`${name}: not a pcap or pcapng capture (starts with 0x${hex})`);
 }

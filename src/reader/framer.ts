@@ -24,6 +24,18 @@ export abstract class Framer {
   protected abstract corruptReason(): string;
   /** Whether the file header (pcap) or a section header (pcapng) was read. */
   abstract get started(): boolean;
+  /** Frame numbers used so far (packets, and the blocks Wireshark numbers too). */
+  abstract get frames(): number;
+
+  /** Byte position in the input of the next unseen byte. */
+  get position(): number {
+    return this.consumed;
+  }
+
+  /** For a range of a file read after a prefix: the file offset of the prefix's first byte, so positions and warnings are the file's. */
+  startAt(offset: number): void {
+    this.consumed = offset;
+  }
 
   push(chunk: Uint8Array): void {
     if (this.stopped) return;

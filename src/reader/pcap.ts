@@ -119,6 +119,10 @@ export class PcapParser extends Framer {
     this.onRecord(r);
   }
 
+  get frames(): number {
+    return this.frame;
+  }
+
   /** Whether the 24-byte file header was seen. */
   get started(): boolean {
     return this.gotHeader;

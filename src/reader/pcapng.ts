@@ -261,6 +261,10 @@ export class PcapngParser extends Framer {
     this.onRecord(r);
   }
 
+  get frames(): number {
+    return this.frame;
+  }
+
   /** Whether a section header block was read. */
   get started(): boolean {
     return this.sectionStarted;
