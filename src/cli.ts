@@ -44,7 +44,7 @@ async function fullYargs(args: string[] = []) {
   y.command('completion [shell]', 'print a bash or zsh completion script (source it from your shell\'s rc file)');
   y.completion('completion', false);
   y.option('help', { alias: 'h', type: 'boolean', describe: 'show this help' });
-  y.option('version', { alias: 'V', type: 'boolean', describe: "print tunnelscope's version" });
+  y.option('version', { alias: 'V', type: 'boolean', global: false, describe: "print tunnelscope's version" });
   y.epilogue('Run `tunnelscope <command> --help` for the options of a command.\nExit status: ' +
     EXIT_STATUSES.map(([n, what]) => `${n} ${what}`).join('; ') + '.');
   return y;
@@ -71,10 +71,11 @@ async function completionScript(shell: string | undefined): Promise<string> {
 }
 
 /** The words completing the command line (the script calls `tunnelscope --get-yargs-completions ...`). */
-async function completions(words: string[]): Promise<string> {
-  const y = await fullYargs();
-  const list = await y.getCompletion(words.slice(1));
-  return list.map((s) => s + '\n').join('');
+async function completions(words: string[]): Promise<void> {
+  // yargs answers (on standard output) when it parses its completion flag: a command's own
+  // options come from running that command's builder, which only this path does.
+  const y = (await fullYargs(['--get-yargs-completions', ...words])).exitProcess(false);
+  await y.parseAsync();
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -90,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (name === '--get-yargs-completions') {
-      process.stdout.write(await completions(rest));
+      await completions(rest);
       return 0;
     }
     if (name === 'completion') {

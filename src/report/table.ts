@@ -26,7 +26,8 @@ export function renderTable(head: string[], rows: (string | number)[][], options
     }
   }
   const numeric = heads.map((_, i) => cells.length > 0 && cells.every((r) => isNumeric(r[i]) || isEmpty(r[i])));
-  const widths = fit(heads.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length))), heads, numeric, options.width ?? outputWidth());
+  const cellWidths = heads.map((_, i) => Math.max(1, ...cells.map((r) => r[i].length)));
+  const widths = fit(heads.map((h, i) => Math.max(h.length, cellWidths[i])), cellWidths, heads, numeric, options.width ?? outputWidth());
   const line = (r: string[]) => r.map((c, i) => {
     const s = cut(c, widths[i]);
     return numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]);
@@ -36,7 +37,7 @@ export function renderTable(head: string[], rows: (string | number)[][], options
 }
 
 /** Column widths narrowed, widest text column first, until the row fits `limit` (or nothing more can give). */
-function fit(widths: number[], heads: string[], numeric: boolean[], limit: number): number[] {
+function fit(widths: number[], cellWidths: number[], heads: string[], numeric: boolean[], limit: number): number[] {
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * Math.max(0, widths.length - 1);
   let over = total() - limit;
   if (over <= 0) return widths;
@@ -45,6 +46,8 @@ function fit(widths: number[], heads: string[], numeric: boolean[], limit: numbe
     const floor = widths.map((w, i) => (numeric[i] ? w : Math.min(w, Math.max(MIN_WIDTH, soft, Math.min(heads[i].length, 12)))));
     over = narrow(widths, floor, over);
   }
+  // Still too wide: text down to a few characters, and headers over numbers cut to the numbers' width.
+  if (over > 0) over = narrow(widths, widths.map((w, i) => Math.min(w, numeric[i] ? cellWidths[i] : 3)), over);
   return widths;
 }
 
