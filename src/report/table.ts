@@ -76,7 +76,8 @@ function isEmpty(s: string): boolean {
 
 /** Numbers, percentages and byte sizes: right-aligned, never cut. */
 function isNumeric(s: string): boolean {
-  return /^-?[\d.,]+%?$/.test(s) || /^\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)$/.test(s);
+  // One decimal point at most: 10.0.0.1 is an address, not a number.
+  return /^-?\d[\d,]*(\.\d+)?%?$/.test(s) || /^\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)$/.test(s);
 }
 
 export function bytes(n: number): string {
