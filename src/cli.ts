@@ -82,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   watchOutput(process.stdout);
   const [name, ...rest] = argv;
   try {
+    if (name === 'help' && rest.length === 1 && COMMANDS[rest[0]]) return await (await COMMANDS[rest[0]]()).run(['--help']);
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(await help());
       return name === undefined ? 2 : 0;
@@ -112,8 +113,9 @@ export async function main(argv: string[]): Promise<number> {
       : `tunnelscope: unknown command '${name}'${guess ? `: did you mean ${guess}?` : ''} (try --help)`);
     return 2;
   }
-  const cmd = await load();
+  // Ctrl-C is handled from here on, while the command's modules load too.
   const stop = interruptHandling();
+  const cmd = await load();
   try {
     const status = await cmd.run(rest);
     if (stop.aborted) printError(`tunnelscope: interrupted: results cover the first ${recordsRead()} packets`);
