@@ -14,7 +14,7 @@ import { Progress } from './progress.js';
 import { standardAnalyses, isMergeable } from './standard.js';
 import { CaptureError, captureReason } from './reader/record.js';
 import { Worker } from 'node:worker_threads';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { PodCidr } from './podcidr.js';
 
@@ -94,20 +94,8 @@ export interface AnalysisDocument {
   [section: string]: unknown;
 }
 
-/** This package's version, read once at start-up from its package.json so `--version` and
- *  `tool.version` cannot drift from what was published. */
-export const VERSION: string = packageVersion();
-
-function packageVersion(): string {
-  // package.json is one level up from src/analyze.ts (tests) and two from dist/src/analyze.js.
-  for (const relative of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'tunnelscope' && typeof pkg.version === 'string') return pkg.version;
-    } catch { /* not at this level: try the next */ }
-  }
-  return 'unknown';
-}
+export { VERSION } from './version.js';
+import { VERSION } from './version.js';
 
 /** What reading the inputs produced besides the analyses themselves. */
 interface RunTotals {

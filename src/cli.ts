@@ -1,66 +1,121 @@
 // Command-line entry: `tunnelscope <command> [options] FILE...`. Exit status: 0 success, 1 lint
 // findings at or above --fail-on, 2 usage error, 3 unreadable input (or output that could not be
 // written), 130 a second interrupt (the first one stops the reading and keeps the results).
-import { OutputClosed, UsageError, outputFailure, printError, watchOutput, type Command } from './commands/common.js';
+import { OutputClosed, UsageError, closest, loadYargs, outputFailure, printError, watchOutput, yargsOptions, type Command } from './commands/common.js';
 import { CaptureError } from './reader/record.js';
 import { recordsRead, setStopSignal } from './reader/capture.js';
-import { VERSION } from './analyze.js';
-import { dissectCommand } from './commands/dissect.js';
-import { lintCommand } from './commands/lint.js';
-import { flowsCommand } from './commands/flows.js';
-import { overheadCommand } from './commands/overhead.js';
-import { analyzeCommand } from './commands/analyze.js';
-import { reportCommand } from './commands/report.js';
-import { bgpCommand } from './commands/bgp.js';
-import { correlateCommand } from './commands/correlate.js';
+import { VERSION } from './version.js';
 
-const COMMANDS: Record<string, Command> = {
-  dissect: dissectCommand,
-  lint: lintCommand,
-  flows: flowsCommand,
-  overhead: overheadCommand,
-  analyze: analyzeCommand,
-  report: reportCommand,
-  bgp: bgpCommand,
-  correlate: correlateCommand,
+/**
+ * The commands, each loaded when it runs: `analyze` does not pay for loading `report` or
+ * `correlate` (start-up time). --help, completion and "did you mean" load them all.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  dissect: async () => (await import('./commands/dissect.js')).dissectCommand,
+  lint: async () => (await import('./commands/lint.js')).lintCommand,
+  flows: async () => (await import('./commands/flows.js')).flowsCommand,
+  overhead: async () => (await import('./commands/overhead.js')).overheadCommand,
+  analyze: async () => (await import('./commands/analyze.js')).analyzeCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  bgp: async () => (await import('./commands/bgp.js')).bgpCommand,
+  correlate: async () => (await import('./commands/correlate.js')).correlateCommand,
 };
 
 export function registerCommand(c: Command): void {
-  COMMANDS[c.name] = c;
+  COMMANDS[c.name] = async () => c;
 }
 
-function help(): string {
-  const lines = [
-    'tunnelscope: what a Kubernetes node capture says about its overlay and underlay',
-    '',
-    'Usage: tunnelscope <command> [options] FILE...   (FILE may be - for standard input)',
-    '',
-    'Commands:',
-  ];
-  for (const c of Object.values(COMMANDS)) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
-  lines.push('', 'Run `tunnelscope <command> --help` for the options of a command.');
-  lines.push('Exit status: 0 ok, 1 lint findings at or above --fail-on, 2 usage error, 3 unreadable input (results for the others).');
-  lines.push('Ctrl-C (or SIGTERM) stops the reading and prints the results so far; a second Ctrl-C quits at once (130).');
-  return lines.join('\n');
+/** What every status means (the top-level --help and README list the same). */
+export const EXIT_STATUSES: readonly [number, string][] = [
+  [0, 'ok'],
+  [1, 'lint findings at or above --fail-on'],
+  [2, 'usage error'],
+  [3, 'unreadable input, or output that could not be written (results for the other files)'],
+  [70, 'internal error (a bug: please report it)'],
+  [130, 'a second Ctrl-C (the first stops the reading and prints the results so far)'],
+];
+
+/** yargs with every command and its options: for the top-level help and completion. */
+async function fullYargs(args: string[] = []) {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const y = loadYargs(args).usage('tunnelscope: what a Kubernetes node capture says about its overlay and underlay\n\n' +
+    'Usage: tunnelscope <command> [options] FILE...   (FILE may be - for standard input)');
+  for (const c of commands) y.command(c.name, c.summary, (b) => b.options(yargsOptions(c.options)));
+  y.command('completion [shell]', 'print a bash or zsh completion script (source it from your shell\'s rc file)');
+  y.completion('completion', false);
+  y.option('help', { alias: 'h', type: 'boolean', describe: 'show this help' });
+  y.option('version', { alias: 'V', type: 'boolean', global: false, describe: "print tunnelscope's version" });
+  y.epilogue('Run `tunnelscope <command> --help` for the options of a command.\nExit status: ' +
+    EXIT_STATUSES.map(([n, what]) => `${n} ${what}`).join('; ') + '.');
+  return y;
+}
+
+async function help(): Promise<string> {
+  let text = '';
+  (await fullYargs()).showHelp((s: string) => { text = s; });
+  return text + '\n';
+}
+
+/** `tunnelscope completion [bash|zsh]`: the script (the shell from $SHELL unless named). */
+async function completionScript(shell: string | undefined): Promise<string> {
+  if (shell !== undefined && shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: '${shell}' is not one of bash, zsh`);
+  // yargs picks the zsh script from $SHELL when it starts.
+  if (shell === 'zsh') process.env.SHELL = '/bin/zsh';
+  else if (shell === 'bash') process.env.SHELL = '/bin/bash';
+  const y = await fullYargs();
+  let text = '';
+  const log = console.log;
+  console.log = (s: string) => { text += s + '\n'; };
+  try { y.showCompletionScript(); } finally { console.log = log; }
+  return text;
+}
+
+/** The words completing the command line (the script calls `tunnelscope --get-yargs-completions ...`). */
+async function completions(words: string[]): Promise<void> {
+  // yargs answers (on standard output) when it parses its completion flag: a command's own
+  // options come from running that command's builder, which only this path does.
+  const y = (await fullYargs(['--get-yargs-completions', ...words])).exitProcess(false);
+  await y.parseAsync();
 }
 
 export async function main(argv: string[]): Promise<number> {
   watchOutput(process.stdout);
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help() + '\n');
-    return name === undefined ? 2 : 0;
-  }
-  if (name === '--version' || name === '-V') {
-    process.stdout.write(`tunnelscope ${VERSION}\n`);
-    return 0;
-  }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    printError(`tunnelscope: unknown command '${name}' (try --help)`);
+  try {
+    if (name === 'help' && rest.length === 1 && COMMANDS[rest[0]]) return await (await COMMANDS[rest[0]]()).run(['--help']);
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(await help());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      process.stdout.write(`tunnelscope ${VERSION}\n`);
+      return 0;
+    }
+    if (name === '--get-yargs-completions') {
+      await completions(rest);
+      return 0;
+    }
+    if (name === 'completion') {
+      if (rest.length > 1) throw new UsageError('completion takes one word: bash or zsh');
+      process.stdout.write(await completionScript(rest[0]));
+      return 0;
+    }
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    printError(`tunnelscope ${e.message}`);
     return 2;
   }
+  const load = COMMANDS[name];
+  if (!load) {
+    const guess = closest(name.replace(/^-+/, ''), [...Object.keys(COMMANDS), 'completion']);
+    printError(name.startsWith('-')
+      ? `tunnelscope: '${name}' comes after the command: tunnelscope <command> ${name} (try --help)`
+      : `tunnelscope: unknown command '${name}'${guess ? `: did you mean ${guess}?` : ''} (try --help)`);
+    return 2;
+  }
+  // Ctrl-C is handled from here on, while the command's modules load too.
   const stop = interruptHandling();
+  const cmd = await load();
   try {
     const status = await cmd.run(rest);
     if (stop.aborted) printError(`tunnelscope: interrupted: results cover the first ${recordsRead()} packets`);

@@ -69,7 +69,8 @@ const DIRECTION_WORD = ['in', 'broadcast', 'multicast', 'otherhost', 'out'];
  * A one-line human summary: for `-i any` captures the interface and direction, then the outer
  * addresses and the tunnel, the innermost addresses and transport, and any error.
  */
-export function summaryLine(r: CaptureRecord, st: PacketState): string {
+/** `time`: the packet time as shown (dissect -t); default epoch seconds. */
+export function summaryLine(r: CaptureRecord, st: PacketState, time = formatTimestamp(r.tsSec, r.tsNsec)): string {
   const parts: string[] = [];
   // SLL2 carries the interface index and the packet type, SLL only the packet type.
   if (st.ifIndex >= 0 || st.pktType >= 0) {
@@ -97,7 +98,7 @@ export function summaryLine(r: CaptureRecord, st: PacketState): string {
   }
   const err = st.errorText();
   const trunc = st.truncated || r.caplen < r.len ? ' [truncated]' : '';
-  return `${r.frame} ${formatTimestamp(r.tsSec, r.tsNsec)} ${CLASS_NAME[st.cls]} ${stackString(st) || '-'} ${parts.join(' | ')}${trunc}${err ? ` [error: ${err}]` : ''}`;
+  return `${r.frame} ${time} ${CLASS_NAME[st.cls]} ${stackString(st) || '-'} ${parts.join(' | ')}${trunc}${err ? ` [error: ${err}]` : ''}`;
 }
 
 /**

@@ -80,7 +80,8 @@ describe.skipIf(!hasTshark)('flows of traffic that carries no IP', () => {
     const [head, ...rows] = csv.stdout.trim().split('\n').map((l) => l.split(','));
     const col = (r: string[], name: string) => r[head.indexOf(name)];
     const lldp = rows.find((r) => col(r, 'class') === 'nvgre')!;
-    expect([col(lldp, 'origMac'), col(lldp, 'respMac'), col(lldp, 'ethertype'), col(lldp, 'protocol'), col(lldp, 'origIp')])
+    // Issue 13: the CSV columns are the JSON record's fields with dotted names (orig.mac, not origMac).
+    expect([col(lldp, 'orig.mac'), col(lldp, 'resp.mac'), col(lldp, 'ethertype'), col(lldp, 'protocol'), col(lldp, 'orig.ip')])
       .toEqual(['0a:58:0a:f4:01:05', '01:80:c2:00:00:0e', String(0x88cc), '', '']);
     const html = renderReport(await analyze([FILE], { quiet: true }));
     const flowsTable = html.slice(html.indexOf('id="flows-table"'));

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { analysisText } from '../report/text.js';
-import { Out, RANGES, UsageError, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
+import { Out, RANGES, TIME_OPTION, UsageError, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
 import { withRollingView, withoutRollingView } from '../live/rolling.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 
@@ -25,9 +25,11 @@ export function sampleCapture(): string {
 export const analyzeCommand: Command = {
   name: 'analyze',
   summary: 'everything in one report: summary, classes, flows, tunnels, overhead, BGP, lint, CNI',
-  usage: 'tunnelscope analyze [FILE...] [--json] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--max-flows N] [--quiet] [--interval SECONDS]',
+  usage: 'tunnelscope analyze [FILE...] [options]   (no FILE: the bundled sample)',
+  options: { ...ANALYSIS_OPTIONS, ...TIME_OPTION, top: { type: 'string', arg: 'N', default: '20', describe: 'how many flows to list (1 to 10,000,000)' },
+    interval: { type: 'string', arg: 'SECONDS', describe: 'every SECONDS of wall time, a rolling summary on standard error (redrawn on a terminal, NDJSON otherwise)' } },
   async run(args) {
-    const p = parse(this, args, { ...ANALYSIS_OPTIONS, top: { type: 'string' }, interval: { type: 'string' } });
+    const p = parse(this, args, this.options);
     if (!p) return 0;
     let files = p.positionals;
     if (files.length === 0) {

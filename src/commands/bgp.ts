@@ -8,13 +8,15 @@ import { Progress } from '../progress.js';
 import { BgpAnalysis } from '../bgp/analysis.js';
 import { bgpText } from '../bgp/report.js';
 import { DECODE_OPTIONS, Out, decoderOptions, fileErrorsStatus, parse, printWarnings, requireFiles, someReadable, type Command, type FileOutcome } from './common.js';
+import { ANALYSIS_OPTIONS } from './analysis-options.js';
 
 export const bgpCommand: Command = {
   name: 'bgp',
   summary: 'BGP sessions (peers, ASNs, hold times, capabilities, state, notifications) and routes',
-  usage: 'tunnelscope bgp FILE... [--json] [--all-routes] [--vxlan-port P]... [--geneve-port P]...',
+  usage: 'tunnelscope bgp FILE... [options]',
+  options: { ...DECODE_OPTIONS, 'all-routes': ANALYSIS_OPTIONS['all-routes'] },
   async run(args) {
-    const p = parse(this, args, { ...DECODE_OPTIONS, 'all-routes': { type: 'boolean' } });
+    const p = parse(this, args, this.options);
     if (!p) return 0;
     const files = requireFiles(this, p);
     const decoder = new PacketDecoder(decoderOptions(p.values));

@@ -1,30 +1,69 @@
-// Shared pieces of the commands: option parsing with clear usage errors, port/CIDR options.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// Shared pieces of the commands: the option tables and their parsing (the parsing engine of yargs;
+// yargs itself builds --help and completion, loaded only when asked for), port/CIDR options.
+import { createRequire } from 'node:module';
+import parser from 'yargs-parser';
+import type { Argv, Options as YargsOption } from 'yargs';
 import { parseCidr } from '../cidr.js';
 import { parseDecodeAs, type DecoderOptions } from '../decoder.js';
 import { escapeControls, escapeJsonControls } from '../report/escape.js';
+import { applyColor, setTerminalStyle } from '../report/style.js';
 
 export class UsageError extends Error {}
 
 export interface Command {
   name: string;
   summary: string;
+  /** The synopsis: `tunnelscope NAME FILE... [options]`; --help lists the options from the table. */
   usage: string;
+  /** Every option the command takes (its --help and completion list them). */
+  options: Options;
   run(args: string[]): Promise<number>;
 }
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
+/**
+ * One option, declared once: what it takes, its default, its choices and its meaning (--help shows
+ * them; completion offers them). Values reach the command as strings (numbers are range-checked by
+ * intOption, with the option's name in the message) or booleans, under the option's long name.
+ */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Repeatable: the values come as a list. */
+  multiple?: boolean;
+  /** Applied when the option is not given. */
+  default?: string;
+  /** Shown as the default, not applied (the command's code decides, e.g. from a config file). */
+  defaultText?: string;
+  choices?: readonly string[];
+  /** The value's placeholder in --help (N, CIDR, FILE). */
+  arg?: string;
+  describe: string;
+}
+
+export type Options = Record<string, OptionSpec>;
 
 /** Options every capture-reading command takes. */
 export const DECODE_OPTIONS: Options = {
-  json: { type: 'boolean' },
-  'vxlan-port': { type: 'string', multiple: true },
-  'geneve-port': { type: 'string', multiple: true },
-  // tshark's Decode As: -d udp.port==8472,vxlan (--vxlan-port and --geneve-port are its short forms).
-  'decode-as': { type: 'string', multiple: true, short: 'd' },
-  'pod-cidr': { type: 'string', multiple: true },
-  quiet: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean', describe: 'machine output: JSON' },
+  'vxlan-port': { type: 'string', multiple: true, arg: 'P', describe: 'also decode UDP port P as VXLAN, whatever the payload holds (4789 is always on; 8472 and 6784 when plausible)' },
+  'geneve-port': { type: 'string', multiple: true, arg: 'P', describe: 'also decode UDP port P as Geneve (6081 is always on)' },
+  'pod-cidr': { type: 'string', multiple: true, arg: 'CIDR', describe: 'pod address range: plain traffic to or from it is routed' },
+  'decode-as': { type: 'string', short: 'd', multiple: true, arg: 'udp.port==P,PROTO', describe: "decode a port as a protocol, tshark's -d (udp.port==8472,vxlan)" },
+  filter: { type: 'string', short: 'Y', arg: 'EXPR', describe: "display filter: only the packets it matches (Wireshark's syntax, e.g. 'vxlan && ip.addr == 10.244.0.0/16')" },
+  count: { type: 'string', short: 'c', arg: 'N', describe: 'stop after N packets' },
+  from: { type: 'string', arg: 'TIME', describe: 'start time: RFC 3339, epoch seconds, or +relative to the first packet (+30s)' },
+  to: { type: 'string', arg: 'TIME', describe: 'end time: RFC 3339, epoch seconds, or +relative to the first packet (+2m)' },
+  color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'colour in text output (auto: on a terminal, unless NO_COLOR is set)' },
+  quiet: { type: 'boolean', short: 'q', describe: 'no progress bar (it appears only on a terminal anyway)' },
+  help: { type: 'boolean', short: 'h', describe: 'show the options of this command' },
+};
+
+/** -t: how text output shows packet times (JSON keeps epoch seconds). */
+export const TIME_OPTION: Options = {
+  'time-format': {
+    type: 'string', short: 't', choices: ['epoch', 'utc', 'local', 'relative', 'delta'], arg: 'FORMAT',
+    describe: 'times in text output: epoch seconds, UTC or local ISO 8601, seconds since the first packet, or since the previous one',
+  },
 };
 
 export interface Parsed {
@@ -32,18 +71,116 @@ export interface Parsed {
   positionals: string[];
 }
 
-export function parse(cmd: Command, args: string[], options: Options): Parsed | null {
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nusage: ${cmd.usage}`);
+/** `--name`, or `-n, --name` in messages. */
+function flagName(name: string): string {
+  return name.length === 1 ? `-${name}` : `--${name}`;
+}
+
+/** Edit distance with swapped neighbours as one edit (optimal string alignment), for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
-  if (parsed.values.help) {
-    process.stdout.write(`usage: ${cmd.usage}\n`);
+  return d[a.length][b.length];
+}
+
+/** The closest of `names` to `word`, when close enough to be a likely typo. */
+export function closest(word: string, names: readonly string[]): string | undefined {
+  let best: string | undefined, bestD = Infinity;
+  for (const n of names) {
+    const d = n.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, n);
+    if (d < bestD) { best = n; bestD = d; }
+  }
+  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** Where --help points after a usage error. */
+function seeHelp(cmd: Command): string {
+  return `(tunnelscope ${cmd.name} --help lists the options)`;
+}
+
+/** yargs itself, loaded (synchronously, its CommonJS build) only for --help and completion. */
+export function loadYargs(args: string[] = []): Argv {
+  const factory = createRequire(import.meta.url)('yargs/yargs') as (a: string[]) => Argv;
+  return factory(args).scriptName('tunnelscope').version(false).help(false).strictOptions(false)
+    .wrap(Math.min(terminalColumns() ?? 100, 120));
+}
+
+/** An option table as yargs declares it: the same meaning, default and choices, for help and completion. */
+export function yargsOptions(options: Options): Record<string, YargsOption> {
+  const out: Record<string, YargsOption> = {};
+  for (const [name, o] of Object.entries(options)) {
+    const arg = o.arg ? `  [${o.arg}${o.multiple ? ', repeatable' : ''}]` : o.multiple ? '  [repeatable]' : '';
+    out[name] = {
+      alias: o.short, describe: o.describe + arg, choices: o.choices as string[] | undefined,
+      default: o.default ?? o.defaultText, type: o.type === 'boolean' ? 'boolean' : undefined, requiresArg: o.type === 'string',
+    };
+  }
+  return out;
+}
+
+/** `tunnelscope NAME --help`: the synopsis, what the command does, and every option it takes. */
+export function commandHelp(cmd: Command, options: Options): string {
+  let text = '';
+  loadYargs().usage(`${cmd.usage}\n\n${cmd.summary}`).options(yargsOptions(options)).showHelp((s: string) => { text = s; });
+  return text + '\n';
+}
+
+/** The terminal's width for help (undefined when not a terminal). */
+function terminalColumns(): number | undefined {
+  return process.stdout.isTTY ? process.stdout.columns : undefined;
+}
+
+export function parse(cmd: Command, args: string[], options: Options): Parsed | null {
+  const end = args.indexOf('--');
+  const flags = end < 0 ? args : args.slice(0, end);
+  if (flags.includes('--help') || flags.includes('-h')) {
+    process.stdout.write(commandHelp(cmd, options));
     return null;
   }
-  return parsed;
+  const strings: string[] = [], booleans: string[] = [], arrays: string[] = [];
+  const alias: Record<string, string[]> = {}, defaults: Record<string, string> = {}, nargs: Record<string, number> = {};
+  for (const [name, o] of Object.entries(options)) {
+    (o.type === 'boolean' ? booleans : strings).push(name);
+    if (o.multiple) arrays.push(name);
+    if (o.type === 'string') nargs[name] = 1;
+    if (o.short) alias[name] = [o.short];
+    if (o.default !== undefined) defaults[name] = o.default;
+  }
+  const r = parser.detailed(args, {
+    string: strings, boolean: booleans, array: arrays.map((key) => ({ key, string: true })), alias, default: defaults, narg: nargs,
+    configuration: {
+      'camel-case-expansion': false, 'dot-notation': false, 'parse-numbers': false, 'parse-positional-numbers': false,
+      'boolean-negation': false, 'greedy-arrays': false, 'strip-aliased': true, 'short-option-groups': true,
+      'duplicate-arguments-array': true, 'flatten-duplicate-arrays': true, 'populate--': false,
+    },
+  });
+  if (r.error) throw new UsageError(`${r.error.message.replace(/^Not enough arguments following: (.*)$/, (_, n: string) => `${flagName(n)}: a value is needed`)} ${seeHelp(cmd)}`);
+  const values: Parsed['values'] = {};
+  const longNames = Object.keys(options);
+  for (const [key, v] of Object.entries(r.argv)) {
+    if (key === '_') continue;
+    const o = options[key];
+    if (!o) {
+      const guess = key.length > 1 ? closest(key, longNames) : Object.entries(options).find(([, x]) => x.short?.toLowerCase() === key.toLowerCase())?.[0];
+      throw new UsageError(`unknown option '${flagName(key)}'${guess ? `: did you mean ${flagName(guess)}?` : ''} ${seeHelp(cmd)}`);
+    }
+    // Given twice, a single-valued option keeps its last value (as getopt does).
+    const value = Array.isArray(v) && !o.multiple ? v[v.length - 1] : v;
+    if (o.type === 'string') {
+      for (const s of Array.isArray(value) ? value : [value]) {
+        if (typeof s !== 'string') throw new UsageError(`${flagName(key)}: a value is needed ${seeHelp(cmd)}`);
+        if (o.choices && !o.choices.includes(s)) throw new UsageError(`${flagName(key)}: '${s}' is not one of ${o.choices.join(', ')}`);
+      }
+    }
+    values[key] = value as Parsed['values'][string];
+  }
+  setTerminalStyle({ color: values.color as string | undefined, timeFormat: values['time-format'] as string | undefined });
+  return { values, positionals: (r.argv._ as (string | number)[]).map(String) };
 }
 
 export function portList(v: unknown, flag: string): number[] {
@@ -102,7 +239,7 @@ export function decoderOptions(values: Parsed['values']): DecoderOptions {
 }
 
 export function requireFiles(cmd: Command, p: Parsed, allowNone = false): string[] {
-  if (p.positionals.length === 0 && !allowNone) throw new UsageError(`no capture file given\nusage: ${cmd.usage}`);
+  if (p.positionals.length === 0 && !allowNone) throw new UsageError(`no capture file given (usage: ${cmd.usage})`);
   return p.positionals;
 }
 
@@ -207,7 +344,7 @@ export class Out {
     this.parts = [];
     this.size = 0;
     if (outputFailure(this.stream) !== undefined) return;
-    this.stream.write(this.json ? escapeJsonControls(s) : escapeControls(s));
+    this.stream.write(this.json ? escapeJsonControls(s) : applyColor(escapeControls(s)));
   }
 }
 

@@ -51,9 +51,16 @@ export function formatCorrelateText(r: CorrelateResult): string {
 export const correlateCommand: Command = {
   name: 'correlate',
   summary: 'match captures from several nodes: per node pair and tunnel sent, received, lost, delay, rewrites',
-  usage: 'tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--sample N] [--json] [--vxlan-port P]... [--geneve-port P]... | tunnelscope correlate FILE --export FINGERPRINTS [--node NAME=FILE]',
+  usage: 'tunnelscope correlate FILE... [options] | tunnelscope correlate FILE --export FINGERPRINTS [--node NAME=FILE]',
+  options: {
+    ...DECODE_OPTIONS,
+    node: { type: 'string', multiple: true, arg: 'NAME=FILE', describe: "the node a capture was taken on (default: from the file name)" },
+    window: { type: 'string', arg: 'SECONDS', default: '1', describe: 'how far apart in time two sightings of a packet may be (0 to 3600)' },
+    sample: { type: 'string', arg: 'N', describe: 'match one packet in N (large captures)' },
+    export: { type: 'string', arg: 'FILE', describe: "write this capture's fingerprints to FILE instead (the per-node pass)" },
+  },
   async run(args) {
-    const p = parse(this, args, { ...DECODE_OPTIONS, node: { type: 'string', multiple: true }, window: { type: 'string' }, sample: { type: 'string' }, export: { type: 'string' } });
+    const p = parse(this, args, this.options);
     if (!p) return 0;
     const named = new Map<string, string>();
     for (const spec of stringList(p.values.node)) {
@@ -63,7 +70,7 @@ export const correlateCommand: Command = {
     }
     const files = [...p.positionals];
     for (const f of named.keys()) if (!files.includes(f)) files.push(f);
-    if (files.length === 0) throw new UsageError(`no capture file given\nusage: ${this.usage}`);
+    if (files.length === 0) throw new UsageError(`no capture file given (usage: ${this.usage})`);
     if (typeof p.values.export === 'string') {
       // The per-node pass alone: one capture in, one fingerprint file out.
       if (files.length !== 1) throw new UsageError(`--export takes exactly one capture (got ${files.length})`);

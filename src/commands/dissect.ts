@@ -5,14 +5,16 @@ import { Driver, sink } from '../driver.js';
 import { CaptureError, captureReason } from '../reader/record.js';
 import { BgpTracker } from '../bgp/tracker.js';
 import { layerSummary } from '../bgp/layer.js';
-import { DECODE_OPTIONS, Out, RANGES, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
+import { formatTime, timeFormat } from '../report/style.js';
+import { DECODE_OPTIONS, Out, RANGES, TIME_OPTION, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
 
 export const dissectCommand: Command = {
   name: 'dissect',
   summary: 'one line per packet: frame, time, class, layer stack, summary (--json: NDJSON)',
-  usage: 'tunnelscope dissect FILE... [-c N] [--json] [--vxlan-port P]... [--geneve-port P]... [--pod-cidr CIDR]...',
+  usage: 'tunnelscope dissect FILE... [options]',
+  options: { ...DECODE_OPTIONS, ...TIME_OPTION },
   async run(args) {
-    const p = parse(this, args, { ...DECODE_OPTIONS, count: { type: 'string', short: 'c' } });
+    const p = parse(this, args, this.options);
     if (!p) return 0;
     const files = requireFiles(this, p);
     const limit = intOption(p.values.count, '-c', RANGES.count);
@@ -22,18 +24,33 @@ export const dissectCommand: Command = {
     // BGP messages span TCP segments: a tracker reassembles port 179 and names the messages that complete in each packet.
     const bgp = new BgpTracker({ layers: true });
     const bgpLayers = (frame: number) => bgp.layersFor(frame);
+    // -t: times relative to the first packet of the run, or to the previous one shown.
+    const times = timeFormat('epoch');
+    const base: [number, number] = [NaN, 0], prev: [number, number] = [NaN, 0];
+    const timeOf = (r: { tsSec: number; tsNsec: number }): string | undefined => {
+      if (times === 'epoch') return undefined;
+      if (Number.isNaN(base[0])) { base[0] = r.tsSec; base[1] = r.tsNsec; }
+      const s = formatTime(r.tsSec, r.tsNsec, times, base, Number.isNaN(prev[0]) ? base : prev);
+      prev[0] = r.tsSec; prev[1] = r.tsNsec;
+      return s;
+    };
+    // Several files: each line and object names its file.
+    let file = '';
+    let prefix = '';
     // The printer is the last sink: it sees each packet after the tracker has named its BGP messages.
     const printer = sink('print', (r, st) => {
-      if (json) out.write(JSON.stringify(packetObject(r, st, bgpLayers)) + '\n');
+      if (json) out.write(JSON.stringify(prefix ? { file, ...packetObject(r, st, bgpLayers) } : packetObject(r, st, bgpLayers)) + '\n');
       else {
         const b = bgp.layersFor(r.frame);
-        out.write((b ? `${summaryLine(r, st)} | ${b.map(layerSummary).join(' | ')}` : summaryLine(r, st)) + '\n');
+        const line = summaryLine(r, st, timeOf(r));
+        out.write(prefix + (b ? `${line} | ${b.map(layerSummary).join(' | ')}` : line) + '\n');
       }
     });
     const driver = new Driver(decoder, [sink('bgp-layers', (r, st) => bgp.onPacket(r, st)), printer], { facts: false });
     const outcomes: FileOutcome[] = [];
     for (let i = 0; i < files.length; i++) {
-      const file = files[i];
+      file = files[i];
+      prefix = files.length > 1 ? `${file}: ` : '';
       let info;
       try {
         // The lines of one read chunk are queued; the reading waits (onChunk) while the reader is slow.

@@ -6,9 +6,10 @@ import { DEFAULT_EXPIRY, streamFlows } from '../flows/stream.js';
 import { escapeJsonControls } from '../report/escape.js';
 import { OutputClosed, outputFailure, watchOutput } from './common.js';
 import { CLASS_NAME } from '../packet.js';
-import { renderTable } from '../report/table.js';
+import { protocolName, renderTable } from '../report/table.js';
+import { csvText } from '../report/csv.js';
 import { flowRows } from '../report/text.js';
-import { Out, RANGES, UsageError, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, someReadable, stringList, type Command } from './common.js';
+import { Out, RANGES, TIME_OPTION, UsageError, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, someReadable, stringList, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import type { FlowObject } from '../flows/analysis.js';
 
@@ -70,25 +71,30 @@ class RecordWriter {
   }
 }
 
-/**
- * The last CSV row when the cap evicted flows: `id` empty, `class` `evicted`, and the evicted flows'
- * packets, bytes, innerBytes and overheadBytes (so column sums still cover the whole capture).
- */
-function evictedCsvRow(t: { packets: number; bytes: number; innerBytes: number; overheadBytes: number }): string {
-  const row: Record<string, number | string> = { class: 'evicted', packets: t.packets, bytes: t.bytes, innerBytes: t.innerBytes, overheadBytes: t.overheadBytes };
-  return CSV_HEAD.map((h) => String(row[h] ?? '')).join(',');
+/** Flows as CSV: every field of the JSON record (src/report/csv.ts), the protocol by name. */
+export function flowsCsv(flows: readonly object[]): string {
+  return csvText(flows, (flat) => {
+    const p = flat.get('protocol');
+    if (p) flat.set('protocol', protocolName(Number(p)));
+  });
 }
 
 export const flowsCommand: Command = {
   name: 'flows',
   summary: 'the bidirectional flow table (class, tunnel, inner 5-tuple, bytes, overhead)',
-  usage: 'tunnelscope flows FILE... [--sort packets|bytes|duration] [--top N] [--class CLASS]... [--json|--csv] [--pod-cidr CIDR]... [--max-flows N]\n' +
-    '       tunnelscope flows FILE...|- --stream --json|--csv [--idle-timeout S|tcp=S,other=S] [--active-timeout S] [--class CLASS]...',
+  usage: 'tunnelscope flows FILE... [options]   (--stream: records as flows end)',
+  options: {
+    ...ANALYSIS_OPTIONS, ...TIME_OPTION,
+    sort: { type: 'string', choices: ['packets', 'bytes', 'duration'], defaultText: 'bytes', describe: 'order of the flows, largest first' },
+    top: { type: 'string', arg: 'N', describe: 'list only the first N flows (1 to 10,000,000; default: all)' },
+    class: { type: 'string', multiple: true, arg: 'CLASS', describe: `only flows of these classes (${CLASS_NAME.join(', ')}; comma-separated or repeated)` },
+    csv: { type: 'boolean', describe: 'CSV: every field of the JSON record, nested ones with dotted names (tcpFlags.orig, sizes.max)' },
+    stream: { type: 'boolean', describe: 'write each flow record when the flow ends (FIN both ways or RST, idle, --active-timeout), as Zeek does' },
+    'idle-timeout': { type: 'string', arg: 'S|tcp=S,other=S', describe: 'with --stream: a flow idle this long (capture time) ends (default tcp=60,other=30)' },
+    'active-timeout': { type: 'string', arg: 'S', describe: 'with --stream: a flow older than S seconds is written as a part and goes on' },
+  },
   async run(args) {
-    const p = parse(this, args, {
-      ...ANALYSIS_OPTIONS, sort: { type: 'string' }, top: { type: 'string' }, class: { type: 'string', multiple: true }, csv: { type: 'boolean' },
-      stream: { type: 'boolean' }, 'idle-timeout': { type: 'string' }, 'active-timeout': { type: 'string' },
-    });
+    const p = parse(this, args, this.options);
     if (!p) return 0;
     const files = requireFiles(this, p);
     const streaming = p.values.stream === true || p.values['idle-timeout'] !== undefined || p.values['active-timeout'] !== undefined;
@@ -116,11 +122,12 @@ export const flowsCommand: Command = {
         }) + '\n');
       }
     } else if (p.values.csv) {
-      await out.write(CSV_HEAD.join(',') + '\n');
-      for (const f of flows) await out.write(csvRow(f) + '\n');
-      if (evicted) await out.write(evictedCsvRow(evicted) + '\n');
+      // The cap's evicted flows: a last row with an empty id, class `evicted`, and their packets,
+      // bytes, innerBytes and overheadBytes (so column sums still cover the whole capture).
+      const evictedRow = evicted && { class: 'evicted', packets: evicted.packets, bytes: evicted.bytes, innerBytes: evicted.innerBytes, overheadBytes: evicted.overheadBytes };
+      await out.write(flowsCsv(evictedRow ? [...flows, evictedRow] : flows));
     } else {
-      const t = flowRows(flows);
+      const t = flowRows(flows, run.packets ? `${run.first[0]}.${String(run.first[1]).padStart(9, '0')}` : null);
       await out.write(renderTable(t.head, t.rows) + '\n');
     }
     await out.end();

@@ -6,6 +6,7 @@ import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.j
 import { createLintSet, type BgpSource } from '../lint/index.js';
 import { runSequential, type FileSummary } from '../analyze.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
+import { csvText } from '../report/csv.js';
 export { formatFinding, formatText, type LintRun };
 import { DECODE_OPTIONS, Out, RANGES, UsageError, intOption, decoderOptions, fileErrorsStatus, parse, printWarnings, someReadable, stringList, type Command } from './common.js';
 
@@ -53,20 +54,20 @@ function explainRule(id: string): string {
 export const lintCommand: Command = {
   name: 'lint',
   summary: 'overlay misconfiguration findings (ports, VNIs, flags, MTU, checksums, BGP) and the CNI fingerprint; exit 1 at --fail-on',
-  usage:
-    'tunnelscope lint FILE... [--vxlan-port P]... [--geneve-port P]... [--vni N|A-B]... [--mtu M] [--arp-storm-rate N] ' +
-    '[--fail-on error|warning|info] [--config FILE] [--json] [--list-rules] [--explain RULE]',
+  usage: 'tunnelscope lint FILE... [options]',
+  options: {
+    ...DECODE_OPTIONS,
+    vni: { type: 'string', multiple: true, arg: 'N|A-B', describe: 'the VNIs expected (others are VXLAN_VNI_UNEXPECTED)' },
+    mtu: { type: 'string', arg: 'M', defaultText: '1500', describe: "underlay MTU for the MTU rules (68 to 65535; default: the config file's, else 1500)" },
+    'arp-storm-rate': { type: 'string', arg: 'N', describe: 'ARP broadcasts per second that make a storm (1 to 100,000,000)' },
+    'fail-on': { type: 'string', choices: SEVERITIES, default: 'error', describe: 'exit status 1 when a finding is at or above this severity' },
+    config: { type: 'string', arg: 'FILE', describe: 'JSON file of rule severities, thresholds and expected VNIs/ports' },
+    csv: { type: 'boolean', describe: 'CSV of the findings: every field of the JSON record, evidence with dotted names' },
+    'list-rules': { type: 'boolean', describe: 'list the rules and exit' },
+    explain: { type: 'string', arg: 'RULE', describe: "a rule's trigger, cause and fix" },
+  },
   async run(args) {
-    const p = parse(this, args, {
-      ...DECODE_OPTIONS,
-      vni: { type: 'string', multiple: true },
-      mtu: { type: 'string' },
-      'arp-storm-rate': { type: 'string' },
-      'fail-on': { type: 'string' },
-      config: { type: 'string' },
-      'list-rules': { type: 'boolean' },
-      explain: { type: 'string' },
-    });
+    const p = parse(this, args, this.options);
     if (!p) return 0;
     if (p.values['list-rules']) {
       process.stdout.write(listRules());
@@ -89,7 +90,7 @@ export const lintCommand: Command = {
       if (e instanceof LintConfigError) throw new UsageError(e.message);
       throw e;
     }
-    if (p.positionals.length === 0) throw new UsageError(`no capture file given\nusage: ${this.usage}`);
+    if (p.positionals.length === 0) throw new UsageError(`no capture file given (usage: ${this.usage})`);
     const dec = decoderOptions(p.values);
     const run = await runLint(p.positionals, {
       vxlanPorts: dec.vxlanPorts ? [...dec.vxlanPorts] : [], genevePorts: dec.genevePorts ? [...dec.genevePorts] : [], podCidrs: dec.podCidrs ? [...dec.podCidrs] : [],
@@ -98,7 +99,9 @@ export const lintCommand: Command = {
     });
     if (!someReadable(run.files)) return fileErrorsStatus(run.files);
     const out = new Out(p.values.json === true);
-    if (p.values.json) {
+    if (p.values.csv) {
+      await out.write(csvText(run.lint.findings));
+    } else if (p.values.json) {
       await out.write(JSON.stringify({ findings: run.lint.findings, summary: run.lint.summary, notEvaluated: run.lint.notEvaluated, cni: run.cni, l2: run.l2 }) + '\n');
     } else {
       await out.write(formatText(run));

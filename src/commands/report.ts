@@ -12,7 +12,8 @@ import { Out, RANGES, fileErrorsStatus, intOption, parse, printError, printWarni
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import { sampleCapture } from './analyze.js';
 
-const { json: _json, ...REPORT_BASE } = ANALYSIS_OPTIONS;
+// The page is the output: no --json, no --color.
+const { json: _json, color: _color, ...REPORT_BASE } = ANALYSIS_OPTIONS;
 
 /** Flows listed in the page unless --top says otherwise (also the table's row cap). */
 export const REPORT_TOP = 500;
@@ -40,12 +41,17 @@ export function reportAnalyzeOptions(base: AnalyzeOptions, top = REPORT_TOP): An
 export const reportCommand: Command = {
   name: 'report',
   summary: 'the analysis as a self-contained HTML page with charts (-o report.html)',
-  usage: 'tunnelscope report [FILE...] [-o report.html] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--geneve-port P]... [--max-flows N] [--quiet]',
+  usage: 'tunnelscope report [FILE...] [-o report.html] [options]   (no FILE: the bundled sample)',
+  options: {
+    ...REPORT_BASE,
+    output: { type: 'string', short: 'o', arg: 'FILE', default: 'report.html', describe: 'where to write the page (- for standard output)' },
+    top: { type: 'string', arg: 'N', default: String(REPORT_TOP), describe: 'how many flows the page lists (1 to 10,000,000)' },
+  },
   async run(args) {
-    const p = parse(this, args, { ...REPORT_BASE, output: { type: 'string', short: 'o' }, top: { type: 'string' } });
+    const p = parse(this, args, this.options);
     if (!p) return 0;
     const out = typeof p.values.output === 'string' ? p.values.output : 'report.html';
-    if (out === '') throw new UsageError(`-o: no file name\nusage: ${this.usage}`);
+    if (out === '') throw new UsageError(`-o: no file name (usage: ${this.usage})`);
     if (out !== '-') checkOutputPath(out);
     let files = p.positionals;
     if (files.length === 0) {
