@@ -5,6 +5,7 @@ import { PacketFacts, extractFacts } from './facts.js';
 import type { AnalysisContext, PacketAnalysis } from './analysis.js';
 import { addRecordsRead, forEachRecord, stopSignal, type CaptureInput } from './reader/capture.js';
 import { CaptureRecord, formatTimestamp, type CaptureInfo } from './reader/record.js';
+import type { PacketState } from './packet.js';
 import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysis.js';
 import { OverheadAnalysis, type OverheadReport } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
@@ -15,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { PodCidr } from './podcidr.js';
+import { Selection, type SelectionSpec } from './filter/options.js';
 
 export interface AnalyzeOptions extends DecoderOptions {
   mtu?: number;
@@ -37,6 +39,12 @@ export interface AnalyzeOptions extends DecoderOptions {
   core?: boolean;
   /** Smallest total input size (bytes) worth spreading over worker threads (default 32 MiB, or TUNNELSCOPE_PARALLEL_THRESHOLD). */
   parallelThreshold?: number;
+  /**
+   * The packets to analyse (-Y, -c, --from, --to): the others are skipped, except by the analyses
+   * that follow streams (BGP), which see every packet: reassembly needs them, and the routes they
+   * learn settle the classes of the selected flows.
+   */
+  select?: SelectionSpec;
   /** Analyses added by the caller; each result lands under its name. Forces one thread. */
   extraAnalyses?: (decoder: PacketDecoder) => PacketAnalysis[];
 }
@@ -150,6 +158,8 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
   const core: PacketAnalysis[] = opts.core === false ? [] : [flows, overhead];
   const all: PacketAnalysis[] = [...core, ...extra.filter((a) => !replayed.includes(a))];
   const replay: ReplayPacket[] = [];
+  const sel = new Selection(opts.select);
+  const streamed = all.filter((a) => typeof a.wants === 'function');
   const facts = new PacketFacts();
   const files: FileSummary[] = [];
   let firstSec = Infinity, firstNsec = 0, lastSec = -Infinity, lastNsec = 0;
@@ -164,24 +174,32 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     const progress = Progress.forTerminal(opts.quiet, name);
     const n = all.length;
     let info: CaptureInfo;
+    const copyForReplay = (r: CaptureRecord, st: PacketState) => {
+      for (let i = 0; i < replayed.length; i++) {
+        if (!replayed[i].wants!(st)) continue;
+        replay.push({
+          frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
+          direction: r.direction, fileIndex: fi, fileName: name, data: r.buf.slice(r.offset, r.offset + r.caplen),
+        });
+        break;
+      }
+    };
+    sel.startFile();
+    let selectedPackets = 0, selectedBytes = 0;
     try {
       info = await forEachRecord(input, (r) => {
         const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+        if (!sel.accept(r, st)) { skipped(r, st, ctx, streamed); copyForReplay(r, st); return; }
+        selectedPackets++;
+        selectedBytes += r.len;
         extractFacts(st, r.len, facts);
         // Capture point: file, pcapng interface and SLL2 interface index together.
         ctx.capturePoint = (fi * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
         if (r.tsSec < firstSec || (r.tsSec === firstSec && r.tsNsec < firstNsec)) { firstSec = r.tsSec; firstNsec = r.tsNsec; }
         if (r.tsSec > lastSec || (r.tsSec === lastSec && r.tsNsec > lastNsec)) { lastSec = r.tsSec; lastNsec = r.tsNsec; }
         for (let i = 0; i < n; i++) all[i].onPacket(r, st, ctx);
-        for (let i = 0; i < replayed.length; i++) {
-          if (!replayed[i].wants!(st)) continue;
-          replay.push({
-            frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
-            direction: r.direction, fileIndex: fi, fileName: name, data: r.buf.slice(r.offset, r.offset + r.caplen),
-          });
-          break;
-        }
-      }, { onProgress: (b, t, p) => progress.update(b, t, p) });
+        copyForReplay(r, st);
+      }, { onProgress: (b, t, p) => progress.update(b, t, p), limit: sel.readLimit(), signal: sel.stopSignal(stopSignal()) });
     } catch (e) {
       // One file that is no capture does not lose the others: it is named in the summary with
       // its error (it gave no records: the readers throw only before the first one).
@@ -195,8 +213,9 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     const lts = [...new Set(info.interfaces.map((x) => x.linktype))];
     lts.forEach((l) => linktypes.add(l));
     interfaces += info.interfaces.length;
-    packets += info.packets;
-    wireBytes += info.wireBytes;
+    // With a selection, the summary counts the packets analysed; files[] keeps the records read.
+    packets += sel.active ? selectedPackets : info.packets;
+    wireBytes += sel.active ? selectedBytes : info.wireBytes;
     files.push({
       name, format: info.format, gzip: info.gzip,
       linktypes: lts.map((l) => ({ linktype: l, name: LINKTYPE_NAMES[l] ?? 'unsupported' })),
@@ -204,6 +223,14 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     });
   }
   return { flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces, first: [firstSec, firstNsec], last: [lastSec, lastNsec], replay };
+}
+
+/**
+ * A packet the selection left out: only the stream-following analyses (BGP) see it, since their
+ * reassembly needs every segment and their routes settle the classes of the selected flows.
+ */
+function skipped(r: CaptureRecord, st: PacketState, ctx: AnalysisContext, streamed: readonly PacketAnalysis[]): void {
+  for (let i = 0; i < streamed.length; i++) if (streamed[i].wants!(st)) streamed[i].onPacket(r, st, ctx);
 }
 
 /** Whether several inputs can be read on worker threads: files on disk, compiled code, mergeable analyses. */
@@ -249,7 +276,7 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
   const threads = Math.max(1, Math.min(inputs.length, opts.workers ?? availableParallelism()));
   const plain: AnalyzeOptions = {
     mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, inferPodCidrs: opts.inferPodCidrs, vxlanPorts: opts.vxlanPorts,
-    genevePorts: opts.genevePorts, quiet: true,
+    genevePorts: opts.genevePorts, quiet: true, select: opts.select,
   };
   const results: (WorkerResult | undefined)[] = new Array(inputs.length);
   let next = 0;
@@ -336,7 +363,7 @@ export interface StandardResult {
 function runStandardInWorker(inputs: readonly string[], opts: AnalyzeOptions): Promise<StandardResult> {
   const plain: AnalyzeOptions = {
     mtu: opts.mtu, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, quiet: true,
-    allRoutes: opts.allRoutes,
+    allRoutes: opts.allRoutes, select: opts.select,
   };
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'standard', files: inputs, opts: plain, stop: sharedStopFlag() } });

@@ -2,7 +2,8 @@
 // capabilities, state reached, message counts, NOTIFICATIONs) and the routes announced and
 // withdrawn. The JSON document's shape is described in src/bgp/README.md.
 import { PacketDecoder } from '../decoder.js';
-import { forEachRecord } from '../reader/capture.js';
+import { forEachRecord, stopSignal } from '../reader/capture.js';
+import { Selection, selectionSpec } from '../filter/options.js';
 import { CaptureError, captureReason } from '../reader/record.js';
 import { Progress } from '../progress.js';
 import { BgpAnalysis } from '../bgp/analysis.js';
@@ -14,10 +15,13 @@ import type { AnalysisContext } from '../analysis.js';
 export const bgpCommand: Command = {
   name: 'bgp',
   summary: 'BGP sessions (peers, ASNs, hold times, capabilities, state, notifications) and routes',
-  usage: 'tunnelscope bgp FILE... [--json] [--all-routes] [--vxlan-port P]... [--geneve-port P]...',
+  usage: 'tunnelscope bgp FILE... [-Y EXPR] [-c N] [--from T] [--to T] [--json] [--all-routes] [--vxlan-port P]... [--geneve-port P]...',
   async run(args) {
     const p = parse(this, args, { ...DECODE_OPTIONS, 'all-routes': { type: 'boolean' } });
     if (!p) return 0;
+    // Here the selection picks the BGP packets the sessions are built from (analyze, by contrast,
+    // feeds its BGP analysis every packet).
+    const sel = new Selection(selectionSpec(p.values));
     const files = requireFiles(this, p);
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const analysis = new BgpAnalysis(undefined, { allRoutes: p.values['all-routes'] === true });
@@ -28,11 +32,13 @@ export const bgpCommand: Command = {
       const ctx: AnalysisContext = { fileIndex: i, fileName: files[i], facts, capturePoint: 0 };
       const progress = Progress.forTerminal(p.values.quiet === true, files[i]);
       let info;
+      sel.startFile();
       try {
         info = await forEachRecord(files[i], (r) => {
           const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+          if (!sel.accept(r, st)) return;
           analysis.onPacket(r, st, ctx);
-        }, { onProgress: (b, t, n) => progress.update(b, t, n) });
+        }, { onProgress: (b, t, n) => progress.update(b, t, n), limit: sel.readLimit(), signal: sel.stopSignal(stopSignal()) });
       } catch (e) {
         progress.done();
         if (!(e instanceof CaptureError)) throw e;

@@ -23,6 +23,11 @@ export const DECODE_OPTIONS: Options = {
   'pod-cidr': { type: 'string', multiple: true },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
+  // The packet selection (src/filter/options.ts selectionSpec turns these into one object).
+  filter: { type: 'string', short: 'Y' },
+  count: { type: 'string', short: 'c' },
+  from: { type: 'string' },
+  to: { type: 'string' },
 };
 
 export interface Parsed {

@@ -5,6 +5,7 @@ import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } 
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
 import { createLintSet, type BgpSource } from '../lint/index.js';
 import { runSequential, type FileSummary } from '../analyze.js';
+import { selectionSpec, type SelectionSpec } from '../filter/options.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
 export { formatFinding, formatText, type LintRun };
 import { DECODE_OPTIONS, Out, RANGES, UsageError, intOption, decoderOptions, fileErrorsStatus, parse, printWarnings, someReadable, stringList, type Command } from './common.js';
@@ -20,6 +21,8 @@ export interface LintRunOptions {
   arpStormRate?: number;
   /** No progress bar (default true for library callers; the command passes --quiet). */
   quiet?: boolean;
+  /** The packets to lint (-Y, -c, --from, --to); BGP still sees every packet (see AnalyzeOptions.select). */
+  select?: SelectionSpec;
   /** Called with each file's reader warnings. */
   onWarnings?: (file: string, warnings: string[]) => void;
   /**
@@ -34,7 +37,7 @@ export async function runLint(files: readonly string[], o: LintRunOptions = {}):
   const set = createLintSet(o);
   const run = await runSequential(files, {
     vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs, quiet: o.quiet ?? true,
-    core: false, standard: false, extraAnalyses: () => set.analyses,
+    core: false, standard: false, extraAnalyses: () => set.analyses, select: o.select,
   });
   for (const f of run.files) o.onWarnings?.(f.name, f.warnings);
   return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish(), files: run.files };
@@ -54,7 +57,7 @@ export const lintCommand: Command = {
   name: 'lint',
   summary: 'overlay misconfiguration findings (ports, VNIs, flags, MTU, checksums, BGP) and the CNI fingerprint; exit 1 at --fail-on',
   usage:
-    'tunnelscope lint FILE... [--vxlan-port P]... [--geneve-port P]... [--vni N|A-B]... [--mtu M] [--arp-storm-rate N] ' +
+    'tunnelscope lint FILE... [-Y EXPR] [-c N] [--from T] [--to T] [--vxlan-port P]... [--geneve-port P]... [--vni N|A-B]... [--mtu M] [--arp-storm-rate N] ' +
     '[--fail-on error|warning|info] [--config FILE] [--json] [--list-rules] [--explain RULE]',
   async run(args) {
     const p = parse(this, args, {
@@ -91,9 +94,10 @@ export const lintCommand: Command = {
     }
     if (p.positionals.length === 0) throw new UsageError(`no capture file given\nusage: ${this.usage}`);
     const dec = decoderOptions(p.values);
+    const select = selectionSpec(p.values);
     const run = await runLint(p.positionals, {
       vxlanPorts: dec.vxlanPorts ? [...dec.vxlanPorts] : [], genevePorts: dec.genevePorts ? [...dec.genevePorts] : [], podCidrs: dec.podCidrs ? [...dec.podCidrs] : [],
-      vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true,
+      vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true, select,
       onWarnings: (file, w) => printWarnings(w, file),
     });
     if (!someReadable(run.files)) return fileErrorsStatus(run.files);
