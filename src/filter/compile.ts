@@ -90,13 +90,13 @@ function editDistance(a: string, b: string): number {
 
 const BGP_TYPE = 'bgp.type';
 
-/** The type codes of the BGP messages completing in this packet (lost ones and framing faults are not messages). */
+/** Some BGP message completing in this packet passes `test` (messages lost in a capture gap are not in the packet). */
 function bgpAny(env: FilterEnv, r: CaptureRecord, test: ValueTest | null, st: PacketState): boolean {
   const layers = env.bgpLayers(r.frame);
   if (layers === null) return false;
   for (let k = 0; k < layers.length; k++) {
     const l = layers[k];
-    if (l.lost === true || l.error !== undefined) continue;
+    if (l.lost === true) continue;
     if (test === null || test(l.typeCode as number, st)) return true;
   }
   return false;

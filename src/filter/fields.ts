@@ -260,12 +260,19 @@ function tunnelVni(st: PacketState): number {
   return NaN;
 }
 
-/** outer.X and inner.X for the IP and transport fields: one layer, chosen by the decoder's summary. */
+/**
+ * outer.X and inner.X for the IP and transport fields and protocols: one layer, chosen by the
+ * decoder's summary (outer: the IP layer that carries the outermost tunnel, or the only one, and the
+ * layer after it; inner: the innermost IP layer outside an ICMP quote and its transport).
+ */
 function scoped(name: string): LayerField | undefined {
   const m = /^(outer|inner)\.(.+)$/.exec(name);
   if (!m) return undefined;
-  const base = LAYER_FIELDS[m[2]];
   const proto = m[2].split('.')[0];
+  // `inner.udp`: the protocol itself, as a field whose value is always there.
+  const base: LayerField | undefined = m[2] === proto && PROTOCOLS[proto]
+    ? { kind: 'layer', type: 'uint', match: PROTOCOLS[proto].match, slots: 1, get: () => 0 }
+    : LAYER_FIELDS[m[2]];
   if (!base || !['ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6'].includes(proto)) return undefined;
   const isIp = proto === 'ip' || proto === 'ipv6';
   const outer = m[1] === 'outer';
