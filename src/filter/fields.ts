@@ -97,7 +97,8 @@ const bit = (match: LayerField['match'], need: number, at: number, mask: number,
 /** tcp.len: the segment's payload from the IP length (as tshark), the captured bytes for TSO frames. */
 function tcpLen(st: PacketState, i: number): number {
   const b = st.buf, o = st.off[i];
-  if (o + TCP_OFFSET_FLAGS + 1 > st.end[i]) return NaN;
+  // Inside an ICMP error's quote there is no segment to measure (tshark gives no tcp.len there).
+  if (o + TCP_OFFSET_FLAGS + 1 > st.end[i] || st.quoted[i] !== 0) return NaN;
   const hdr = (b[o + TCP_OFFSET_FLAGS] >> 4) * 4;
   const ip = i - 1;
   let payload = st.end[i] - o;
