@@ -173,6 +173,11 @@ function comparison(n: Extract<FilterNode, { type: 'compare' | 'in' }>, env: Fil
     any = (test) => anyValue(f, test, env, flags);
   }
   if (n.type === 'in') {
+    if ((type === 'uint' || type === 'float') && n.items.every((it) => it.hi === null) && n.items.length > 4) {
+      // A long list of numbers (frame.number in {…} from a finding's evidence): one hash lookup.
+      const set = new Set(n.items.map((it) => numberLiteral(it.lo, type)));
+      return any((v) => set.has(v));
+    }
     const tests = n.items.map((it) => (it.hi === null ? valueTest('==', it.lo, type) : rangeTest(it.lo, it.hi, type)));
     return any((v, st) => {
       for (let k = 0; k < tests.length; k++) if (tests[k](v, st)) return true;

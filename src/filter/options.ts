@@ -136,7 +136,6 @@ export class Selection {
   /** A stop signal for the reader: `base` (Ctrl-C) or `-c` reached. */
   stopSignal(base: StopSignal | undefined): StopSignal | undefined {
     if (this.count === Infinity) return base;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const sel = this;
     return {
       get aborted() { return sel.done || base?.aborted === true; },
