@@ -2,11 +2,12 @@
 // cut into ranges of records), all through the one driver (src/driver.ts); then assembling the
 // `analyze --json` document.
 import { PacketDecoder, type DecoderOptions } from './decoder.js';
-import { Driver, ReplayCopier, TimeSpan, type DriverOptions, type ReplayPacket } from './driver.js';
+import { Driver, ReplayCopier, TimeSpan, type ReplayPacket } from './driver.js';
 import type { PacketAnalysis } from './analysis.js';
 import { addRecordsRead, stopSignal, type CaptureInput } from './reader/capture.js';
 import { PartBoard, partRange, planSplit, type ReadRange, type SplitPlan } from './reader/split.js';
-import { formatTimestamp, type CaptureInfo } from './reader/record.js';
+import { formatTimestamp, type CaptureInfo, type CaptureRecord } from './reader/record.js';
+import type { PacketState } from './packet.js';
 import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysis.js';
 import { OverheadAnalysis, type OverheadReport } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
@@ -17,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { PodCidr } from './podcidr.js';
+import { Selection, selects, type SelectionSpec } from './filter/options.js';
 
 export interface AnalyzeOptions extends DecoderOptions {
   mtu?: number;
@@ -45,8 +47,12 @@ export interface AnalyzeOptions extends DecoderOptions {
    * flows and overhead here and BGP, L2, CNI and lint on a worker, each thread reading the whole file.
    */
   splitBy?: 'records' | 'analyses';
-  /** Which decoded packets the analyses see (the driver's select hook, src/driver.ts). Forces one thread. */
-  select?: DriverOptions['select'];
+  /**
+   * The packets to analyse (-Y, -c, --from, --to): the others are skipped, except by the analyses
+   * that follow streams (BGP), which see every packet: reassembly needs them, and the routes they
+   * learn settle the classes of the selected flows.
+   */
+  select?: SelectionSpec;
   /** Analyses added by the caller; each result lands under its name. Forces one thread. */
   extraAnalyses?: (decoder: PacketDecoder) => PacketAnalysis[];
 }
@@ -146,7 +152,20 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
   const core: PacketAnalysis[] = opts.core === false ? [] : [flows, overhead];
   const span = new TimeSpan();
   const copier = new ReplayCopier(replayed);
-  const driver = new Driver(decoder, [span, ...core, ...extra.filter((a) => !replayed.includes(a)), ...(replayed.length ? [copier] : [])], { select: opts.select });
+  // The selection (-Y, -c, --from, --to): the analyses see the packets it accepts; those that follow
+  // streams (BGP, and the copier that forwards their packets) see every packet, since reassembly
+  // needs each segment and the routes learnt settle the classes of the selected flows.
+  const sel = new Selection(opts.select);
+  let selectedPackets = 0, selectedBytes = 0;
+  const select = sel.active
+    ? (r: CaptureRecord, st: PacketState): boolean => {
+      if (!sel.accept(r, st)) return false;
+      selectedPackets++;
+      selectedBytes += r.len;
+      return true;
+    }
+    : undefined;
+  const driver = new Driver(decoder, [span, ...core, ...extra.filter((a) => !replayed.includes(a)), ...(replayed.length ? [copier] : [])], { select, unselectedToStreams: true });
   const files: FileSummary[] = [];
   let packets = 0, wireBytes = 0;
   const linktypes = new Set<number>();
@@ -157,8 +176,11 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     const name = typeof input === 'string' ? input : `stream${fi}`;
     const progress = Progress.forTerminal(opts.quiet, name);
     let info: CaptureInfo;
+    sel.startFile();
+    selectedPackets = 0;
+    selectedBytes = 0;
     try {
-      info = await driver.readFile(input, fi, name, { onProgress: (b, t, p) => progress.update(b, t, p), range });
+      info = await driver.readFile(input, fi, name, { onProgress: (b, t, p) => progress.update(b, t, p), range, limit: sel.readLimit(), signal: sel.stopSignal(stopSignal()) });
     } catch (e) {
       // One file that is no capture does not lose the others: it is named in the summary with
       // its error (it gave no records: the readers throw only before the first one).
@@ -171,8 +193,9 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
     const lts = [...new Set(info.interfaces.map((x) => x.linktype))];
     lts.forEach((l) => linktypes.add(l));
     interfaces += info.interfaces.length;
-    packets += info.packets;
-    wireBytes += info.wireBytes;
+    // With a selection, the summary counts the packets analysed; files[] keeps the records read.
+    packets += sel.active ? selectedPackets : info.packets;
+    wireBytes += sel.active ? selectedBytes : info.wireBytes;
     files.push({
       name, format: info.format, gzip: info.gzip,
       linktypes: lts.map((l) => ({ linktype: l, name: LINKTYPE_NAMES[l] ?? 'unsupported' })),
@@ -187,7 +210,7 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
 
 /** Whether several inputs can be read on worker threads: files on disk, compiled code, mergeable analyses. */
 function canRunParallel(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || inputs.length < 2 || opts.extraAnalyses || opts.select) return false;
+  if (opts.workers === 1 || inputs.length < 2 || opts.extraAnalyses || selects(opts.select)) return false;
   if (!inputs.every((i) => typeof i === 'string' && i !== '-')) return false;
   if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
   // Starting a worker costs ~100 ms: only worth it when there is real work to share.
@@ -301,7 +324,7 @@ function workerOptions(opts: AnalyzeOptions): AnalyzeOptions {
 
 /** One file on disk, compiled code, mergeable analyses: cut it into ranges of records for several threads. */
 function canSplitByRecords(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || opts.splitBy === 'analyses' || inputs.length !== 1 || opts.extraAnalyses || opts.select) return false;
+  if (opts.workers === 1 || opts.splitBy === 'analyses' || inputs.length !== 1 || opts.extraAnalyses || selects(opts.select)) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
   if (fileSize(inputs[0]) < parallelThreshold(opts)) return false;
@@ -385,7 +408,7 @@ export function addBgpPodCidrs(flows: FlowAnalysis, prefixes: readonly string[])
 
 /** One large file on disk, compiled code, the standard set wanted: split the analyses over two threads. */
 function canSplitByAnalysis(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
-  if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1 || opts.select) return false;
+  if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1 || selects(opts.select)) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false;
   return fileSize(inputs[0]) >= parallelThreshold(opts);
@@ -400,7 +423,7 @@ export interface StandardResult {
 function runStandardInWorker(inputs: readonly string[], opts: AnalyzeOptions): Promise<StandardResult> {
   const plain: AnalyzeOptions = {
     mtu: opts.mtu, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, quiet: true,
-    allRoutes: opts.allRoutes,
+    allRoutes: opts.allRoutes, select: opts.select,
   };
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { mode: 'standard', files: inputs, opts: plain, stop: sharedStopFlag() } });

@@ -20,6 +20,11 @@ export interface DriverOptions {
    * after decoding; false skips the packet for every sink. Frame numbers are not affected.
    */
   select?: (r: CaptureRecord, st: PacketState) => boolean;
+  /**
+   * A packet `select` leaves out still reaches the sinks that follow streams (those with wants()
+   * that want it): BGP reassembly needs every segment whatever the display filter says.
+   */
+  unselectedToStreams?: boolean;
 }
 
 /** A packet copied for another thread (or a later replay): its record fields and its bytes. */
@@ -33,11 +38,13 @@ export class Driver {
   readonly ctx: AnalysisContext;
   private readonly extract: boolean;
   private readonly select: ((r: CaptureRecord, st: PacketState) => boolean) | undefined;
+  private readonly streamSinks: readonly PacketAnalysis[];
   private readonly replayRecord = new CaptureRecord();
 
   constructor(readonly decoder: PacketDecoder, readonly sinks: readonly PacketAnalysis[], opts: DriverOptions = {}) {
     this.extract = opts.facts !== false;
     this.select = opts.select;
+    this.streamSinks = opts.unselectedToStreams ? sinks.filter((s) => typeof s.wants === 'function') : [];
     this.ctx = { fileIndex: 0, fileName: '', facts: new PacketFacts(), capturePoint: 0, tables: decoder.tables };
   }
 
@@ -57,7 +64,11 @@ export class Driver {
     if (this.extract) extractFacts(st, r.len, ctx.facts);
     // Capture point: file, pcapng interface and SLL2 interface index together.
     ctx.capturePoint = (ctx.fileIndex * 1024 + r.interfaceId) * 65536 + (st.ifIndex >= 0 ? (st.ifIndex & 0xffff) + 1 : 0);
-    if (this.select !== undefined && !this.select(r, st)) return null;
+    if (this.select !== undefined && !this.select(r, st)) {
+      const streams = this.streamSinks;
+      for (let i = 0; i < streams.length; i++) if (streams[i].wants!(st)) streams[i].onPacket(r, st, ctx);
+      return null;
+    }
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].onPacket(r, st, ctx);
     return st;
@@ -109,6 +120,11 @@ export class ReplayCopier implements PacketAnalysis<void> {
   readonly packets: ReplayPacket[] = [];
 
   constructor(private readonly wanting: readonly PacketAnalysis[]) {}
+
+  wants(st: PacketState): boolean {
+    for (let i = 0; i < this.wanting.length; i++) if (this.wanting[i].wants!(st)) return true;
+    return false;
+  }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
     for (let i = 0; i < this.wanting.length; i++) {

@@ -1,6 +1,7 @@
 // Options shared by flows, overhead and analyze.
 import { DECODE_OPTIONS, RANGES, intOption, decoderOptions, type Options, type Parsed } from './common.js';
 import type { AnalyzeOptions } from '../analyze.js';
+import { selectionSpec } from '../filter/options.js';
 
 export const ANALYSIS_OPTIONS: Options = {
   ...DECODE_OPTIONS,
@@ -20,5 +21,6 @@ export function analyzeOptions(values: Parsed['values']): AnalyzeOptions {
     inferPodCidrs: values['no-infer-pod-cidrs'] === true ? false : values['infer-pod-cidrs'] === true ? true : undefined,
     quiet: values.quiet === true,
     allRoutes: values['all-routes'] === true,
+    select: selectionSpec(values),
   };
 }

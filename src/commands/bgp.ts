@@ -3,6 +3,8 @@
 // withdrawn. The JSON document's shape is described in src/bgp/README.md.
 import { PacketDecoder } from '../decoder.js';
 import { Driver } from '../driver.js';
+import { stopSignal } from '../reader/capture.js';
+import { Selection, selectionSpec } from '../filter/options.js';
 import { CaptureError, captureReason } from '../reader/record.js';
 import { Progress } from '../progress.js';
 import { BgpAnalysis } from '../bgp/analysis.js';
@@ -18,17 +20,21 @@ export const bgpCommand: Command = {
   async run(args) {
     const p = parse(this, args, this.options);
     if (!p) return 0;
+    // Here the selection picks the BGP packets the sessions are built from (analyze, by contrast,
+    // feeds its BGP analysis every packet).
+    const sel = new Selection(selectionSpec(p.values));
     const files = requireFiles(this, p);
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const analysis = new BgpAnalysis(undefined, { allRoutes: p.values['all-routes'] === true });
     // The BGP analysis reads no per-packet facts.
-    const driver = new Driver(decoder, [analysis], { facts: false });
+    const driver = new Driver(decoder, [analysis], { facts: false, select: (r, st) => sel.accept(r, st) });
     const outcomes: FileOutcome[] = [];
     for (let i = 0; i < files.length; i++) {
       const progress = Progress.forTerminal(p.values.quiet === true, files[i]);
       let info;
+      sel.startFile();
       try {
-        info = await driver.readFile(files[i], i, files[i], { onProgress: (b, t, n) => progress.update(b, t, n) });
+        info = await driver.readFile(files[i], i, files[i], { onProgress: (b, t, n) => progress.update(b, t, n), limit: sel.readLimit(), signal: sel.stopSignal(stopSignal()) });
       } catch (e) {
         progress.done();
         if (!(e instanceof CaptureError)) throw e;

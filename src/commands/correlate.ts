@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { correlate, exportFingerprints, isFingerprintFile, nodeName, readTrailer, type CorrelateResult, type NodeInput } from '../correlate/index.js';
 import { renderTable } from '../report/table.js';
 import { formatFinding } from '../lint/text.js';
+import { selectionSpec } from '../filter/options.js';
 import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
 
 function ms(s: number | undefined | null): string {
@@ -74,6 +75,9 @@ export const correlateCommand: Command = {
     if (typeof p.values.export === 'string') {
       // The per-node pass alone: one capture in, one fingerprint file out.
       if (files.length !== 1) throw new UsageError(`--export takes exactly one capture (got ${files.length})`);
+      if (['filter', 'count', 'from', 'to'].some((k) => p.values[k] !== undefined)) {
+        throw new UsageError('--export keeps every packet: give -Y, -c, --from and --to when correlating');
+      }
       if (isFingerprintFile(files[0])) throw new UsageError(`${files[0]} is a fingerprint file already`);
       const t = await exportFingerprints(files[0], p.values.export, named.get(files[0]) ?? nodeName(files[0]), decoderOptions(p.values));
       printWarnings(t.warnings, files[0]);
@@ -113,7 +117,7 @@ export const correlateCommand: Command = {
       sample = Number(p.values.sample);
       if (!Number.isInteger(sample) || sample < 1) throw new UsageError(`--sample: '${p.values.sample}' is not a whole number >= 1`);
     }
-    const result = await correlate(inputs, { ...decoderOptions(p.values), windowS, sample });
+    const result = await correlate(inputs, { ...decoderOptions(p.values), windowS, sample, select: selectionSpec(p.values) });
     const out = new Out(p.values.json === true);
     if (p.values.json) await out.write(JSON.stringify(result) + '\n');
     else await out.write(formatCorrelateText(result));

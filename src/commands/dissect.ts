@@ -1,12 +1,14 @@
-// `tunnelscope dissect FILE [-c N] [--json]`: one line (or one JSON object) per packet.
+// `tunnelscope dissect FILE [-Y EXPR] [-c N] [--from T] [--to T] [--json]`: one line (or one JSON object) per packet.
 import { PacketDecoder } from '../decoder.js';
 import { packetObject, summaryLine } from '../dissect.js';
 import { Driver, sink } from '../driver.js';
+import { stopSignal } from '../reader/capture.js';
+import { Selection, selectionSpec } from '../filter/options.js';
 import { CaptureError, captureReason } from '../reader/record.js';
 import { BgpTracker } from '../bgp/tracker.js';
 import { layerSummary } from '../bgp/layer.js';
 import { formatTime, timeFormat } from '../report/style.js';
-import { DECODE_OPTIONS, Out, RANGES, TIME_OPTION, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
+import { DECODE_OPTIONS, Out, TIME_OPTION, decoderOptions, fileErrorsStatus, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
 
 export const dissectCommand: Command = {
   name: 'dissect',
@@ -16,14 +18,16 @@ export const dissectCommand: Command = {
   async run(args) {
     const p = parse(this, args, this.options);
     if (!p) return 0;
+    const sel = new Selection(selectionSpec(p.values));
     const files = requireFiles(this, p);
-    const limit = intOption(p.values.count, '-c', RANGES.count);
     const decoder = new PacketDecoder(decoderOptions(p.values));
     const json = p.values.json === true;
     const out = new Out(json);
     // BGP messages span TCP segments: a tracker reassembles port 179 and names the messages that complete in each packet.
     const bgp = new BgpTracker({ layers: true });
     const bgpLayers = (frame: number) => bgp.layersFor(frame);
+    // The filter's bgp fields read this tracker, fed every packet (selected or not) before the filter.
+    sel.useBgpTracker(bgp);
     // -t: times relative to the first packet of the run, or to the previous one shown.
     const times = timeFormat('epoch');
     const base: [number, number] = [NaN, 0], prev: [number, number] = [NaN, 0];
@@ -39,6 +43,7 @@ export const dissectCommand: Command = {
     let prefix = '';
     // The printer is the last sink: it sees each packet after the tracker has named its BGP messages.
     const printer = sink('print', (r, st) => {
+      if (!sel.accept(r, st)) return;
       if (json) out.write(JSON.stringify(prefix ? { file, ...packetObject(r, st, bgpLayers) } : packetObject(r, st, bgpLayers)) + '\n');
       else {
         const b = bgp.layersFor(r.frame);
@@ -52,9 +57,10 @@ export const dissectCommand: Command = {
       file = files[i];
       prefix = files.length > 1 ? `${file}: ` : '';
       let info;
+      sel.startFile();
       try {
         // The lines of one read chunk are queued; the reading waits (onChunk) while the reader is slow.
-        info = await driver.readFile(file, i, file, { limit, onChunk: () => out.drain() });
+        info = await driver.readFile(file, i, file, { limit: sel.readLimit(), signal: sel.stopSignal(stopSignal()), onChunk: () => out.drain() });
       } catch (e) {
         if (!(e instanceof CaptureError)) throw e;
         outcomes.push({ name: file, error: captureReason(e, file) });

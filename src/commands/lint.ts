@@ -5,6 +5,7 @@ import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } 
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
 import { createLintSet, type BgpSource } from '../lint/index.js';
 import { runSequential, type FileSummary } from '../analyze.js';
+import { selectionSpec, type SelectionSpec } from '../filter/options.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
 import { csvText } from '../report/csv.js';
 export { formatFinding, formatText, type LintRun };
@@ -21,6 +22,8 @@ export interface LintRunOptions {
   arpStormRate?: number;
   /** No progress bar (default true for library callers; the command passes --quiet). */
   quiet?: boolean;
+  /** The packets to lint (-Y, -c, --from, --to); BGP still sees every packet (see AnalyzeOptions.select). */
+  select?: SelectionSpec;
   /** Called with each file's reader warnings. */
   onWarnings?: (file: string, warnings: string[]) => void;
   /**
@@ -35,7 +38,7 @@ export async function runLint(files: readonly string[], o: LintRunOptions = {}):
   const set = createLintSet(o);
   const run = await runSequential(files, {
     vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs, quiet: o.quiet ?? true,
-    core: false, standard: false, extraAnalyses: () => set.analyses,
+    core: false, standard: false, extraAnalyses: () => set.analyses, select: o.select,
   });
   for (const f of run.files) o.onWarnings?.(f.name, f.warnings);
   return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish(), files: run.files };
@@ -92,9 +95,10 @@ export const lintCommand: Command = {
     }
     if (p.positionals.length === 0) throw new UsageError(`no capture file given (usage: ${this.usage})`);
     const dec = decoderOptions(p.values);
+    const select = selectionSpec(p.values);
     const run = await runLint(p.positionals, {
       vxlanPorts: dec.vxlanPorts ? [...dec.vxlanPorts] : [], genevePorts: dec.genevePorts ? [...dec.genevePorts] : [], podCidrs: dec.podCidrs ? [...dec.podCidrs] : [],
-      vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true,
+      vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true, select,
       onWarnings: (file, w) => printWarnings(w, file),
     });
     if (!someReadable(run.files)) return fileErrorsStatus(run.files);

@@ -3,7 +3,8 @@
 // with backpressure (a capture that runs ahead waits), through the matching engine (match.ts).
 import { createReadStream, statSync } from 'node:fs';
 import { PacketDecoder, type DecoderOptions } from '../decoder.js';
-import { forEachRecord } from '../reader/capture.js';
+import { forEachRecord, stopSignal } from '../reader/capture.js';
+import { Selection, type SelectionSpec } from '../filter/options.js';
 import { CaptureError, formatTimestamp } from '../reader/record.js';
 import { AddressBook } from './addresses.js';
 import { Sighting, readSighting } from './identity.js';
@@ -24,6 +25,11 @@ export interface CorrelateOptions extends DecoderOptions {
   windowS?: number;
   /** Records per capture read up front to learn the nodes' addresses (default 50000). */
   sample?: number;
+  /**
+   * The packets to match (-Y, -c, --from, --to), per capture; the address sampling still reads
+   * every packet, and fingerprint files are taken as exported.
+   */
+  select?: SelectionSpec;
   /** Read chunk size in bytes (default 256 KiB). */
   chunkSize?: number;
 }
@@ -174,12 +180,14 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
       return;
     }
     const dec = new PacketDecoder(opts);
+    const sel = new Selection(opts.select);
     try {
       const info = await forEachRecord(gated(f), (r) => {
         f.packets++;
         if (f.firstSec < 0) { f.firstSec = r.tsSec; f.firstNsec = r.tsNsec; }
         if (r.tsSec > f.lastSec || (r.tsSec === f.lastSec && r.tsNsec > f.lastNsec)) { f.lastSec = r.tsSec; f.lastNsec = r.tsNsec; }
         const st = dec.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+        if (!sel.accept(r, st)) return;
         if (!readSighting(st, book, sighting)) return;
         // Out-of-order timestamps inside one capture are clamped, so the merge stays ordered.
         let t = rel(r.tsSec, r.tsNsec);
@@ -187,7 +195,7 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
         f.lastTs = t;
         const point = r.interfaceId * 65536 + (st.ifIndex & 0xffff);
         f.queue.push(sighting, f.index, point, t, r.frame);
-      });
+      }, { limit: sel.readLimit(), signal: sel.stopSignal(stopSignal()) });
       fileWarnings[f.index].push(...info.warnings);
     } finally {
       finishFeed(f);
