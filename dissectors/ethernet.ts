@@ -10,6 +10,7 @@
 // carries a whole frame, in IPv6 (usually after a segment routing header) or IPv4.
 import { Proto, macString, u16, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { EthernetLayer } from '../src/layers.js';
 
 export const ETH_DST = 0;
 export const ETH_SRC = 6;
@@ -21,7 +22,7 @@ export const ETHERTYPE_MIN = 0x0600;
 export const IP_PROTO_ETHERNET = 143;
 
 // v1: EtherType (or the 802.3 length).
-export const ethernet: Dissector = {
+export const ethernet: Dissector<EthernetLayer> = {
   proto: Proto.ETH,
   name: 'eth',
   // Transparent Ethernet Bridging: GRE and Geneve protocol type 0x6558 carry a whole frame.

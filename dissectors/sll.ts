@@ -11,6 +11,7 @@
 // netlink, and protocol values 1 (802.3), 4 (802.2 LLC) and 0x000c/0x000d are not EtherTypes.
 import { Proto, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { SllLayer, Sll2Layer } from '../src/layers.js';
 
 export const SLL_PKTTYPE = 0;
 export const SLL_HATYPE = 2;
@@ -45,7 +46,7 @@ function addrString(b: Uint8Array, o: number, len: number): string {
 }
 
 // v1: protocol; v2: ARPHRD type.
-export const sll: Dissector = {
+export const sll: Dissector<SllLayer> = {
   proto: Proto.SLL,
   name: 'sll',
   registration: {},
@@ -79,7 +80,7 @@ export const sll: Dissector = {
 };
 
 // v1: protocol; v2: ARPHRD type. The interface index and packet type also go to st.ifIndex/pktType.
-export const sll2: Dissector = {
+export const sll2: Dissector<Sll2Layer> = {
   proto: Proto.SLL2,
   name: 'sll2',
   registration: {},

@@ -7,6 +7,7 @@
 // The payload is encrypted: the 32 bytes of type-4 framing (16 header + 16 tag) are all we can see.
 import { Proto, u32le, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { WireguardLayer } from '../src/layers.js';
 
 export const WG_TYPE = 0;
 export const WG_RECEIVER = 4;
@@ -22,7 +23,7 @@ const FIXED_SIZE = [0, 148, 92, 64];
 export const WIREGUARD_PORTS = [51820, 51871] as const;
 
 // v1: message type.
-export const wireguard: Dissector = {
+export const wireguard: Dissector<WireguardLayer> = {
   proto: Proto.WIREGUARD,
   name: 'wireguard',
   registration: { udpPort: WIREGUARD_PORTS },

@@ -3,6 +3,7 @@
 // what was on the wire), packets over the MTU, TSO/GSO super-frames, outer fragments, ICMP
 // path-MTU signals, and per size bin the share of bytes spent on headers (small packets pay most).
 import type { AnalysisContext, PacketAnalysis } from './analysis.js';
+import { TRAFFIC_CLASSES } from './classes.js';
 import { CLASS_NAME, Proto, TrafficClass, type PacketState } from './packet.js';
 import type { CaptureRecord } from './reader/record.js';
 import { NBINS, SIZE_BINS, sizeBin } from './flows/flowtable.js';
@@ -60,10 +61,8 @@ export function mtuVerdict(size: number, innerBytes: number, mtu: number, zeroLe
 }
 
 const NCLASS = CLASS_NAME.length;
-const TUNNEL_NAMES: Record<number, string> = {
-  [TrafficClass.VXLAN]: 'VXLAN', [TrafficClass.GENEVE]: 'Geneve', [TrafficClass.IPIP]: 'IP-in-IP',
-  [TrafficClass.GRE]: 'GRE', [TrafficClass.NVGRE]: 'NVGRE', [TrafficClass.WIREGUARD]: 'WireGuard',
-};
+/** Tunnel classes by their label ('VXLAN', 'IP-in-IP'...), from the class table. */
+const TUNNEL_NAMES: Record<number, string> = Object.fromEntries(TRAFFIC_CLASSES.filter((c) => c.tunnel).map((c) => [c.id, c.label]));
 
 export interface EncapsulationFit {
   class: string;

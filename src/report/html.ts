@@ -15,6 +15,7 @@ import {
 import { ROW_CAP, genericBlock, genericTable, plainText, table, type Cell, type Col } from './html/tables.js';
 import { endpoint, tunnelText } from './text.js';
 import { RULES } from '../lint/rules.js';
+import { TRAFFIC_CLASSES } from '../classes.js';
 import type { CniCandidate, CniResult, EvidenceFact } from '../cni/fingerprint.js';
 import type { BgpResult } from '../bgp/analysis.js';
 import type { DirectionJson, ErrorRecord, SessionJson } from '../bgp/session.js';
@@ -47,7 +48,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 const notAvailable = (what: string) => `<p class="na" data-na>${esc(what)}: not available in this analysis.</p>`;
 
-const TUNNEL_CLASSES = new Set(['vxlan', 'geneve', 'ipip', 'gre', 'nvgre', 'wireguard']);
+const TUNNEL_CLASSES = new Set<string>(TRAFFIC_CLASSES.filter((c) => c.tunnel).map((c) => c.name));
 const PROTO: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 58: 'ICMPv6', 89: 'OSPF', 132: 'SCTP' };
 
 function section(id: string, title: string, body: string): string {
