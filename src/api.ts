@@ -1,0 +1,88 @@
+// The library's streaming API: packets() and flows(), the calls the README documents. Both take
+// what the CLI takes (a file path, `-`, a Readable or an async iterable of bytes) and the same
+// decoding options; neither needs any step the caller has to know about.
+import { PacketDecoder, type DecoderOptions } from './decoder.js';
+import { packetObject, type DissectedPacket } from './dissect.js';
+import { readCapture, type CaptureInput } from './reader/capture.js';
+import { BgpTracker } from './bgp/tracker.js';
+import { CaptureError } from './reader/record.js';
+import { addBgpPodCidrs, bgpAnnounced, runAnalyses, type AnalyzeOptions } from './analyze.js';
+import type { FlowObject } from './flows/analysis.js';
+import type { TrafficClassName } from './classes.js';
+
+/** Keeps a packet when it returns true. */
+export type PacketPredicate = (p: DissectedPacket) => boolean;
+
+export interface PacketsOptions extends DecoderOptions {
+  /**
+   * Which packets to yield: a predicate over the dissected packet, or a display-filter string
+   * (Wireshark syntax, e.g. `vxlan.vni == 42`). Frame numbers stay the capture's own.
+   */
+  filter?: string | PacketPredicate;
+  /** Stop after this many records read (matching or not), like `dissect -c N` before filtering. */
+  limit?: number;
+}
+
+/**
+ * A packet predicate from the `filter` option. THE DISPLAY-FILTER PLUG-IN POINT: once the
+ * display-filter compiler (src/filter/) is merged, a string compiles here, once, and the rest of
+ * packets() is unchanged.
+ */
+function packetPredicate(filter: PacketsOptions['filter']): PacketPredicate | null {
+  if (filter === undefined) return null;
+  if (typeof filter === 'function') return filter;
+  throw new TypeError(`packets(): display-filter strings are not available in this version (got '${filter}'); pass a predicate (p) => boolean`);
+}
+
+/**
+ * The packets of a capture, dissected, as `dissect --json` prints them (SPEC "JSON schemas"):
+ *
+ *     for await (const p of packets('node.pcap', { vxlanPorts: [8472] })) {
+ *       for (const l of p.layers) if (l.proto === 'vxlan') console.log(p.frame, l.vni);
+ *     }
+ *
+ * The capture is read a chunk (1 MiB) at a time as the loop asks for packets: a slow loop slows
+ * the reading, and a large file is never held in memory. Leaving the loop early (break, return,
+ * throw) closes the input. Throws CaptureError when the input is not a capture at all; damage
+ * part way ends the packets early, as in the CLI. BGP messages come as `bgp` layers on the packet
+ * in which each message completes (TCP port 179 is reassembled).
+ */
+export async function* packets(input: CaptureInput, options: PacketsOptions = {}): AsyncGenerator<DissectedPacket, void, undefined> {
+  const keep = packetPredicate(options.filter);
+  const decoder = new PacketDecoder(options);
+  const bgp = new BgpTracker({ layers: true });
+  const bgpLayers = (frame: number) => bgp.layersFor(frame);
+  for await (const r of readCapture(input, { limit: options.limit })) {
+    const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+    bgp.onPacket(r, st);
+    const p = packetObject(r, st, bgpLayers);
+    if (keep === null || keep(p)) yield p;
+  }
+}
+
+export interface FlowsOptions extends Omit<AnalyzeOptions, 'standard' | 'core' | 'extraAnalyses' | 'top' | 'allRoutes'> {
+  /** Order, largest first (default 'bytes'). */
+  sort?: 'packets' | 'bytes' | 'duration';
+  /** Only the first N flows after sorting. */
+  top?: number;
+  /** Only flows of these classes. */
+  classes?: readonly TrafficClassName[];
+}
+
+/**
+ * The flow records of one or more captures, as `flows --json` prints them: routed vs underlay
+ * settled with the pod CIDRs given, inferred and announced over BGP in the capture. Flows evicted
+ * at the `maxFlows` cap are not listed (analyze() counts them). Throws CaptureError when an input
+ * cannot be read at all.
+ */
+export async function flows(input: CaptureInput | readonly CaptureInput[], options: FlowsOptions = {}): Promise<FlowObject[]> {
+  const inputs: readonly CaptureInput[] = Array.isArray(input) ? input : [input];
+  const { sort, top, classes, ...analysis } = options;
+  // BGP runs too: its announced prefixes are pod CIDRs, which settle routed vs underlay.
+  const run = await runAnalyses(inputs, { ...analysis, standard: 'bgp' });
+  const unreadable = run.files.find((f) => f.error !== null);
+  if (unreadable?.error) throw new CaptureError(unreadable.error);
+  addBgpPodCidrs(run.flows, bgpAnnounced(run.extra));
+  run.flows.finish();
+  return run.flows.flows({ sort, top, classes });
+}
