@@ -78,8 +78,9 @@ export interface FlowsOptions extends Omit<AnalyzeOptions, 'standard' | 'core' |
 export async function flows(input: CaptureInput | readonly CaptureInput[], options: FlowsOptions = {}): Promise<FlowObject[]> {
   const inputs: readonly CaptureInput[] = Array.isArray(input) ? input : [input];
   const { sort, top, classes, ...analysis } = options;
-  // BGP runs too: its announced prefixes are pod CIDRs, which settle routed vs underlay.
-  const run = await runAnalyses(inputs, { ...analysis, standard: 'bgp' });
+  // BGP runs too: its announced prefixes are pod CIDRs, which settle routed vs underlay. No
+  // progress bar on the terminal unless asked for (quiet: false): this is a library call.
+  const run = await runAnalyses(inputs, { quiet: true, ...analysis, standard: 'bgp' });
   const unreadable = run.files.find((f) => f.error !== null);
   if (unreadable?.error) throw new CaptureError(unreadable.error);
   addBgpPodCidrs(run.flows, bgpAnnounced(run.extra));
