@@ -5,7 +5,8 @@ import { PacketDecoder, type DecoderOptions } from './decoder.js';
 import { packetObject, type DissectedPacket } from './dissect.js';
 import { readCapture, type CaptureInput } from './reader/capture.js';
 import { BgpTracker } from './bgp/tracker.js';
-import { CaptureError } from './reader/record.js';
+import { CaptureError, type CaptureRecord } from './reader/record.js';
+import type { PacketState } from './packet.js';
 import { addBgpPodCidrs, bgpAnnounced, runAnalyses, type AnalyzeOptions } from './analyze.js';
 import type { FlowObject } from './flows/analysis.js';
 import type { TrafficClassName } from './classes.js';
@@ -23,14 +24,22 @@ export interface PacketsOptions extends DecoderOptions {
   limit?: number;
 }
 
+/** The `filter` option made runnable: a test on the decoded state (before any object is built) or on the packet object. */
+interface PacketTest {
+  /** A compiled display filter: runs on the reused decode state, so skipped packets cost no objects. */
+  state: ((r: CaptureRecord, st: PacketState) => boolean) | null;
+  /** The caller's predicate, on the packet object. */
+  packet: PacketPredicate | null;
+}
+
 /**
- * A packet predicate from the `filter` option. THE DISPLAY-FILTER PLUG-IN POINT: once the
- * display-filter compiler (src/filter/) is merged, a string compiles here, once, and the rest of
- * packets() is unchanged.
+ * THE DISPLAY-FILTER PLUG-IN POINT. Once the display-filter compiler (src/filter/) is merged, a
+ * string compiles here, once, into `state` (a predicate over the decoded state); nothing else in
+ * packets() changes. Until then a string is refused rather than ignored.
  */
-function packetPredicate(filter: PacketsOptions['filter']): PacketPredicate | null {
-  if (filter === undefined) return null;
-  if (typeof filter === 'function') return filter;
+function packetTest(filter: PacketsOptions['filter']): PacketTest {
+  if (filter === undefined) return { state: null, packet: null };
+  if (typeof filter === 'function') return { state: null, packet: filter };
   throw new TypeError(`packets(): display-filter strings are not available in this version (got '${filter}'); pass a predicate (p) => boolean`);
 }
 
@@ -48,15 +57,17 @@ function packetPredicate(filter: PacketsOptions['filter']): PacketPredicate | nu
  * in which each message completes (TCP port 179 is reassembled).
  */
 export async function* packets(input: CaptureInput, options: PacketsOptions = {}): AsyncGenerator<DissectedPacket, void, undefined> {
-  const keep = packetPredicate(options.filter);
+  const test = packetTest(options.filter);
   const decoder = new PacketDecoder(options);
   const bgp = new BgpTracker({ layers: true });
   const bgpLayers = (frame: number) => bgp.layersFor(frame);
   for await (const r of readCapture(input, { limit: options.limit })) {
     const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
+    // Every packet goes to the BGP tracker, matching or not: messages span segments.
     bgp.onPacket(r, st);
+    if (test.state !== null && !test.state(r, st)) continue;
     const p = packetObject(r, st, bgpLayers);
-    if (keep === null || keep(p)) yield p;
+    if (test.packet === null || test.packet(p)) yield p;
   }
 }
 
