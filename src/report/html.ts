@@ -119,7 +119,7 @@ function isTimeline(v: unknown): v is TimelineResult {
 
 /** Class order of the page: the classes table order (by bytes), plain classes merged for the timeline. */
 function timelineSeries(doc: AnalysisDocument, tl: TimelineResult): AreaSeries[] {
-  const order = doc.classes.map((c) => c.class);
+  const order: readonly string[] = doc.classes.map((c) => c.class);
   const byKey = new Map<string, number[]>();
   for (const s of tl.series) {
     const key = s.class === 'routed' || s.class === 'underlay' ? 'unencapsulated' : s.class;

@@ -65,6 +65,8 @@ export async function flowUse(path: string): Promise<number> {
   await flows(path, { classes: ['vxlna'] });
   // @ts-expect-error: not a sort key
   await flows(path, { sort: 'size' });
+  const cls: TrafficClassName[] = fs.map((f) => f.class);
+  void cls;
   return fs.reduce((n, f) => n + f.packets + (f.tunnel?.vni ?? 0), 0);
 }
 
@@ -78,6 +80,12 @@ export function docUse(doc: AnalysisDocument): string[] {
   if (doc.bgp) out.push(`${doc.bgp.summary.sessions} ${doc.bgp.routes.map((r) => r.prefix).join()}`);
   if (doc.l2) out.push(String(doc.l2));
   out.push(doc.summary.files.map((f) => f.error ?? f.name).join(), String(doc.flows.total), String(doc.overhead.mtu));
+  const vx = doc.classes.find((c) => c.class === 'vxlan');
+  if (vx) out.push(String(vx.efficiency));
+  // @ts-expect-error: class names are a closed set: a misspelt one does not compile
+  void doc.classes.find((c) => c.class === 'vxlna');
+  // @ts-expect-error: in the overhead section too
+  void doc.overhead.encapsulations.filter((e) => e.class === 'VXLAN');
   // @ts-expect-error: sections are typed, no index signature: a typo does not compile
   void doc.lnit;
   // @ts-expect-error: lint is absent with standard: false, so it must be checked
