@@ -6,6 +6,7 @@
 //  +--------+--------+----+----+--------+------------+-----------+------------+-----------+
 import { Proto, ipv4String, macString, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { ArpLayer } from '../src/layers.js';
 
 export const ARP_HTYPE = 0;
 export const ARP_PTYPE = 2;
@@ -48,7 +49,7 @@ export function arpTargetMacUnknown(st: PacketState, i: number): boolean {
 }
 
 // v1: operation (1 request, 2 reply).
-export const arp: Dissector = {
+export const arp: Dissector<ArpLayer> = {
   proto: Proto.ARP,
   name: 'arp',
   registration: { ethertype: [0x0806, 0x8035] }, // RARP (RFC 903) uses the ARP packet format

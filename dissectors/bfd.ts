@@ -17,6 +17,7 @@
 // Intervals are in microseconds. Only version 1 is defined.
 import { Fault, Proto, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { BfdLayer } from '../src/layers.js';
 
 export const BFD_VERS_DIAG = 0;
 export const BFD_STATE_FLAGS = 1;
@@ -46,7 +47,7 @@ export const BFD_MICRO_PORT = 6784;
 export const BFD_STATE_NAMES = ['AdminDown', 'Down', 'Init', 'Up'] as const;
 
 // v1: state << 8 | diag; v2: version.
-export const bfd: Dissector = {
+export const bfd: Dissector<BfdLayer> = {
   proto: Proto.BFD,
   name: 'bfd',
   // 6784 is shared with heuristic VXLAN (Weave): BFD is decoded there only when VXLAN declines.

@@ -4,17 +4,19 @@
 // that tracker (src/bgp/layer.ts), one per message completing in the packet.
 import { Proto, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { BgpLayer } from '../src/layers.js';
 
 export const BGP_PORT = 179;
 
-export const bgp: Dissector = {
+export const bgp: Dissector<BgpLayer> = {
   proto: Proto.BGP,
   name: 'bgp',
   registration: { tcpPort: [BGP_PORT] },
   decode(st: PacketState, off: number, end: number, t: DecodeTables): void {
     void st; void off; void end; void t;
   },
+  // Not reached: decode() pushes no layer (the tracker makes the bgp layers).
   describe() {
-    return { proto: 'bgp' };
+    return { proto: 'bgp', type: 'UNKNOWN', typeCode: -1, error: 'bgp: decoded by the BGP tracker, not per packet' };
   },
 };

@@ -23,6 +23,7 @@
 // 7 (and 0, an alias on some platforms): source index (20) | upper 32 timestamp bits.
 import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { ErspanLayer, ErspanPlatformFields } from '../src/layers.js';
 import { GRE_FLAG_S, GRE_PROTO_ERSPAN2, GRE_PROTO_ERSPAN3 } from './gre.js';
 
 export const ERSPAN_VER_VLAN = 0;
@@ -49,7 +50,7 @@ function frameTypeProto(ft: number, first: number): number {
 }
 
 /** The platform subheader's fields (type III with O), by platform ID. */
-function platformFields(b: Uint8Array, p: number): Record<string, number> {
+function platformFields(b: Uint8Array, p: number): ErspanPlatformFields {
   const w1 = u32(b, p), w2 = u32(b, p + 4);
   const id = w1 >>> 26;
   switch (id) {
@@ -62,7 +63,7 @@ function platformFields(b: Uint8Array, p: number): Record<string, number> {
 }
 
 // v1: ERSPAN type (1, 2 or 3); v2: version field (-1 for type I, which has no header).
-export const erspan: Dissector = {
+export const erspan: Dissector<ErspanLayer> = {
   proto: Proto.ERSPAN,
   name: 'erspan',
   // GRE protocol types (GRE dispatches through the EtherType table).
@@ -119,7 +120,7 @@ export const erspan: Dissector = {
     if (type === 1) return { proto: 'erspan', type: 1, version: null };
     if (type === 0) return { proto: 'erspan', type: null, version: st.v2[i] };
     const vv = u16(b, o + ERSPAN_VER_VLAN), cs = u16(b, o + ERSPAN_COS_SESSION);
-    const common = {
+    const common: ErspanLayer = {
       proto: 'erspan',
       type,
       version: st.v2[i],

@@ -10,6 +10,7 @@
 // carries a whole frame, in IPv6 (usually after a segment routing header) or IPv4.
 import { Proto, macString, u16, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { EthernetLayer } from '../src/layers.js';
 
 export const ETH_DST = 0;
 export const ETH_SRC = 6;
@@ -32,7 +33,7 @@ export function ethDstIsBroadcast(st: PacketState, i: number): boolean {
 }
 
 // v1: EtherType (or the 802.3 length).
-export const ethernet: Dissector = {
+export const ethernet: Dissector<EthernetLayer> = {
   proto: Proto.ETH,
   name: 'eth',
   // Transparent Ethernet Bridging: GRE and Geneve protocol type 0x6558 carry a whole frame.

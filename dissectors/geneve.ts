@@ -10,6 +10,7 @@
 // Option: | Option Class (16) | Type (8, top bit = critical) | R R R | Length (5, 4-byte units) |
 import { Fault, Proto, u16, u24, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { GeneveLayer } from '../src/layers.js';
 
 export const GENEVE_VER_OPTLEN = 0;
 export const GENEVE_FLAGS = 1;
@@ -69,7 +70,7 @@ export function geneveOptionType(b: Uint8Array, p: number): number {
 }
 
 // v1: VNI; v2: protocol type.
-export const geneve: Dissector = {
+export const geneve: Dissector<GeneveLayer> = {
   proto: Proto.GENEVE,
   name: 'geneve',
   registration: { udpPort: [6081] },

@@ -13,6 +13,7 @@
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { GreLayer } from '../src/layers.js';
 
 export const GRE_FLAGS_VERSION = 0;
 export const GRE_PROTOCOL = 2;
@@ -77,7 +78,7 @@ export function greFlagsVersion(st: PacketState, i: number): number {
 }
 
 // v1: the tunnel key (-1 when absent): the 32-bit key, or for PPTP (isPptpGre) the call ID; v2: protocol type.
-export const gre: Dissector = {
+export const gre: Dissector<GreLayer> = {
   proto: Proto.GRE,
   name: 'gre',
   registration: { ipProto: [47], udpPort: [GRE_UDP_PORT] },

@@ -8,6 +8,7 @@
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 import { Proto, u16, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { IcmpLayer } from '../src/layers.js';
 
 export const ICMP_TYPE = 0;
 export const ICMP_CODE = 1;
@@ -44,7 +45,7 @@ export function icmpNextHopMtu(st: PacketState, i: number): number {
 }
 
 // v1: type << 8 | code; v2: the next-hop MTU of a frag-needed message, else -1.
-export const icmp: Dissector = {
+export const icmp: Dissector<IcmpLayer> = {
   proto: Proto.ICMP,
   name: 'icmp',
   registration: { ipProto: [1] },

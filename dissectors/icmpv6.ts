@@ -8,6 +8,7 @@
 // Neighbor Solicitation (135) / Advertisement (136): 4 reserved/flag bytes, then the target address.
 import { Proto, ipv6String, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { Icmpv6Layer } from '../src/layers.js';
 
 export const ICMPV6_TYPE = 0;
 export const ICMPV6_CODE = 1;
@@ -40,7 +41,7 @@ export function icmpv6Mtu(st: PacketState, i: number): number {
 }
 
 // v1: type << 8 | code; v2: the MTU of packet-too-big, else -1.
-export const icmpv6: Dissector = {
+export const icmpv6: Dissector<Icmpv6Layer> = {
   proto: Proto.ICMPV6,
   name: 'icmpv6',
   registration: { ipProto: [58] },

@@ -15,6 +15,7 @@
 // the payload then runs to the end of the captured bytes (as Wireshark's ip.tso_support does).
 import { Fault, Proto, ipv4String, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { Ipv4Layer } from '../src/layers.js';
 
 export const IPV4_VER_IHL = 0;
 export const IPV4_TOS = 1;
@@ -72,7 +73,7 @@ export function ipv4Dst(st: PacketState, i: number): number {
 }
 
 // v1: protocol; v2: 1 when the total length was 0 (TSO/GSO super-frame), else 0.
-export const ipv4: Dissector = {
+export const ipv4: Dissector<Ipv4Layer> = {
   proto: Proto.IPV4,
   name: 'ipv4',
   registration: { ethertype: [0x0800], ipProto: [4] },

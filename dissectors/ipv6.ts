@@ -16,6 +16,7 @@
 // Fragment header: | Next Header | Reserved | Fragment Offset (13) |Res|M| Identification (32) |
 import { Fault, Proto, ipv6String, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { Ipv6Layer } from '../src/layers.js';
 
 export const IPV6_VTC_FLOW = 0;
 export const IPV6_PAYLOAD_LEN = 4;
@@ -82,7 +83,7 @@ export function ipv6DstWord(st: PacketState, i: number, w: number): number {
 
 // v1: upper-layer protocol after the extension headers (59 when none);
 // v2: absolute offset of the fragment header, or -1.
-export const ipv6: Dissector = {
+export const ipv6: Dissector<Ipv6Layer> = {
   proto: Proto.IPV6,
   name: 'ipv6',
   registration: { ethertype: [0x86dd], ipProto: [41] },

@@ -13,6 +13,7 @@
 // always a family in network byte order (Wireshark applies no heuristic there either).
 import { Proto, u32, u32le, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { LoopbackLayer } from '../src/layers.js';
 
 export const NULL_FAMILY = 0;
 export const NULL_HEADER_LEN = 4;
@@ -40,7 +41,7 @@ export function nullHeaderValue(b: Uint8Array, o: number): number {
   return h;
 }
 
-function makeLoopback(proto: number, name: string, networkOrder: boolean): Dissector {
+function makeLoopback(proto: number, name: LoopbackLayer['proto'], networkOrder: boolean): Dissector<LoopbackLayer> {
   return {
     proto,
     name,

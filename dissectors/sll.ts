@@ -11,6 +11,7 @@
 // netlink, and protocol values 1 (802.3), 4 (802.2 LLC) and 0x000c/0x000d are not EtherTypes.
 import { Proto, u16, u32, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { SllLayer, Sll2Layer } from '../src/layers.js';
 
 export const SLL_PKTTYPE = 0;
 export const SLL_HATYPE = 2;
@@ -58,7 +59,7 @@ export function sllHatype(st: PacketState, i: number): number {
 }
 
 // v1: protocol; v2: ARPHRD type.
-export const sll: Dissector = {
+export const sll: Dissector<SllLayer> = {
   proto: Proto.SLL,
   name: 'sll',
   registration: {},
@@ -92,7 +93,7 @@ export const sll: Dissector = {
 };
 
 // v1: protocol; v2: ARPHRD type. The interface index and packet type also go to st.ifIndex/pktType.
-export const sll2: Dissector = {
+export const sll2: Dissector<Sll2Layer> = {
   proto: Proto.SLL2,
   name: 'sll2',
   registration: {},

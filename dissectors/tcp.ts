@@ -10,7 +10,8 @@
 //  |                    Options                    |    Padding    |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector, LayerObject } from '../src/dissector.js';
+import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { TcpLayer } from '../src/layers.js';
 import { IPV4_FLAGS_FRAG, IPV4_FLAG_MF } from './ipv4.js';
 
 export const TCP_SRC_PORT = 0;
@@ -88,7 +89,7 @@ export function tcpAckNumber(st: PacketState, i: number): number {
 
 // v1: source port << 16 | destination port; v2: payload length in captured bytes, or
 // PARTIAL_IN_FRAGMENT.
-export const tcp: Dissector = {
+export const tcp: Dissector<TcpLayer> = {
   proto: Proto.TCP,
   name: 'tcp',
   registration: { ipProto: [6] },
@@ -138,7 +139,7 @@ export const tcp: Dissector = {
     if (!full) {
       // A partial header: the fields the bytes hold, and why it is partial.
       const e = st.end[i];
-      const partial: LayerObject = {
+      const partial: TcpLayer = {
         proto: 'tcp', srcPort: u16(b, o), dstPort: u16(b, o + 2),
         partial: st.v2[i] === PARTIAL_IN_FRAGMENT ? 'fragment' : st.quoted[i] ? 'quote' : 'snaplen',
       };

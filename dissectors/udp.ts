@@ -9,6 +9,7 @@
 // The payload is handed to the dissector bound to the destination port, else the source port.
 import { Fault, Proto, u16, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { UdpLayer } from '../src/layers.js';
 
 export const UDP_SRC_PORT = 0;
 export const UDP_DST_PORT = 2;
@@ -35,7 +36,7 @@ export function udpChecksumField(st: PacketState, i: number): number {
 }
 
 // v1: source port << 16 | destination port (both re-readable; kept for the flow engine).
-export const udp: Dissector = {
+export const udp: Dissector<UdpLayer> = {
   proto: Proto.UDP,
   name: 'udp',
   registration: { ipProto: [17] },

@@ -7,6 +7,7 @@
 //  PCP: 3 bits, DEI: 1 bit, VID: 12 bits
 import { Proto, u16, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { VlanLayer } from '../src/layers.js';
 
 export const VLAN_TCI = 0;
 export const VLAN_TYPE = 2;
@@ -24,7 +25,7 @@ export function vlanTpid(st: PacketState, i: number): number {
 }
 
 // v1: inner EtherType; v2: TPID that introduced this tag (0x8100, 0x88a8 or 0x9100).
-export const vlan: Dissector = {
+export const vlan: Dissector<VlanLayer> = {
   proto: Proto.VLAN,
   name: 'vlan',
   registration: { ethertype: [0x8100, 0x88a8, 0x9100] },

@@ -8,6 +8,7 @@
 // Next protocol: 1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH (not dissected), 5 MPLS (not dissected).
 import { Proto, u24, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { VxlanGpeLayer } from '../src/layers.js';
 
 export const GPE_FLAGS = 0;
 export const GPE_NEXT_PROTOCOL = 3;
@@ -18,7 +19,7 @@ export const GPE_NEXT_IPV6 = 2;
 export const GPE_NEXT_ETHERNET = 3;
 
 // v1: VNI; v2: next protocol.
-export const vxlanGpe: Dissector = {
+export const vxlanGpe: Dissector<VxlanGpeLayer> = {
   proto: Proto.VXLAN_GPE,
   name: 'vxlan-gpe',
   registration: { udpPort: [4790] },

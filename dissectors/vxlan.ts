@@ -13,6 +13,7 @@
 // other protocol (BFD on 6784) or nothing beyond UDP.
 import { Proto, u16, u24, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { VxlanLayer } from '../src/layers.js';
 
 export const VXLAN_FLAGS = 0;
 export const VXLAN_GBP_FLAGS = 1;
@@ -75,7 +76,7 @@ export function vxlanReservedSet(st: PacketState, i: number): boolean {
 }
 
 // v1: VNI; v2: flags byte.
-export const vxlan: Dissector = {
+export const vxlan: Dissector<VxlanLayer> = {
   proto: Proto.VXLAN,
   name: 'vxlan',
   registration: { udpPort: [VXLAN_IANA_PORT], udpPortHeuristic: VXLAN_HEURISTIC_PORTS },

@@ -7,6 +7,7 @@
 // The payload is encrypted: the 32 bytes of type-4 framing (16 header + 16 tag) are all we can see.
 import { Proto, u32le, type PacketState } from '../src/packet.js';
 import type { DecodeTables, Dissector } from '../src/dissector.js';
+import type { WireguardLayer } from '../src/layers.js';
 
 export const WG_TYPE = 0;
 export const WG_RECEIVER = 4;
@@ -28,7 +29,7 @@ export function wgType(st: PacketState, i: number): number {
 }
 
 // v1: message type.
-export const wireguard: Dissector = {
+export const wireguard: Dissector<WireguardLayer> = {
   proto: Proto.WIREGUARD,
   name: 'wireguard',
   registration: { udpPort: WIREGUARD_PORTS },

@@ -8,8 +8,8 @@ import { addRecordsRead, stopSignal, type CaptureInput } from './reader/capture.
 import { PartBoard, partRange, planSplit, type ReadRange, type SplitPlan } from './reader/split.js';
 import { formatTimestamp, type CaptureInfo, type CaptureRecord } from './reader/record.js';
 import type { PacketState } from './packet.js';
-import { FlowAnalysis, type FlowObject, type FlowSummary } from './flows/analysis.js';
-import { OverheadAnalysis, type OverheadReport } from './overhead.js';
+import { FlowAnalysis } from './flows/analysis.js';
+import { OverheadAnalysis } from './overhead.js';
 import { LINKTYPE_NAMES } from './registry.js';
 import { Progress } from './progress.js';
 import { standardAnalyses, isMergeable } from './standard.js';
@@ -17,8 +17,10 @@ import { CaptureError, captureReason } from './reader/record.js';
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { PodCidr } from './podcidr.js';
 import { Selection, selects, type SelectionSpec } from './filter/options.js';
+import type { AnalysisDocument, ExtraSections, FileSummary } from './document.js';
+
+export type { AnalysisDocument, FileSummary } from './document.js';
 
 export interface AnalyzeOptions extends DecoderOptions {
   mtu?: number;
@@ -57,47 +59,9 @@ export interface AnalyzeOptions extends DecoderOptions {
   extraAnalyses?: (decoder: PacketDecoder) => PacketAnalysis[];
 }
 
-export interface FileSummary {
-  name: string;
-  format: string;
-  gzip: boolean;
-  linktypes: { linktype: number; name: string }[];
-  interfaces: number;
-  packets: number;
-  wireBytes: number;
-  warnings: string[];
-  /** Why the file could not be read at all (missing, unreadable, not a capture), else null. */
-  error: string | null;
-}
-
 /** The summary of a file that could not be read: named, with its error, and nothing in it. */
 function unreadableFile(name: string, e: CaptureError): FileSummary {
   return { name, format: 'unknown', gzip: false, linktypes: [], interfaces: 0, packets: 0, wireBytes: 0, warnings: [], error: captureReason(e, name) };
-}
-
-export interface AnalysisDocument {
-  tool: { name: 'tunnelscope'; version: string };
-  summary: {
-    files: FileSummary[];
-    packets: number;
-    uniquePackets: number;
-    copies: number;
-    wireBytes: number;
-    firstTs: string | null;
-    lastTs: string | null;
-    durationS: number;
-    linktypes: { linktype: number; name: string }[];
-    interfaces: number;
-  };
-  podCidrs: PodCidr[];
-  /** BGP-announced pod CIDRs not listed in podCidrs (beyond the first 1000); all of them settle routed. */
-  podCidrsNotListed: number;
-  classes: FlowSummary['classes'];
-  flows: { total: number; evicted: number; maxFlows: number; histogramEdges: number[] };
-  topFlows: FlowObject[];
-  tunnels: FlowSummary['tunnels'];
-  overhead: OverheadReport;
-  [section: string]: unknown;
 }
 
 export { VERSION } from './version.js';
@@ -447,8 +411,14 @@ async function runSplit(inputs: readonly CaptureInput[], opts: AnalyzeOptions): 
   return plan === null ? null : runByRecords(inputs[0] as string, plan, opts);
 }
 
-/** Library API: the document `analyze --json` prints. */
-export async function analyze(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<AnalysisDocument> {
+/**
+ * Library API: the document `analyze --json` prints. The results of the caller's own analyses
+ * (`extraAnalyses`) land under their names, typed when each analysis has a literal `name`.
+ */
+export async function analyze<A extends PacketAnalysis = never>(
+  input: CaptureInput | readonly CaptureInput[],
+  opts: AnalyzeOptions & { extraAnalyses?: (decoder: PacketDecoder) => A[] } = {},
+): Promise<AnalysisDocument & ExtraSections<A>> {
   const inputs = Array.isArray(input) ? (input as CaptureInput[]) : [input as CaptureInput];
   const extraResults: Record<string, unknown> = {};
   let bgpPrefixes: string[] = [];
@@ -483,7 +453,7 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     lastTs: packets ? formatTimestamp(run.last[0], run.last[1]) : null,
     durationS: packets ? Math.round(((run.last[0] - run.first[0]) * 1e9 + (run.last[1] - run.first[1])) / 1000) / 1e6 : 0,
   };
-  return {
+  const doc: AnalysisDocument = {
     tool: { name: 'tunnelscope', version: VERSION },
     summary: {
       files: run.files,
@@ -504,4 +474,6 @@ export async function analyze(input: CaptureInput | readonly CaptureInput[], opt
     overhead: run.overhead.finish(),
     ...extraResults,
   };
+  // extraResults holds each analysis' finish() under its name: what ExtraSections<A> says.
+  return doc as AnalysisDocument & ExtraSections<A>;
 }

@@ -1,19 +1,25 @@
 // The rich (cold) path: turn the decoder's reused state into objects, for `dissect` and tests.
 import { PacketDecoder, type DecoderOptions } from './decoder.js';
-import type { LayerObject } from './dissector.js';
-import { CLASS_NAME, PROTO_NAME, type PacketState } from './packet.js';
+import type { BgpLayer, Layer } from './layers.js';
+import { CLASS_NAMES, type TrafficClassName } from './classes.js';
+import { CLASS_NAME, PROTO_NAME, Proto, type PacketState } from './packet.js';
 import { DISSECTOR_BY_PROTO } from './registry.js';
 import { CaptureRecord, formatTimestamp } from './reader/record.js';
 
+/** One packet as `dissect --json` prints it (SPEC "JSON schemas"). */
 export interface DissectedPacket {
+  /** The capture's own frame number (1-based). */
   frame: number;
+  /** Epoch seconds as a decimal string with nine fractional digits. */
   ts: string;
   caplen: number;
   len: number;
   linktype: number;
+  /** The pcapng interface id (0 for pcap). */
   interface: number;
-  class: string;
-  layers: LayerObject[];
+  class: TrafficClassName;
+  /** Outermost first; narrow each on `proto`. */
+  layers: Layer[];
   error: string | null;
   truncated: boolean;
 }
@@ -23,11 +29,12 @@ export interface DissectedPacket {
  * (whatever its protocol: IP, UDP, VXLAN, the inner Ethernet...) gets `quoted: true` here, in one
  * place, from the decoder's per-layer mark.
  */
-export function describeLayers(st: PacketState): LayerObject[] {
-  const out: LayerObject[] = [];
+export function describeLayers(st: PacketState): Layer[] {
+  const out: Layer[] = [];
   for (let i = 0; i < st.count; i++) {
     const d = DISSECTOR_BY_PROTO[st.kind[i]];
-    const l = d ? d.describe(st, i) : { proto: PROTO_NAME[st.kind[i]] };
+    // Every protocol the decoder pushes has a dissector; only 'none' and 'raw' have none.
+    const l: Layer = d ? d.describe(st, i) : { proto: st.kind[i] === Proto.RAWIP ? 'raw' : 'none' };
     if (st.quoted[i]) l.quoted = true;
     out.push(l);
   }
@@ -35,8 +42,8 @@ export function describeLayers(st: PacketState): LayerObject[] {
 }
 
 /** The JSON object `dissect --json` prints for one packet (SPEC "JSON schemas"). */
-export function packetObject(r: CaptureRecord, st: PacketState, extraLayers?: (i: number) => LayerObject[] | null): DissectedPacket {
-  let layers = describeLayers(st);
+export function packetObject(r: CaptureRecord, st: PacketState, extraLayers?: (i: number) => readonly BgpLayer[] | null): DissectedPacket {
+  let layers: Layer[] = describeLayers(st);
   if (extraLayers) {
     const extra = extraLayers(r.frame);
     if (extra && extra.length) layers = layers.concat(extra);
@@ -48,7 +55,7 @@ export function packetObject(r: CaptureRecord, st: PacketState, extraLayers?: (i
     len: r.len,
     linktype: r.linktype,
     interface: r.interfaceId,
-    class: CLASS_NAME[st.cls],
+    class: CLASS_NAMES[st.cls],
     layers,
     error: st.errorText(),
     truncated: st.truncated || r.caplen < r.len,

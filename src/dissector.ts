@@ -1,6 +1,7 @@
 // The dissector contract and the decoding tables, modelled on Wireshark's dissector tables
 // (ethertype, ip.proto, udp.port, tcp.port) and gopacket's layer registry.
 import type { PacketState } from './packet.js';
+import type { Layer } from './layers.js';
 
 /** What a dissector binds to. Each module exports one of these next to its code. */
 export interface Registration {
@@ -17,10 +18,14 @@ export interface Registration {
   tcpPort?: readonly number[];
 }
 
-/** A JSON-ready description of one layer, as `dissect --json` prints it. */
-export type LayerObject = { proto: string } & Record<string, unknown>;
+/**
+ * A JSON-ready description of one layer, as `dissect --json` prints it: the union of the
+ * per-protocol layer types in src/layers.ts, discriminated by `proto`.
+ */
+export type LayerObject = Layer;
 
-export interface Dissector {
+/** A protocol's dissector; `L` is the layer type its describe() returns. */
+export interface Dissector<L extends Layer = Layer> {
   readonly proto: number;
   readonly name: string;
   readonly registration: Registration;
@@ -30,7 +35,7 @@ export interface Dissector {
    */
   decode(st: PacketState, off: number, end: number, tables: DecodeTables): void;
   /** Cold path: the layer `i` of a decoded packet as a JSON object. */
-  describe(st: PacketState, i: number): LayerObject;
+  describe(st: PacketState, i: number): L;
   /** Cold path: a short human summary for the one-line text output. */
   summary?(st: PacketState, i: number): string;
 }

@@ -1,14 +1,45 @@
-// Library entry: `import { readCapture, dissect, PacketDecoder } from 'tunnelscope'`.
+// Library entry: `import { packets, flows, analyze } from 'tunnelscope'`. The README's "Library"
+// section documents these; everything a returned value holds has an exported type.
+
+// Streaming API: dissected packets and flow records.
+export { packets, flows, type PacketsOptions, type PacketPredicate, type FlowsOptions } from './api.js';
+
+// The analysis document and its sections.
+export { analyze, runAnalyses, type AnalyzeOptions } from './analyze.js';
+export type {
+  AnalysisDocument, CoreSections, StandardSections, ExtraSections, CaptureSummary, FileSummary, FlowCounts, LinktypeInfo,
+  Totals, ClassTotals, TunnelTotals, FlowObject, PodCidr, OverheadReport, BgpResult, L2Result, CniResult, LintResult, TimelineResult,
+} from './document.js';
+export type { CniCandidate, EvidenceFact, Level as ConfidenceLevel } from './cni/fingerprint.js';
+
+// Findings (lint) and writing your own analysis.
+export type { Finding, LintOptions } from './lint/analysis.js';
+export { RULES, SEVERITIES, type RuleInfo, type Severity } from './lint/rules.js';
+export type { PacketAnalysis, AnalysisContext } from './analysis.js';
+export type { PacketFacts } from './facts.js';
+
+// Layers: a union discriminated on `proto`.
+export type {
+  Layer, LayerProto, LayerOf, LayerBase, EthernetLayer, VlanLayer, SllLayer, Sll2Layer, LoopbackLayer, ArpLayer, Ipv4Layer,
+  Ipv6Layer, IcmpLayer, Icmpv6Layer, UdpLayer, TcpLayer, VxlanLayer, VxlanGpeLayer, GeneveLayer, GreLayer, ErspanLayer,
+  ErspanPlatformFields, WireguardLayer, BfdLayer, BgpLayer, BgpMessageLayer, BgpLostLayer, BgpFramingErrorLayer, BgpReassembly,
+  OtherLayer,
+} from './layers.js';
+export type { GeneveOption } from '../dissectors/geneve.js';
+export type { BgpMessage } from './bgp/message.js';
+
+// Traffic classes: one table of name, label, colour and whether the class is a tunnel.
+export { TRAFFIC_CLASSES, CLASS_NAMES, classInfo, type TrafficClassInfo, type TrafficClassName } from './classes.js';
+
+// Lower level: records, the decoder and its reused state, the analyses themselves.
 export { readCapture, forEachRecord, type CaptureInput, type ReadOptions } from './reader/capture.js';
 export { CaptureRecord, CaptureError, formatTimestamp, type CaptureInfo, type InterfaceInfo } from './reader/record.js';
 export { PacketDecoder, type DecoderOptions } from './decoder.js';
 export { dissect, describeLayers, packetObject, stackString, type DissectedPacket } from './dissect.js';
-export { PacketState, Proto, TrafficClass, CLASS_NAME, PROTO_NAME } from './packet.js';
+export { PacketState, Proto, TrafficClass, CLASS_NAME, PROTO_NAME, type TrafficClassId } from './packet.js';
 export type { Dissector, LayerObject, Registration } from './dissector.js';
 export { CidrSet, parseCidr } from './cidr.js';
-export { analyze, runAnalyses, type AnalysisDocument, type AnalyzeOptions } from './analyze.js';
 export { BgpAnalysis } from './bgp/analysis.js';
-export { createLintSet, LintAnalysis, CniAnalysis, L2Analysis, RULES } from './lint/index.js';
-export { FlowAnalysis, type FlowObject } from './flows/analysis.js';
+export { createLintSet, LintAnalysis, CniAnalysis, L2Analysis } from './lint/index.js';
+export { FlowAnalysis } from './flows/analysis.js';
 export { OverheadAnalysis } from './overhead.js';
-export type { PacketAnalysis, AnalysisContext } from './analysis.js';

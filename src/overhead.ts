@@ -7,6 +7,7 @@ import { CLASS_NAME, Proto, TrafficClass, type PacketState } from './packet.js';
 import type { CaptureRecord } from './reader/record.js';
 import { NBINS, SIZE_BINS, sizeBin } from './flows/flowtable.js';
 import { ratio } from './flows/analysis.js';
+import { CLASS_NAMES, TRAFFIC_CLASSES, type TrafficClassName } from './classes.js';
 
 // ---- MTU verdict ---------------------------------------------------------------------------
 // One decision, used by `overhead` (exceeded / superFrames) and by lint (ENCAP_MTU_EXCEEDED,
@@ -60,13 +61,11 @@ export function mtuVerdict(size: number, innerBytes: number, mtu: number, zeroLe
 }
 
 const NCLASS = CLASS_NAME.length;
-const TUNNEL_NAMES: Record<number, string> = {
-  [TrafficClass.VXLAN]: 'VXLAN', [TrafficClass.GENEVE]: 'Geneve', [TrafficClass.IPIP]: 'IP-in-IP',
-  [TrafficClass.GRE]: 'GRE', [TrafficClass.NVGRE]: 'NVGRE', [TrafficClass.WIREGUARD]: 'WireGuard',
-};
+/** Tunnel classes by their label ('VXLAN', 'IP-in-IP'...), from the class table. */
+const TUNNEL_NAMES: Record<number, string> = Object.fromEntries(TRAFFIC_CLASSES.filter((c) => c.tunnel).map((c) => [c.id, c.label]));
 
 export interface EncapsulationFit {
-  class: string;
+  class: TrafficClassName;
   outerFamily: 4 | 6;
   /** Header bytes between the outer link layer and the inner IP header, as seen. */
   overheadBytes: number;
@@ -79,10 +78,10 @@ export interface EncapsulationFit {
 export interface OverheadReport {
   mtu: number;
   encapsulations: EncapsulationFit[];
-  sizeBins: { class: string; bins: { upTo: number | null; packets: number; ipBytes: number; overheadBytes: number; overheadShare: number }[] }[];
-  exceeded: { class: string; packets: number; maxIpBytes: number; firstFrame: number; reason: string }[];
-  superFrames: { class: string; packets: number; maxIpBytes: number; firstFrame: number; reason: string }[];
-  outerFragments: { class: string; packets: number; firstFrame: number }[];
+  sizeBins: { class: TrafficClassName; bins: { upTo: number | null; packets: number; ipBytes: number; overheadBytes: number; overheadShare: number }[] }[];
+  exceeded: { class: TrafficClassName; packets: number; maxIpBytes: number; firstFrame: number; reason: string }[];
+  superFrames: { class: TrafficClassName; packets: number; maxIpBytes: number; firstFrame: number; reason: string }[];
+  outerFragments: { class: TrafficClassName; packets: number; firstFrame: number }[];
   icmpMtuSignals: { protocol: 'icmp' | 'icmpv6'; mtu: number; count: number; firstFrame: number }[];
 }
 
@@ -209,7 +208,7 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
     const encapsulations: EncapsulationFit[] = [...this.encaps.entries()].map(([k, packets]) => {
       const c = k >>> 20, fam = ((k >>> 16) & 0xf) as 4 | 6, over = k & 0xffff;
       return {
-        class: CLASS_NAME[c], outerFamily: fam, overheadBytes: over, packets,
+        class: CLASS_NAMES[c], outerFamily: fam, overheadBytes: over, packets,
         maxInnerPacket: this.mtu - over,
         description: `${TUNNEL_NAMES[c] ?? CLASS_NAME[c]} over IPv${fam}: ${over} header bytes`,
       };
@@ -227,7 +226,7 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
           overheadBytes: this.binOver[k], overheadShare: ratio(this.binOver[k], this.binIp[k]),
         });
       }
-      if (any) sizeBins.push({ class: CLASS_NAME[c], bins });
+      if (any) sizeBins.push({ class: CLASS_NAMES[c], bins });
     }
     const perClass = <T>(pk: Float64Array, make: (c: number) => T): T[] => {
       const out: T[] = [];
@@ -239,14 +238,14 @@ export class OverheadAnalysis implements PacketAnalysis<OverheadReport> {
       encapsulations,
       sizeBins,
       exceeded: perClass(this.exceededPkts, (c) => ({
-        class: CLASS_NAME[c], packets: this.exceededPkts[c], maxIpBytes: this.exceededMax[c], firstFrame: this.exceededFirst[c],
+        class: CLASS_NAMES[c], packets: this.exceededPkts[c], maxIpBytes: this.exceededMax[c], firstFrame: this.exceededFirst[c],
         reason: this.exceededReason(c),
       })),
       superFrames: perClass(this.superPkts, (c) => ({
-        class: CLASS_NAME[c], packets: this.superPkts[c], maxIpBytes: this.superMax[c], firstFrame: this.superFirst[c],
+        class: CLASS_NAMES[c], packets: this.superPkts[c], maxIpBytes: this.superMax[c], firstFrame: this.superFirst[c],
         reason: this.superReason(c),
       })),
-      outerFragments: perClass(this.fragPkts, (c) => ({ class: CLASS_NAME[c], packets: this.fragPkts[c], firstFrame: this.fragFirst[c] })),
+      outerFragments: perClass(this.fragPkts, (c) => ({ class: CLASS_NAMES[c], packets: this.fragPkts[c], firstFrame: this.fragFirst[c] })),
       icmpMtuSignals: [...this.icmp.entries()].map(([k, v]) => ({
         protocol: k >= 0 ? 'icmp' as const : 'icmpv6' as const, mtu: k >= 0 ? k : -k - 1, count: v.count, firstFrame: v.firstFrame,
       })),

@@ -2,6 +2,7 @@
 // packet: dissectors append layers (kind, header offset, header length, payload end and two
 // numeric slots) into preallocated typed arrays, so the hot path never allocates per layer.
 // `dissect` turns this state into rich objects afterwards (src/dissect.ts).
+import { CLASS_NAMES } from './classes.js';
 
 /** Numeric identifiers of protocols; also the dissector ids used by the dispatch tables. */
 export const Proto = {
@@ -77,9 +78,8 @@ export const TrafficClass = {
   WIREGUARD: 8,
 } as const;
 export type TrafficClassId = (typeof TrafficClass)[keyof typeof TrafficClass];
-export const CLASS_NAME: readonly string[] = [
-  'other', 'underlay', 'routed', 'vxlan', 'geneve', 'ipip', 'gre', 'nvgre', 'wireguard',
-];
+/** Class names by TrafficClass id (from the class table in src/classes.ts; typed: CLASS_NAMES there). */
+export const CLASS_NAME: readonly string[] = CLASS_NAMES;
 
 export const MAX_LAYERS = 40;
 const EMPTY = new Uint8Array(0);

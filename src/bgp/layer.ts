@@ -1,13 +1,13 @@
 // The `bgp` layer objects `dissect --json` prints (SPEC "JSON schemas"): one per BGP message
 // that completes in the packet, with the parsed fields; plus objects for messages lost in a
 // capture gap and for framing faults, each with an `error` naming what happened.
-import type { LayerObject } from '../dissector.js';
+import type { BgpFramingErrorLayer, BgpLayer, BgpLostLayer, BgpMessageLayer } from '../layers.js';
 import { messageTypeName } from './names.js';
 import type { BgpFramingErrorEvent, BgpLostEvent, BgpMessageEvent } from './tracker.js';
 
-export function messageLayer(ev: BgpMessageEvent, packetSrc: string): LayerObject {
+export function messageLayer(ev: BgpMessageEvent, packetSrc: string): BgpMessageLayer {
   const { msg, info, at, conn, dir } = ev;
-  const o: LayerObject = { proto: 'bgp', ...msg };
+  const o: BgpMessageLayer = { proto: 'bgp', ...msg };
   // Reassembly facts, only when they say something: a message from several segments, or one
   // completed by a later packet (out-of-order delivery, a gap declared on the peer's ACK).
   if (info.segments > 1) o.segments = info.segments;
@@ -17,7 +17,7 @@ export function messageLayer(ev: BgpMessageEvent, packetSrc: string): LayerObjec
   return o;
 }
 
-export function lostLayer(ev: BgpLostEvent): LayerObject {
+export function lostLayer(ev: BgpLostEvent): BgpLostLayer {
   const l = ev.lost;
   const type = l.typeCode >= 0 ? messageTypeName(l.typeCode) : 'UNKNOWN';
   const what = l.length >= 0 ? `${type} message of ${l.length} bytes` : 'message (header not captured)';
@@ -30,24 +30,23 @@ export function lostLayer(ev: BgpLostEvent): LayerObject {
   };
 }
 
-export function framingErrorLayer(ev: BgpFramingErrorEvent): LayerObject {
+export function framingErrorLayer(ev: BgpFramingErrorEvent): BgpFramingErrorLayer {
   return { proto: 'bgp', type: 'UNKNOWN', typeCode: -1, error: ev.error };
 }
 
 /** One-line summary of a BGP message for the text `dissect` output. */
-export function layerSummary(l: LayerObject): string {
-  const t = String(l.type);
-  if (l.lost) return `BGP ${t} lost`;
-  const parts: string[] = [`BGP ${t}`];
-  switch (t) {
+export function layerSummary(l: BgpLayer): string {
+  if ('lost' in l) return `BGP ${l.type} lost`;
+  const parts: string[] = [`BGP ${l.type}`];
+  switch (l.type) {
     case 'OPEN':
       parts.push(`AS ${l.asn}${l.myAs !== l.asn ? ` (My AS ${l.myAs})` : ''} hold ${l.holdTime} id ${l.routerId}`);
       break;
     case 'UPDATE': {
-      const n = (l.nlri as string[]).length, w = (l.withdrawn as string[]).length;
+      const n = l.nlri.length, w = l.withdrawn.length;
       if (l.endOfRib) parts.push(`End-of-RIB ${l.endOfRib}`);
-      if (n) parts.push(`+${n} ${(l.nlri as string[]).slice(0, 3).join(' ')}${n > 3 ? ' ...' : ''}`);
-      if (w) parts.push(`-${w} ${(l.withdrawn as string[]).slice(0, 3).join(' ')}${w > 3 ? ' ...' : ''}`);
+      if (n) parts.push(`+${n} ${l.nlri.slice(0, 3).join(' ')}${n > 3 ? ' ...' : ''}`);
+      if (w) parts.push(`-${w} ${l.withdrawn.slice(0, 3).join(' ')}${w > 3 ? ' ...' : ''}`);
       if (n && l.nextHop) parts.push(`via ${l.nextHop}`);
       break;
     }

@@ -6,7 +6,7 @@
 // Cost when there is no BGP: one layer-kind check and one port check per packet.
 import { Proto, ipv4String, ipv6String, u32, type PacketState } from '../packet.js';
 import type { CaptureRecord } from '../reader/record.js';
-import type { LayerObject } from '../dissector.js';
+import type { BgpLayer } from '../layers.js';
 import { IPV4_DST, IPV4_SRC, IPV4_TOTAL_LEN } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 import { TCP_ACK, TCP_ACK_FLAG, TCP_FIN, TCP_MIN_HEADER, TCP_RST, TCP_SEQ, TCP_SYN, tcpDstPort, tcpFlags, tcpSrcPort } from '../../dissectors/tcp.js';
@@ -221,7 +221,7 @@ export class BgpTracker {
   private lruTail: BgpConnection | null = null;
   private readonly listeners: BgpListener[] = [];
   private readonly wantLayers: boolean;
-  private layers: LayerObject[] = [];
+  private layers: BgpLayer[] = [];
   private layersFrame = -1;
   /** The packet being processed. */
   readonly now: PacketTime = { frame: 0, tsSec: 0, tsNsec: 0 };
@@ -259,7 +259,7 @@ export class BgpTracker {
   }
 
   /** The layer objects of the BGP messages that completed in `frame` (for `dissect`). */
-  layersFor(frame: number): LayerObject[] | null {
+  layersFor(frame: number): BgpLayer[] | null {
     return frame === this.layersFrame && this.layers.length ? this.layers : null;
   }
 

@@ -96,8 +96,8 @@ function bgpAny(env: FilterEnv, r: CaptureRecord, test: ValueTest | null, st: Pa
   if (layers === null) return false;
   for (let k = 0; k < layers.length; k++) {
     const l = layers[k];
-    if (l.lost === true) continue;
-    if (test === null || test(l.typeCode as number, st)) return true;
+    if ('lost' in l) continue;
+    if (test === null || test(l.typeCode, st)) return true;
   }
   return false;
 }

@@ -7,7 +7,7 @@
 import { CLASS_NAME, Proto, TrafficClass, u16, u32, type PacketState } from '../packet.js';
 import type { CaptureRecord } from '../reader/record.js';
 import type { PacketFacts } from '../facts.js';
-import type { LayerObject } from '../dissector.js';
+import type { BgpLayer } from '../layers.js';
 import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_MIN } from '../../dissectors/ethernet.js';
 import { VLAN_TCI, VLAN_VID_MASK } from '../../dissectors/vlan.js';
 import { ARP_HLEN, ARP_OPER, ARP_PLEN, ARP_PTYPE, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA } from '../../dissectors/arp.js';
@@ -36,7 +36,7 @@ export interface FilterEnv {
   /** Filled by the selection before the predicate runs, when the filter uses `overhead`. */
   facts: PacketFacts;
   /** The BGP message layers completing in the packet (when the filter uses `bgp`). */
-  bgpLayers(frame: number): readonly LayerObject[] | null;
+  bgpLayers(frame: number): readonly BgpLayer[] | null;
 }
 
 export interface LayerField {

@@ -10,7 +10,6 @@ import { extractFacts, PacketFacts } from '../facts.js';
 import type { PacketState } from '../packet.js';
 import type { CaptureRecord } from '../reader/record.js';
 import type { StopSignal } from '../reader/capture.js';
-import type { LayerObject } from '../dissector.js';
 import { BgpTracker } from '../bgp/tracker.js';
 import { FilterError } from './lexer.js';
 import { UsageError } from '../commands/common.js';
@@ -91,7 +90,7 @@ export class Selection {
   constructor(readonly spec: SelectionSpec = {}) {
     this.env = {
       firstSec: 0, firstNsec: 0, facts: new PacketFacts(),
-      bgpLayers: (frame: number): readonly LayerObject[] | null => (this.lentBgp ?? this.ownBgp)?.layersFor(frame) ?? null,
+      bgpLayers: (frame: number) => (this.lentBgp ?? this.ownBgp)?.layersFor(frame) ?? null,
     };
     if (spec.filter !== undefined) {
       try {

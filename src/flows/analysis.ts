@@ -12,13 +12,14 @@ import { CidrSet, formatIp, parseCidr } from '../cidr.js';
 import { tcpFlagString } from '../../dissectors/tcp.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
+import { CLASS_NAMES, type TrafficClassName } from '../classes.js';
 
 /** A flow endpoint: IP address and port, or for a flow that carries no IP the MAC address. */
 export interface Endpoint { ip: string | null; port: number | null; mac?: string }
 
 export interface FlowObject {
   id: number;
-  class: string;
+  class: TrafficClassName;
   tunnel: { a: string; b: string; vni: number | null; key: number | null; dstPort: number | null } | null;
   orig: Endpoint;
   resp: Endpoint;
@@ -53,7 +54,7 @@ export interface FlowObject {
 
 /** Byte and packet totals over a set of flows (a class, a tunnel). */
 export interface Totals {
-  class: string;
+  class: TrafficClassName;
   flows: number;
   packets: number;
   bytes: number;
@@ -353,7 +354,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
       addFlow(acc, t, f);
     }
     const classes: ClassTotals[] = [...byClass.entries()].sort((a, b) => b[1].bytes - a[1].bytes).map(([c, a]) => ({
-      class: CLASS_NAME[c], flows: a.flows, packets: a.packets, bytes: a.bytes, ipBytes: a.ipBytes,
+      class: CLASS_NAMES[c], flows: a.flows, packets: a.packets, bytes: a.bytes, ipBytes: a.ipBytes,
       innerBytes: a.innerBytes, overheadBytes: a.overheadBytes,
       overheadShare: ratio(a.overheadBytes, a.bytes), efficiency: ratio(a.innerBytes, a.ipBytes), histogram: a.hist,
     }));
@@ -441,7 +442,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
     const durNs = (t.v(f, LAST_SEC) - t.v(f, FIRST_SEC)) * 1e9 + (t.v(f, LAST_NSEC) - t.v(f, FIRST_NSEC));
     const o: FlowObject = {
       id: t.v(f, ID),
-      class: CLASS_NAME[c],
+      class: CLASS_NAMES[c],
       tunnel,
       orig: icmp ? { ip: (aIsOrig ? epA : epB).ip, port: pa } : aIsOrig ? epA : epB,
       resp: icmp ? { ip: (aIsOrig ? epB : epA).ip, port: pb } : aIsOrig ? epB : epA,

@@ -15,6 +15,7 @@ import {
 import { ROW_CAP, genericBlock, genericTable, plainText, table, type Cell, type Col } from './html/tables.js';
 import { endpoint, tunnelText } from './text.js';
 import { RULES } from '../lint/rules.js';
+import { TRAFFIC_CLASSES } from '../classes.js';
 import type { CniCandidate, CniResult, EvidenceFact } from '../cni/fingerprint.js';
 import type { BgpResult } from '../bgp/analysis.js';
 import type { DirectionJson, ErrorRecord, SessionJson } from '../bgp/session.js';
@@ -47,7 +48,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 const notAvailable = (what: string) => `<p class="na" data-na>${esc(what)}: not available in this analysis.</p>`;
 
-const TUNNEL_CLASSES = new Set(['vxlan', 'geneve', 'ipip', 'gre', 'nvgre', 'wireguard']);
+const TUNNEL_CLASSES = new Set<string>(TRAFFIC_CLASSES.filter((c) => c.tunnel).map((c) => c.name));
 const PROTO: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 58: 'ICMPv6', 89: 'OSPF', 132: 'SCTP' };
 
 function section(id: string, title: string, body: string): string {
@@ -118,7 +119,7 @@ function isTimeline(v: unknown): v is TimelineResult {
 
 /** Class order of the page: the classes table order (by bytes), plain classes merged for the timeline. */
 function timelineSeries(doc: AnalysisDocument, tl: TimelineResult): AreaSeries[] {
-  const order = doc.classes.map((c) => c.class);
+  const order: readonly string[] = doc.classes.map((c) => c.class);
   const byKey = new Map<string, number[]>();
   for (const s of tl.series) {
     const key = s.class === 'routed' || s.class === 'underlay' ? 'unencapsulated' : s.class;
@@ -335,7 +336,7 @@ function bgpResult(r: BgpResult, opts: ReportOptions): string {
   const trouble = s.lostMessages + s.malformedMessages + s.framingErrors;
   out.push(stat('bgp-errors', 'Capture problems', int(trouble), `${int(s.lostMessages)} lost, ${int(s.malformedMessages)} malformed, ${int(s.gaps)} gaps`));
   out.push('</div>');
-  const sessions = arr(r.sessions).filter(isObj) as unknown as SessionJson[];
+  const sessions: readonly SessionJson[] = r.sessions;
   out.push(`<h3>Sessions (${int(sessions.length)})</h3>`);
   if (sessions.length) {
     const peer = (p: SessionJson['peers'][number] | undefined) => (p ? `${p.ip}${p.asn !== null ? ` AS${p.asn}` : ''}` : '?');
@@ -346,7 +347,7 @@ function bgpResult(r: BgpResult, opts: ReportOptions): string {
       { label: 'notifications', num: true }, { label: 'first frame', num: true },
     ];
     const rows: Cell[][] = sessions.map((x) => {
-      const d = arr(x.directions).filter(isObj) as unknown as DirectionJson[];
+      const d: readonly DirectionJson[] = x.directions;
       const h = x.holdTime;
       const hold = h ? `${h.offered.map((v) => v ?? '?').join(' / ')}${h.agreed !== null ? ` → ${h.agreed}` : ''}${h.mismatch ? ' (mismatch)' : ''}` : null;
       return [
@@ -361,7 +362,7 @@ function bgpResult(r: BgpResult, opts: ReportOptions): string {
   } else {
     out.push('<p class="note">No BGP session in this capture.</p>');
   }
-  const notes = arr(r.notifications).filter(isObj) as unknown as BgpResult['notifications'];
+  const notes: BgpResult['notifications'] = r.notifications;
   if (notes.length) {
     out.push(`<h3>Notifications (${int(notes.length)})</h3>`);
     out.push(table([{ label: 'frame', num: true }, { label: 'from' }, { label: 'to' }, { label: 'notification' }, { label: 'detail' }],
@@ -369,7 +370,7 @@ function bgpResult(r: BgpResult, opts: ReportOptions): string {
         n.shutdownCommunication ? `shutdown: ${n.shutdownCommunication}` : n.badPeerAs !== undefined ? `bad peer AS ${n.badPeerAs}` : null]),
       { id: 'bgp-notifications-table', what: 'notifications', cap: opts.rowCap }));
   }
-  const routes = arr(r.routes).filter(isObj) as unknown as RouteJson[];
+  const routes: readonly RouteJson[] = r.routes;
   out.push(`<h3>Routes (${int(routes.length)})</h3>`);
   if (routes.length) {
     const cols: Col[] = [
@@ -387,7 +388,7 @@ function bgpResult(r: BgpResult, opts: ReportOptions): string {
   } else {
     out.push('<p class="note">No route announced or withdrawn.</p>');
   }
-  const errors = arr(r.errors).filter(isObj) as unknown as ErrorRecord[];
+  const errors: readonly ErrorRecord[] = r.errors;
   if (errors.length) {
     out.push(`<h3>Decoding problems (${int(num(r.errorCount) ?? errors.length)})</h3>`);
     out.push(table([{ label: 'frame', num: true }, { label: 'from' }, { label: 'to' }, { label: 'type' }, { label: 'error' }],
@@ -405,7 +406,7 @@ function isBgpResult(v: Obj): boolean {
 function bgpSection(doc: AnalysisDocument, opts: ReportOptions): string {
   const v = doc.bgp;
   if (!isObj(v)) return section('bgp', 'BGP sessions and routes', notAvailable('BGP'));
-  if (isBgpResult(v)) return section('bgp', 'BGP sessions and routes', bgpResult(v as unknown as BgpResult, opts));
+  if (isBgpResult(v)) return section('bgp', 'BGP sessions and routes', bgpResult(v, opts));
   // Another shape: shown as it is.
   const out: string[] = [];
   const sessions = arr(v.sessions), routes = arr(v.routes);
@@ -434,7 +435,7 @@ function lintSection(doc: AnalysisDocument, opts: ReportOptions): string {
   const findings = arr(v.findings).filter(isObj);
   const out: string[] = [];
   const sum = isObj(v.summary) ? v.summary : null;
-  const counts = ['error', 'warning', 'info'].map((s) => ({ s, n: num(sum?.[s]) ?? findings.filter((f) => f.severity === s).length }));
+  const counts = (['error', 'warning', 'info'] as const).map((s) => ({ s, n: num(sum?.[s]) ?? findings.filter((f) => f.severity === s).length }));
   out.push(`<p data-k="lint-summary">${counts.map((c) => `<span class="sev sev-${c.s}">${int(c.n)} ${c.s}${c.n === 1 ? '' : 's'}</span>`).join(' ')}</p>`);
   if (!findings.length) {
     out.push('<p class="note">No finding: nothing misconfigured that the lint rules look for.</p>');
@@ -512,7 +513,7 @@ function cniResult(r: CniResult): string {
   out.push(`<div class="card verdict" data-verdict="${esc(r.verdict)}"><h3><span data-k="cni-verdict">${esc(name)}</span> <span class="sev ${STATUS_CLASS[r.status] ?? 'sev-muted'}">${esc(r.status)}</span></h3>`);
   if (r.status === 'identified' || r.confidence > 0) out.push(meter(r.confidence, r.level));
   out.push(`<p>${esc(r.reason)}</p></div>`);
-  const cands = arr(r.candidates).filter(isObj) as unknown as CniCandidate[];
+  const cands: readonly CniCandidate[] = r.candidates;
   if (cands.length) {
     out.push('<h3>Candidates</h3><div class="cards">');
     for (const c of cands.slice(0, 12)) {
@@ -535,7 +536,7 @@ function cniSection(doc: AnalysisDocument): string {
   const v = doc.cni;
   if (!isObj(v) && !Array.isArray(v)) return section('cni', 'CNI verdict', notAvailable('CNI fingerprint'));
   if (isObj(v) && typeof v.verdict === 'string' && typeof v.status === 'string' && Array.isArray(v.candidates)) {
-    return section('cni', 'CNI verdict', cniResult(v as unknown as CniResult));
+    return section('cni', 'CNI verdict', cniResult(v));
   }
   const out: string[] = [];
   const list = Array.isArray(v) ? v : arr(v.verdicts ?? v.candidates);
@@ -555,11 +556,12 @@ function cniSection(doc: AnalysisDocument): string {
 const KNOWN = new Set(['tool', 'summary', 'podCidrs', 'classes', 'flows', 'topFlows', 'tunnels', 'overhead', 'timeline', 'bgp', 'lint', 'cni']);
 
 function otherSections(doc: AnalysisDocument): { id: string; title: string; html: string }[] {
-  return Object.keys(doc).filter((k) => !KNOWN.has(k) && doc[k] !== undefined).map((k) => {
+  const sections: [string, unknown][] = Object.entries(doc);
+  return sections.filter(([k, v]) => !KNOWN.has(k) && v !== undefined).map(([k, v]) => {
     const id = `extra-${k.replace(/[^A-Za-z0-9_-]/g, '_')}`;
     const title = k === 'l2' ? 'Layer 2' : k;
     // Sections this page does not know in detail: their lists stop at 100 rows (the JSON has them all).
-    return { id, title, html: section(id, title, genericBlock(doc[k], id, 0, 100)) };
+    return { id, title, html: section(id, title, genericBlock(v, id, 0, 100)) };
   });
 }
 

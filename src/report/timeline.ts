@@ -12,6 +12,7 @@ import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
 import { CLASS_NAME } from '../packet.js';
 import type { PacketState } from '../packet.js';
 import type { CaptureRecord } from '../reader/record.js';
+import { CLASS_NAMES, type TrafficClassName } from '../classes.js';
 
 /** Upper bound on the number of buckets spanned by the capture. */
 export const MAX_BUCKETS = 600;
@@ -20,7 +21,7 @@ const BASE_PER_SECOND = 1024;
 const NCLASS = CLASS_NAME.length;
 
 export interface TimelineSeries {
-  class: string;
+  class: TrafficClassName;
   /** Wire bytes per bucket. */
   bytes: number[];
   packets: number[];
@@ -132,7 +133,7 @@ export class TimelineAnalysis implements PacketAnalysis<TimelineResult> {
         packets[i] = this.pkts[k];
         if (packets[i]) any = true;
       }
-      if (any) series.push({ class: CLASS_NAME[c], bytes, packets });
+      if (any) series.push({ class: CLASS_NAMES[c], bytes, packets });
     }
     return { bucketSeconds: width, start: this.lo * width, buckets: n, packets: this.total, wireBytes: this.totalBytes, series };
   }

@@ -1,5 +1,6 @@
 // Formatting, colours and scales shared by the sections and charts of the HTML report.
 import { bytes as bytesText, pct } from '../table.js';
+import { TRAFFIC_CLASSES } from '../../classes.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function esc(v: unknown): string {
@@ -51,23 +52,14 @@ export function tick(v: number): string {
 /** Coordinates in SVG paths: one decimal. */
 export const c1 = (v: number): string => String(Math.round(v * 10) / 10);
 
-/** One colour per class, the same in every chart and table (Tableau 10, colour-blind aware). */
+/** One colour per class, the same in every chart and table (from the class table, src/classes.ts). */
 export const CLASS_COLORS: Record<string, string> = {
-  vxlan: '#4e79a7',
-  geneve: '#76b7b2',
-  ipip: '#f28e2b',
-  gre: '#b07aa1',
-  nvgre: '#9c755f',
-  wireguard: '#e15759',
-  routed: '#59a14f',
-  underlay: '#a0a0a0',
-  other: '#edc948',
+  ...Object.fromEntries(TRAFFIC_CLASSES.map((c) => [c.name, c.colour])),
   unencapsulated: '#6b7b8c',
 };
 
 export const CLASS_LABELS: Record<string, string> = {
-  vxlan: 'VXLAN', geneve: 'Geneve', ipip: 'IP-in-IP', gre: 'GRE', nvgre: 'NVGRE', wireguard: 'WireGuard',
-  routed: 'routed (pod, no encapsulation)', underlay: 'underlay', other: 'other (non-IP)',
+  ...Object.fromEntries(TRAFFIC_CLASSES.map((c) => [c.name, c.label])),
   unencapsulated: 'unencapsulated (routed+underlay)',
 };
 
