@@ -11,6 +11,7 @@ import { CidrSet, formatIp, parseCidr } from '../cidr.js';
 import { tcpFlagString } from '../../dissectors/tcp.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
+import { withFlowFilters, type PacketFilters } from '../findings/filters.js';
 
 /** A flow endpoint: IP address and port, or for a flow that carries no IP the MAC address. */
 export interface Endpoint { ip: string | null; port: number | null; mac?: string }
@@ -41,6 +42,8 @@ export interface FlowObject {
   copyFlows: number[];
   /** Flows that carry no IP (ARP, LLDP, ..., also inside a tunnel): the EtherType they carry. */
   ethertype?: number;
+  /** Filters selecting the flow's packets (src/findings/filters.ts). */
+  evidence?: PacketFilters;
 }
 
 /** Byte and packet totals over a set of flows (a class, a tunnel). */
@@ -338,7 +341,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
         : (f: number) => t.bytes(f);
     idx.sort((a, b) => keyOf(b) - keyOf(a) || t.ids[a] - t.ids[b]);
     if (opts.top !== undefined) idx = idx.slice(0, opts.top);
-    return idx.map((f) => this.flowObject(f, cls[f]));
+    return idx.map((f) => withFlowFilters(this.flowObject(f, cls[f])));
   }
 
   private flowObject(f: number, c: number): FlowObject {

@@ -17,6 +17,7 @@ import { CSUM_BAD, CSUM_OK, CSUM_PARTIAL, udpChecksumStatus } from './checksum.j
 import { plausibleVxlanInner } from './vxlan.js';
 import { captureDirection, MtuVerdict, mtuVerdict } from '../overhead.js';
 import { bgpHoldTimeFinding, bgpNotificationFinding, type BgpInput, type FindingDraft } from './bgp.js';
+import { attachLintFilters, contextFromPortTable } from '../findings/filters.js';
 import { CountTable, type CountTableState, compareWords, countsObject, growF64, growI32, growU8, ipFamily, ipText, ipWords, ipv4Text, mix32, RateWindow } from './tables.js';
 
 export interface LintOptions {
@@ -830,6 +831,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     if (this.vnis === null && this.settings.enabled[R.VXLAN_VNI_UNEXPECTED]) {
       notEvaluated.push({ rule: 'VXLAN_VNI_UNEXPECTED', reason: 'no expected VNIs given (--vni)' });
     }
+    attachLintFilters(findings, contextFromPortTable(this.tables.udpPort));
     findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.firstFrame - b.firstFrame || a.rule.localeCompare(b.rule));
     const summary = { error: 0, warning: 0, info: 0 };
     for (const x of findings) summary[x.severity]++;
