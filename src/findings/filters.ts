@@ -128,7 +128,7 @@ function decodeAs(ctx: FilterContext, extraVxlan: readonly number[] = []): strin
   return out;
 }
 
-interface Both { ts: string; ws: string; exact?: boolean; note?: string; wsArgs?: string[]; tsArgs?: string[]; extraVxlan?: number[] }
+interface Both { ts: string; ws: string; noDecodeAs?: boolean; exact?: boolean; note?: string; wsArgs?: string[]; tsArgs?: string[]; extraVxlan?: number[] }
 
 /** Same text in both languages, built by one function of the dialect. */
 const both = (f: (d: Dialect) => string, rest: Omit<Both, 'ts' | 'ws'> = {}): Both => ({ ts: f('ts'), ws: f('ws'), ...rest });
@@ -175,7 +175,8 @@ export function lintFindingFilters(f: Finding, ctx: FilterContext): PacketFilter
     case 'VXLAN_PORT_NOT_VXLAN': {
       const ports = numKeys(e.ports);
       // tshark without decode-as for these ports: BFD on 6784, plain UDP on 8472; a short payload on 4789 is a malformed VXLAN.
-      b = { ts: `udp.port ${set(ports)} && !vxlan`, ws: `udp.port ${set(ports)} && (!vxlan || _ws.malformed)`, exact: false, wsArgs: [] };
+      // Not VXLAN: too short (tshark: malformed), or an inner frame with an 802.3 length field instead of an EtherType.
+      b = { ts: `udp.port ${set(ports)} && (!vxlan || eth.len)`, ws: `udp.port ${set(ports)} && (!vxlan || _ws.malformed || eth.len)`, exact: false, wsArgs: [], noDecodeAs: true };
       break;
     }
     case 'VXLAN_HEURISTIC_UNBOUND_PORT': {
@@ -265,7 +266,7 @@ export function lintFindingFilters(f: Finding, ctx: FilterContext): PacketFilter
     filter: b.ts,
     dissectArgs: b.tsArgs ?? dissectArgs(ctx),
     tsharkFilter: b.ws,
-    tsharkArgs: [...decodeAs(ctx, b.extraVxlan), ...(b.wsArgs ?? [])],
+    tsharkArgs: [...(b.noDecodeAs ? [] : decodeAs(ctx, b.extraVxlan)), ...(b.wsArgs ?? [])],
     filterExact: exact,
   };
   if (!exact) out.filterNote = b.note ?? INEXACT_RULES[f.rule] ?? 'a superset of the packets counted';
@@ -274,9 +275,24 @@ export function lintFindingFilters(f: Finding, ctx: FilterContext): PacketFilter
 
 /** Adds the filters to every lint finding's evidence (the one call where findings are final). */
 export function attachLintFilters(findings: Finding[], ctx: FilterContext): void {
+  // tshark needs decode-as for 8472/6784 only where VXLAN was seen on them (the collision and
+  // port findings name those ports); elsewhere it would turn BFD or OTV into VXLAN.
+  const seen = new Set<number>(), notVxlan = new Set<number>();
   for (const f of findings) {
-    const filters = lintFindingFilters(f, ctx);
-    if (filters) Object.assign(f.evidence, filters);
+    if (f.rule === 'VXLAN_WELL_KNOWN_PORT_COLLISION' || f.rule === 'VXLAN_NONSTANDARD_PORT') for (const p of numKeys(f.evidence.ports)) seen.add(p);
+    if (f.rule === 'VXLAN_PORT_NOT_VXLAN') for (const p of numKeys(f.evidence.ports)) notVxlan.add(p);
+  }
+  const run: FilterContext = { ...ctx, vxlanPorts: ctx.vxlanPorts.filter((p) => !HEURISTIC_VXLAN.includes(p) || seen.has(p)) };
+  for (const f of findings) {
+    const filters = lintFindingFilters(f, run);
+    if (!filters) continue;
+    // A port that carries VXLAN and something else: tshark's decode-as makes VXLAN of both.
+    const shared = [...notVxlan].filter((p) => filters.tsharkArgs.includes(`udp.port==${p},vxlan`));
+    if (shared.length && filters.filterExact && f.rule !== 'VXLAN_PORT_NOT_VXLAN') {
+      filters.filterExact = false;
+      filters.filterNote = `tshark decodes every packet on UDP ${shared.join(', ')} as VXLAN, also those that are not (see VXLAN_PORT_NOT_VXLAN)`;
+    }
+    Object.assign(f.evidence, filters);
   }
 }
 
