@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { runLint } from '../src/commands/lint.js';
 import { parseVniRanges } from '../src/lint/config.js';
 import { analyze } from '../src/analyze.js';
+import { correlate } from '../src/correlate/index.js';
 import { INEXACT_RULES, dissectCommand, flowFilters, tsharkCommand, type PacketFilters } from '../src/findings/filters.js';
 import type { Finding } from '../src/lint/analysis.js';
 import type { FlowObject } from '../src/flows/analysis.js';
@@ -174,6 +175,25 @@ describe('filters on flows', () => {
     }
     expect(checked).toBeGreaterThan(20);
   }, 300_000);
+});
+
+describe('filters on correlate findings', () => {
+  it.skipIf(!hasTshark)('a lost-packet finding selects the path\'s packets in the sender\'s capture: all sent, the first lost among them', async () => {
+    const dir = join(ROOT, 'fixtures', 'correlate');
+    const r = await correlate([{ name: 'nodeA', file: join(dir, 'nat-pair.a.pcap') }, { name: 'nodeB', file: join(dir, 'nat-pair.b.pcap') }], { windowS: 0.5 });
+    const losses = r.findings.filter((f) => f.rule === 'PATH_LOSS');
+    expect(losses.length).toBeGreaterThan(0);
+    for (const f of losses) {
+      const e = f.evidence as unknown as PacketFilters & { from: string; sent: number };
+      expect(e.filterFile).toBe(r.nodes.find((n) => n.name === e.from)!.file);
+      expect(e.filterExact).toBe(false);
+      const [sel] = tsharkSelections(e.filterFile!, e.tsharkArgs, [{ filter: e.tsharkFilter, frame: f.firstFrame }]);
+      // The gap shows among the packets the sender sent on that path: all of them are selected (and those
+      // in the trimmed window edges, which correlate does not count as sent), the first lost one among them.
+      expect(sel.has).toBe(true);
+      expect(sel.n).toBeGreaterThanOrEqual(e.sent);
+    }
+  }, 120_000);
 });
 
 /** Whether the built CLI's dissect accepts -Y (the display-filter branch). */
