@@ -228,7 +228,7 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
     };
   });
   const findings = correlateFindings(paths, matcher.clock, names);
-  attachCorrelateFilters(findings, nodes, { vxlanPorts: [...(opts.vxlanPorts ?? [])], genevePorts: [...(opts.genevePorts ?? [])] });
+  attachCorrelateFilters(findings, nodes, { vxlanPorts: [...(opts.vxlanPorts ?? [])], genevePorts: [...(opts.genevePorts ?? [])] }, paths.map((p) => p.json));
   return {
     nodes, clock, paths: paths.map((p) => p.json), findings, window: windowNs / 1e9, overlap,
     peakWindowPackets: matcher.peakWindow, warnings,

@@ -302,8 +302,10 @@ interface NodeAddrs { name: string; file: string; addresses: string[] }
 interface PathTunnel { vni: number | null; key: number | null; dstPort: number | null }
 
 /** A path (sender node -> receiver node, class, tunnel) as filters over the sender's capture. */
-function pathFilters(from: NodeAddrs, to: NodeAddrs, cls: string | null, tunnel: PathTunnel | null, ctx: FilterContext): PacketFilters {
-  const dir = (d: Dialect) => or(from.addresses.flatMap((a) => to.addresses.filter((c) => v6(a) === v6(c)).map((c) => pairOne(d, a, c))));
+function pathFilters(from: NodeAddrs, to: NodeAddrs, cls: string | null, tunnel: PathTunnel | null, ctx: FilterContext, natDst: readonly string[] = []): PacketFilters {
+  // Behind NAT the sender addresses the receiver by its translated address.
+  const dsts = [...new Set([...to.addresses, ...natDst])];
+  const dir = (d: Dialect) => or(from.addresses.flatMap((a) => dsts.filter((c) => v6(a) === v6(c)).map((c) => pairOne(d, a, c))));
   const tun = (d: Dialect) => {
     const t: string[] = [];
     if (cls) t.push(classFilter(d, cls));
@@ -328,8 +330,13 @@ function pathFilters(from: NodeAddrs, to: NodeAddrs, cls: string | null, tunnel:
 }
 
 /** Adds filters to correlate findings: the path's packets in the sender's capture (or both nodes' traffic for a node pair). */
-export function attachCorrelateFilters(findings: Finding[], nodes: readonly NodeAddrs[], ctx: FilterContext = { vxlanPorts: [], genevePorts: [] }): void {
+interface PathNat { from: string; to: string; rewrites: { outerDst: readonly { from: string | number }[] } }
+
+export function attachCorrelateFilters(findings: Finding[], nodes: readonly NodeAddrs[], ctx: FilterContext = { vxlanPorts: [], genevePorts: [] },
+  paths: readonly PathNat[] = []): void {
   const byName = new Map(nodes.map((n) => [n.name, n]));
+  /** Destination addresses the sender used that NAT rewrote on the way to the receiver. */
+  const natDst = (a: string, b: string) => paths.filter((p) => p.from === a && p.to === b).flatMap((p) => p.rewrites.outerDst.map((r) => String(r.from)));
   for (const f of findings) {
     const e = f.evidence;
     const tunnel = isObj(e.tunnel) ? (e.tunnel as unknown as PathTunnel) : null;
@@ -343,7 +350,7 @@ export function attachCorrelateFilters(findings: Finding[], nodes: readonly Node
     }
     if (f.rule === 'CLOCK_UNCERTAIN') { from = byName.get(String(e.a)); to = byName.get(String(e.b)); }
     if (!from || !to) continue;
-    const p = pathFilters(from, to, f.rule === 'CLOCK_UNCERTAIN' ? null : cls, f.rule === 'CLOCK_UNCERTAIN' ? null : tunnel, ctx);
+    const p = pathFilters(from, to, f.rule === 'CLOCK_UNCERTAIN' ? null : cls, f.rule === 'CLOCK_UNCERTAIN' ? null : tunnel, ctx, natDst(from.name, to.name));
     if (f.rule === 'CLOCK_UNCERTAIN') {
       // Both directions: the packets whose delays set the offset.
       const both2 = (d: Dialect) => or(from!.addresses.flatMap((a) => to!.addresses.filter((c) => v6(a) === v6(c)).map((c) => pairBoth(d, a, c))));
