@@ -140,17 +140,18 @@ export const HEALTH_CSS = `
 .health-side{display:flex;flex-direction:column;gap:10px}
 .health-side .v{white-space:normal;font-size:18px}
 ol.health-list{list-style:none;margin:0;padding:0}
-.health-item{border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:0 0 8px;background:var(--panel)}
+.health-item{border:1px solid var(--line);border-left-width:4px;border-radius:8px;padding:6px 12px;margin:0 0 8px;background:var(--panel)}
+.health-item[data-severity=error]{border-left-color:var(--err)}.health-item[data-severity=warning]{border-left-color:var(--warn)}.health-item[data-severity=info]{border-left-color:var(--info)}
 .health-item .count{font-weight:700;font-variant-numeric:tabular-nums}
 .health-item .msg{margin:2px 0}
 .affected{font-size:12px;color:#374151}
 .filters{margin-top:4px}
 .filter-line{display:flex;align-items:center;gap:6px;margin:2px 0;flex-wrap:wrap}
-.filter-line .fl{color:var(--muted);font-size:12px;min-width:70px}
-code.filter{background:#eef2f7;border-radius:4px;padding:1px 5px;word-break:break-all;white-space:pre-wrap}
+.filter-line .fl{color:var(--muted);font-size:12px;width:70px;flex:none}
+code.filter{background:#eef2f7;border-radius:4px;padding:1px 5px;word-break:break-all;white-space:pre-wrap;flex:1 1 0;min-width:240px}
 button.copy,button.csv{font:inherit;font-size:12px;padding:1px 8px;border:1px solid #cbd5e1;border-radius:4px;background:#fff;cursor:pointer}
 button.copy:hover,button.csv:hover{border-color:var(--accent);color:var(--accent)}
-input.copy-out{font-family:ui-monospace,monospace;font-size:12px;flex:1 1 260px;min-width:200px}
+input.copy-out{font-family:ui-monospace,monospace;font-size:12px;flex:1 1 100%;margin-left:76px}
 .flow-controls{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:6px 0}
 #flows-search{font:inherit;padding:3px 8px;min-width:260px;border:1px solid #cbd5e1;border-radius:4px}
 .toggles label{margin-right:8px;white-space:nowrap;cursor:pointer}
