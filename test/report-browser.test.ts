@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type AnalysisDocument } from '../src/analyze.js';
 import { renderReport } from '../src/report/html.js';
+import { dissectCommand, tsharkCommand } from '../src/findings/filters.js';
 import { reportAnalyzeOptions } from '../src/commands/report.js';
 import { createLintSet } from '../src/lint/index.js';
 import type { BgpResult } from '../src/bgp/analysis.js';
@@ -368,10 +369,16 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     expect(await p.locator(`#flows-table tbody tr[data-class="${cls}"]:not([hidden])`).count()).toBe(0);
     await p.locator(`input[data-class-toggle="${cls}"]`).check();
     expect(await visible()).toBe(total);
-    // Each flow row offers its filters.
-    const row = rows.first();
-    await row.locator('details.flow-filters summary').click();
-    expect(await row.locator('[data-filter-kind="filter"] code.filter').textContent()).toBe(doc.topFlows[0].evidence!.filter);
+    // Each flow row offers its filters, rebuilt in the page exactly as the analysis wrote them.
+    for (let i = 0; i < total; i++) {
+      const row = rows.nth(i);
+      const id = Number(await row.getAttribute('data-flow'));
+      const e = doc.topFlows.find((x) => x.id === id)!.evidence!;
+      await row.locator('button.ff').click();
+      expect(await row.locator('[data-filter-kind="filter"] code.filter').textContent()).toBe(e.filter);
+      expect(await row.locator('[data-filter-kind="dissect"] code.filter').textContent()).toBe(dissectCommand(doc.summary.files[0].name, e));
+      expect(await row.locator('[data-filter-kind="tshark"] code.filter').textContent()).toBe(tsharkCommand(doc.summary.files[0].name, e));
+    }
     // CSV download: a data: URL built in the page, one line per shown row plus the header.
     await p.locator('button.csv[data-csv="flows-table"]').click();
     const href = (await p.locator('a[data-csv-link="flows-table"]').last().getAttribute('href'))!;

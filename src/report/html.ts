@@ -8,7 +8,7 @@ import type { FlowObject } from '../flows/analysis.js';
 import type { TimelineResult } from './timeline.js';
 import { createHash } from 'node:crypto';
 import { CSS, SCRIPT } from './html/assets.js';
-import { captureName, flowControls, flowFilterCell, healthSection } from './html/health.js';
+import { FLOW_FILTER_CELL, captureName, flowControls, flowFilterAttrs, flowFilterTemplates, healthSection, packFlowFilters } from './html/health.js';
 import { histogram, pairedBars, stackedArea, type AreaSeries, type BarRow } from './html/charts.js';
 import {
   bytes, classChip, classColor, classLabel, duration, esc, int, isoTime, share, width,
@@ -288,16 +288,17 @@ function flowsSection(doc: AnalysisDocument, opts: ReportOptions): string {
     ];
     if (retx) r.push(f.retransmissions);
     if (copies) r.push(f.copies);
-    r.push({ html: flowFilterCell(f.evidence, captureName(doc)), v: '' });
+    r.push({ html: f.evidence ? FLOW_FILTER_CELL : '' });
     return r;
   });
   const out: string[] = [];
   out.push(`<p class="note">The ${int(shown.length)} flows with the most bytes of ${int(doc.flows.total)} in the capture${doc.flows.evicted ? ` (${int(doc.flows.evicted)} evicted at the --max-flows cap of ${int(doc.flows.maxFlows)})` : ''}. Click a column header to sort.` +
     `${retx ? '' : ' No listed flow has TCP retransmissions.'}${copies ? '' : ' No listed flow was also captured at another point.'}</p>`);
-  out.push(flowControls(doc));
+  const packed = packFlowFilters(shown.map((f) => f.evidence));
+  out.push(flowControls(doc), flowFilterTemplates(packed.templates, captureName(doc)));
   out.push(table(cols, rows, {
     id: 'flows-table', what: 'flows', cap, total: doc.flows.total,
-    rowAttrs: (i) => `data-flow="${flows[i].id}" data-class="${esc(flows[i].class)}"`,
+    rowAttrs: (i) => `data-flow="${flows[i].id}" data-class="${esc(flows[i].class)}"${flowFilterAttrs(packed.rows[i] ?? null)}`,
   }));
   return section('flows', 'Top flows', out.join(''));
 }

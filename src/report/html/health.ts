@@ -127,11 +127,43 @@ export function flowControls(doc: AnalysisDocument): string {
     '<span class="note" id="flows-shown"></span></div>';
 }
 
-/** The filters cell of a flow row (collapsed). */
-export function flowFilterCell(e: Partial<PacketFilters> | undefined, file: string): string {
-  if (!e || typeof e.filter !== 'string') return '';
-  return `<details class="flow-filters"><summary>filters</summary>${filterBlock(e, file)}</details>`;
+/**
+ * The flows' filters, packed: 500 rows of full filters would triple the page, so each row carries
+ * only the values (addresses, ports, VNIs: the tokens with a digit) and an index into a few shared
+ * templates; the page's script rebuilds the exact texts when a row's filters are opened.
+ */
+export function packFlowFilters(list: readonly (Partial<PacketFilters> | undefined)[]): { templates: string[]; rows: ({ t: number; v: string } | null)[] } {
+  const templates: string[] = [];
+  const index = new Map<string, number>();
+  const rows = list.map((e) => {
+    if (!e || typeof e.filter !== 'string') return null;
+    const vals: string[] = [];
+    const seen = new Map<string, number>();
+    const text = JSON.stringify([e.filter, e.dissectArgs ?? [], e.tsharkFilter ?? '', e.tsharkArgs ?? [], e.filterExact !== false, e.filterNote ?? '']);
+    const tpl = text.replace(/[0-9A-Fa-f:.]*[0-9][0-9A-Fa-f:.]*/g, (m) => {
+      let i = seen.get(m);
+      if (i === undefined) { i = vals.length; vals.push(m); seen.set(m, i); }
+      return `\`${i}\``;
+    });
+    let t = index.get(tpl);
+    if (t === undefined) { t = templates.length; templates.push(tpl); index.set(tpl, t); }
+    return { t, v: vals.join(' ') };
+  });
+  return { templates, rows };
 }
+
+/** The row attributes that carry a flow's packed filters. */
+export function flowFilterAttrs(row: { t: number; v: string } | null): string {
+  return row ? ` data-ft="${row.t}" data-fv="${esc(row.v)}"` : '';
+}
+
+/** The templates and the capture name, once per page, for the script. */
+export function flowFilterTemplates(templates: readonly string[], file: string): string {
+  return `<div id="flow-filter-templates" hidden data-file="${esc(file)}" data-t="${esc(JSON.stringify(templates))}"></div>`;
+}
+
+/** The filters cell of a flow row: a button that opens the row's filters. */
+export const FLOW_FILTER_CELL = '<button class=ff>filters</button>';
 
 export const HEALTH_CSS = `
 #health{border-bottom:2px solid var(--line)}
@@ -155,8 +187,8 @@ input.copy-out{font-family:ui-monospace,monospace;font-size:12px;flex:1 1 100%;m
 .flow-controls{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:6px 0}
 #flows-search{font:inherit;padding:3px 8px;min-width:260px;border:1px solid #cbd5e1;border-radius:4px}
 .toggles label{margin-right:8px;white-space:nowrap;cursor:pointer}
-details.flow-filters summary{cursor:pointer;color:var(--accent);font-size:12px}
-details.flow-filters .filters{min-width:420px}
+button.ff{all:unset;cursor:pointer;color:var(--accent);font-size:12px}
+td .filters{min-width:520px}
 .csv-bar{margin:4px 0}
 `;
 
@@ -186,8 +218,24 @@ export const HEALTH_SCRIPT = `
     search.addEventListener('input',apply);
     for(var k=0;k<toggles.length;k++)toggles[k].addEventListener('change',apply);
   }
+  // A flow row's filters: the template with the row's values put back, as the health summary shows them.
+  var tplEl=document.getElementById('flow-filter-templates'),tpls=null;
+  function q(s){return /^[A-Za-z0-9_./:=,@%+-]+$/.test(s)?s:"'"+s.replace(/'/g,"'\\''")+"'";}
+  function esc(s){return String(s).replace(/[&<>"]/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]});}
+  function line(label,text,kind){return '<div class="filter-line" data-filter-kind="'+kind+'"><span class="fl">'+esc(label)+'</span><code class="filter">'+esc(text)+'</code><button type="button" class="copy" data-copy="'+esc(text)+'">copy</button><input class="copy-out" readonly hidden aria-label="copied text" value=""></div>';}
+  document.addEventListener('click',function(ev){
+    var b=ev.target&&ev.target.closest?ev.target.closest('button.ff'):null;if(!b||!tplEl)return;
+    var cell=b.parentNode,old=cell.querySelector('.filters');if(old){old.hidden=!old.hidden;return;}
+    var tr=b.closest('tr');tpls=tpls||JSON.parse(tplEl.getAttribute('data-t'));
+    var vals=(tr.getAttribute('data-fv')||'').split(' ');
+    var f=JSON.parse(tpls[+tr.getAttribute('data-ft')].replace(/\x60(\\d+)\x60/g,function(_,i){return vals[+i]}));
+    var file=tplEl.getAttribute('data-file');
+    var html=line('-Y',f[0],'filter')+line('tunnelscope',['tunnelscope dissect',q(file)].concat(f[1].map(q),['-Y',q(f[0])]).join(' '),'dissect')+
+      line('tshark',['tshark -r',q(file)].concat(f[3].map(q),['-Y',q(f[2])]).join(' '),'tshark')+(f[4]?'':'<div class="note">Not exact: '+esc(f[5])+'.</div>');
+    var d=document.createElement('div');d.className='filters';d.innerHTML=html;cell.appendChild(d);
+  });
   var csvIds=['classes-table','flows-table','tunnels-table','lint-table'];
-  function cell(td){var v=td.getAttribute('data-v');var s=(v!==null&&v!==''?v:td.querySelector('details')?'':td.textContent).trim();return /[",\\n]/.test(s)?'"'+s.replace(/"/g,'""')+'"':s;}
+  function cell(td){var v=td.getAttribute('data-v');var s=(v!==null&&v!==''?v:td.querySelector('button.ff')?'':td.textContent).trim();return /[",\\n]/.test(s)?'"'+s.replace(/"/g,'""')+'"':s;}
   csvIds.forEach(function(id){
     var t=document.getElementById(id);if(!t||!t.tHead)return;
     var wrap=t.closest('.table-wrap')||t;var bar=document.createElement('div');bar.className='csv-bar';
