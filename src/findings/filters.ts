@@ -31,6 +31,16 @@ export interface PacketFilters {
   filterFile?: string;
 }
 
+/** The evidence keys this module adds. */
+export const FILTER_KEYS = ['filter', 'dissectArgs', 'tsharkFilter', 'tsharkArgs', 'filterExact', 'filterNote', 'filterFile'] as const;
+
+/** A finding's evidence without the filters (what its rule found). */
+export function ruleEvidence(e: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) if (!(FILTER_KEYS as readonly string[]).includes(k)) out[k] = v;
+  return out;
+}
+
 /** Rules whose filters are never exact, and why (the README's table says the same). */
 export const INEXACT_RULES: Readonly<Record<string, string>> = {
   VXLAN_MIXED_PORTS: 'all VXLAN packets of the VTEP pairs (the count); firstFrame is the first packet on the second port, not the first selected',
