@@ -2,6 +2,7 @@
 // exists, 0 otherwise, 2 on usage errors, 3 on unreadable input; --json as the SPEC's schema;
 // --config switching rules off and changing severities. Runs bin/tunnelscope.js (needs `npm run build`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ruleEvidence } from '../src/findings/filters.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,11 @@ describe.skipIf(!built)('tunnelscope lint (CLI)', () => {
 
   it('text output: one finding per line with severity, rule, message, count and first frame', () => {
     const r = lint(WARNING);
-    const lines = r.stdout.trim().split('\n');
+    // Under each finding, indented, the command that shows its packets.
+    const all = r.stdout.trim().split('\n');
+    const lines = all.filter((l) => !l.startsWith(' '));
+    expect(all.filter((l) => l.startsWith(' ')).map((l) => l.trim())).toEqual([
+      `tunnelscope dissect ${WARNING} -Y 'vxlan && udp.dstport == 8472'`, `tunnelscope dissect ${WARNING} -Y 'vxlan && udp.dstport == 8472'`]);
     expect(lines[0]).toMatch(/^warning +VXLAN_NONSTANDARD_PORT {2}VXLAN on UDP 8472, expected 4789 .* \(count 4, first frame 1\)$/);
     expect(lines[1]).toMatch(/^info +VXLAN_WELL_KNOWN_PORT_COLLISION {2}.*\(count 4, first frame 1\)$/);
     expect(lines).toContain('summary: 0 errors, 1 warning, 1 info');
@@ -57,7 +62,7 @@ describe.skipIf(!built)('tunnelscope lint (CLI)', () => {
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc)).toEqual(['findings', 'summary', 'notEvaluated', 'cni', 'l2']);
     expect(doc.summary).toEqual({ error: 1, warning: 0, info: 0 });
-    expect(doc.findings).toEqual([{
+    expect(doc.findings.map((f: { evidence: Record<string, unknown> }) => ({ ...f, evidence: ruleEvidence(f.evidence) }))).toEqual([{
       rule: 'VXLAN_I_FLAG_UNSET', severity: 'error', message: '3 VXLAN packets without the I flag (receivers drop them)', count: 3, firstFrame: 3,
       evidence: { senders: [{ ip: '192.168.56.11', packets: 3, firstFrame: 3 }] },
     }]);

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLint, type LintRunOptions } from '../src/commands/lint.js';
+// Findings also carry filters (src/findings/filters.ts, test/finding-filters.test.ts); these tests pin what the rule found.
+import { ruleEvidence } from '../src/findings/filters.js';
 import { RULES, renderRulesMarkdown } from '../src/lint/rules.js';
 import { LintConfigError, parseVniRanges, validateConfig } from '../src/lint/config.js';
 import { bgpHoldTimeFinding, bgpInputFrom, bgpNotificationFinding, type BgpInput } from '../src/lint/bgp.js';
@@ -73,7 +75,7 @@ describe('rule details and options', () => {
     expect(res.findings.map((f) => f.rule)).toEqual(['VXLAN_WELL_KNOWN_PORT_COLLISION']);
     const def = await lint(join(LINT, 'vxlan-nonstandard-port.trigger.pcap'));
     const f = def.findings.find((x) => x.rule === 'VXLAN_NONSTANDARD_PORT')!;
-    expect(f.evidence).toEqual({ ports: { 8472: 4 }, expectedPorts: [4789] });
+    expect(ruleEvidence(f.evidence)).toEqual({ ports: { 8472: 4 }, expectedPorts: [4789] });
   });
 
   // This used to expect 4789 flagged under --vxlan-port 8472. Issue 10 item 8: an expected-port list
@@ -84,7 +86,7 @@ describe('rule details and options', () => {
     expect(res.expected.vxlanPorts).toEqual([4789, 8472]);
     const mixed = await lint(join(LINT, 'vxlan-nonstandard-port.expected-list.pcap'), { vxlanPorts: [8472] });
     const f = mixed.findings.find((x) => x.rule === 'VXLAN_NONSTANDARD_PORT')!;
-    expect(f.evidence).toEqual({ ports: { 6784: 2 }, expectedPorts: [4789, 8472] });
+    expect(ruleEvidence(f.evidence)).toEqual({ ports: { 6784: 2 }, expectedPorts: [4789, 8472] });
     expect(f.message).toContain('VXLAN on UDP 6784, expected 4789, 8472');
     // The config file has no port setting: switching the rule's severity there changes nothing about which ports count.
     const cfg = validateConfig({ rules: { VXLAN_NONSTANDARD_PORT: { severity: 'error' } } });
@@ -105,7 +107,7 @@ describe('rule details and options', () => {
     const file = join(LINT, 'vxlan-vni-unexpected.trigger.pcap');
     expect((await lint(file, { vnis: parseVniRanges(['4000-5000']) })).findings.filter((f) => f.rule === 'VXLAN_VNI_UNEXPECTED')).toEqual([]);
     const f = (await lint(file, { vnis: parseVniRanges(['4096,1']) })).findings.find((x) => x.rule === 'VXLAN_VNI_UNEXPECTED')!;
-    expect(f.evidence).toEqual({ vnis: { 4097: 2 }, expected: ['4096', '1'] });
+    expect(ruleEvidence(f.evidence)).toEqual({ vnis: { 4097: 2 }, expected: ['4096', '1'] });
     const none = await lint(file);
     expect(none.notEvaluated.map((n) => n.rule)).toContain('VXLAN_VNI_UNEXPECTED');
     expect(() => parseVniRanges(['5-1'])).toThrow(LintConfigError);
@@ -124,7 +126,7 @@ describe('rule details and options', () => {
   it('ENCAP_DF_INNER_TOO_BIG counts the fragmented outer packet once and names the largest inner size', async () => {
     const res = await lint(join(LINT, 'encap-df-inner-too-big.trigger.pcap'));
     const f = res.findings.find((x) => x.rule === 'ENCAP_DF_INNER_TOO_BIG')!;
-    expect(f.evidence).toEqual({ mtu: 1500, largestInner: 1500, outerFragmented: 1 });
+    expect(ruleEvidence(f.evidence)).toEqual({ mtu: 1500, largestInner: 1500, outerFragmented: 1 });
     expect(res.findings.find((x) => x.rule === 'ENCAP_OUTER_FRAGMENTED')?.count).toBe(1);
   });
 
@@ -236,7 +238,7 @@ describe('BGP rules against their input interface', () => {
     const d = bgpHoldTimeFinding(input)!;
     expect(d.count).toBe(1);
     expect(d.firstFrame).toBe(5);
-    expect(d.evidence).toEqual({ sessions: [{ peers: ['10.0.0.1', '10.0.0.2'], holdTimes: [9, 6], negotiated: 6 }] });
+    expect(ruleEvidence(d.evidence)).toEqual({ sessions: [{ peers: ['10.0.0.1', '10.0.0.2'], holdTimes: [9, 6], negotiated: 6 }] });
     expect(bgpHoldTimeFinding({ sessions: [input.sessions[1], input.sessions[2]] })).toBeNull();
   });
 
@@ -245,7 +247,7 @@ describe('BGP rules against their input interface', () => {
     expect((await lint(file, { bgp: null })).notEvaluated.map((n) => n.rule)).toEqual(['BGP_NOTIFICATION', 'BGP_HOLD_TIME_MISMATCH', 'VXLAN_VNI_UNEXPECTED']);
     const def = await lint(file);
     expect(def.notEvaluated.map((n) => n.rule)).toEqual(['VXLAN_VNI_UNEXPECTED']);
-    expect(def.findings.find((f) => f.rule === 'BGP_NOTIFICATION')?.evidence).toEqual({
+    expect(ruleEvidence(def.findings.find((f) => f.rule === 'BGP_NOTIFICATION')!.evidence)).toEqual({
       sessions: [{ peers: ['192.168.56.11', '192.168.56.12'], notifications: [{ frame: 9, from: '192.168.56.12', code: 4, subcode: 0, name: 'Hold Timer Expired' }] }],
     });
     const fake = { name: 'bgp', onPacket() {}, finish: () => ({ sessions: [] }) };

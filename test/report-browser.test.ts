@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type AnalysisDocument } from '../src/analyze.js';
 import { renderReport } from '../src/report/html.js';
+import { dissectCommand, tsharkCommand } from '../src/findings/filters.js';
 import { reportAnalyzeOptions } from '../src/commands/report.js';
 import { createLintSet } from '../src/lint/index.js';
 import type { BgpResult } from '../src/bgp/analysis.js';
@@ -37,7 +38,7 @@ const hasCorpus = existsSync(CORPUS_VXLAN);
 if (!hasChromium) console.warn(`report browser tests SKIPPED: ${CHROMIUM} is missing (Debian: apt-get install chromium)`);
 else if (!hasCorpus) console.warn(`report browser test on ${CORPUS_VXLAN} SKIPPED: the shared corpus is absent`);
 
-const SECTIONS = ['summary', 'traffic', 'overhead', 'sizes', 'flows', 'tunnels', 'bgp', 'lint', 'cni', 'glossary'];
+const SECTIONS = ['health', 'summary', 'traffic', 'overhead', 'sizes', 'flows', 'tunnels', 'bgp', 'lint', 'cni', 'glossary'];
 const num = (s: string | null) => Number((s ?? '').replace(/[,\s]/g, ''));
 
 interface Opened { page: Page; errors: string[]; requests: string[]; url: string }
@@ -307,6 +308,86 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     const packets = (await p.locator('#flows-table tbody tr td:nth-child(6)').allTextContents()).map(num);
     expect(packets).toEqual([...packets].sort((a, b) => b - a));
     expect(o.requests.every((u) => u === o.url)).toBe(true);
+    await p.close();
+  });
+
+  it('opens with the health summary: findings worst first with filters to copy; flows search, class toggles and CSV download', async () => {
+    const doc = await analyze(join(ROOT, 'fixtures', 'vxlan-lint.pcap'), reportAnalyzeOptions({ quiet: true }));
+    const lint = doc.lint as LintResult;
+    expect(lint.findings.length).toBeGreaterThan(1);
+    const o = await open(renderReport(doc), 'health');
+    const p = o.page;
+    // The first section of the page is the health summary, and the TOC starts with it.
+    expect(await p.evaluate(() => document.querySelector('main section')?.id)).toBe('health');
+    expect(await p.locator('nav.toc a').first().getAttribute('href')).toBe('#health');
+    // One line per finding, worst first, each with its count.
+    const items = p.locator('#health li.health-item');
+    expect(await items.count()).toBe(lint.findings.length);
+    const rank: Record<string, number> = { error: 3, warning: 2, info: 1 };
+    const sevs = (await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-severity') ?? ''))).map((s) => rank[s]);
+    expect(sevs).toEqual([...sevs].sort((a, b) => b - a));
+    for (const f of lint.findings) {
+      const item = p.locator(`#health li.health-item[data-rule="${f.rule}"]`);
+      expect(num(await item.locator('[data-k="health-count"]').textContent()), f.rule).toBe(f.count);
+      expect(await item.locator('[data-filter-kind="filter"] code.filter').textContent(), f.rule).toBe(f.evidence.filter);
+    }
+    // The CNI verdict and the overhead headline beside the findings.
+    expect(await p.locator('#health [data-k="health-cni"]').count()).toBe(1);
+    expect(await p.locator('#health [data-k="health-overhead"]').textContent()).toMatch(/%$/);
+    // Copy: the exact filter goes to the clipboard where the page may write it, and always into the visible field.
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => undefined);
+    const firstRule = await items.first().getAttribute('data-rule');
+    const want = lint.findings.find((f) => f.rule === firstRule)!.evidence.filter as string;
+    const line = items.first().locator('[data-filter-kind="filter"]');
+    expect(await line.locator('input.copy-out').isVisible()).toBe(false);
+    await line.locator('button.copy').click();
+    await expect.poll(() => line.locator('button.copy').getAttribute('data-copied')).not.toBeNull();
+    expect(await line.locator('input.copy-out').isVisible()).toBe(true);
+    expect(await line.locator('input.copy-out').inputValue()).toBe(want);
+    if ((await line.locator('button.copy').getAttribute('data-copied')) === 'clipboard') {
+      expect(await p.evaluate(() => navigator.clipboard.readText())).toBe(want);
+    } else {
+      console.warn('health: the clipboard is not available headless; checked the visible field only');
+    }
+    // Search: only rows containing the text stay visible.
+    const rows = p.locator('#flows-table tbody tr');
+    const total = await rows.count();
+    const visible = () => p.locator('#flows-table tbody tr:not([hidden])').count();
+    expect(await visible()).toBe(total);
+    const term = doc.topFlows[0].orig.ip!;
+    const matching = (await rows.evaluateAll((els, t) => els.filter((e) => (e.textContent ?? '').toLowerCase().includes(t)).length, term.toLowerCase()));
+    expect(matching).toBeLessThan(total);
+    await p.locator('#flows-search').fill(term);
+    expect(await visible()).toBe(matching);
+    await p.locator('#flows-search').fill('');
+    expect(await visible()).toBe(total);
+    // Toggles: switching a class off hides exactly its rows.
+    const cls = doc.topFlows[0].class;
+    const ofClass = doc.topFlows.slice(0, total).filter((f) => f.class === cls).length;
+    await p.locator(`input[data-class-toggle="${cls}"]`).uncheck();
+    expect(await visible()).toBe(total - ofClass);
+    expect(await p.locator(`#flows-table tbody tr[data-class="${cls}"]:not([hidden])`).count()).toBe(0);
+    await p.locator(`input[data-class-toggle="${cls}"]`).check();
+    expect(await visible()).toBe(total);
+    // Each flow row offers its filters, rebuilt in the page exactly as the analysis wrote them.
+    for (let i = 0; i < total; i++) {
+      const row = rows.nth(i);
+      const id = Number(await row.getAttribute('data-flow'));
+      const e = doc.topFlows.find((x) => x.id === id)!.evidence!;
+      await row.locator('button.ff').click();
+      expect(await row.locator('[data-filter-kind="filter"] code.filter').textContent()).toBe(e.filter);
+      expect(await row.locator('[data-filter-kind="dissect"] code.filter').textContent()).toBe(dissectCommand(doc.summary.files[0].name, e));
+      expect(await row.locator('[data-filter-kind="tshark"] code.filter').textContent()).toBe(tsharkCommand(doc.summary.files[0].name, e));
+    }
+    // CSV download: a data: URL built in the page, one line per shown row plus the header.
+    await p.locator('button.csv[data-csv="flows-table"]').click();
+    const href = (await p.locator('a[data-csv-link="flows-table"]').last().getAttribute('href'))!;
+    expect(href.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
+    const csv = decodeURIComponent(href.slice('data:text/csv;charset=utf-8,'.length)).trimEnd().split('\n');
+    expect(csv.length).toBe(total + 1);
+    expect(csv[0].split(',').slice(0, 2)).toEqual(['class', 'tunnel']);
+    expect(o.errors).toEqual([]);
+    expect(o.requests.filter((u) => !u.startsWith('data:'))).toEqual([o.url]);
     await p.close();
   });
 

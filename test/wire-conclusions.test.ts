@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { runAnalyses } from '../src/analyze.js';
 import { runLint } from '../src/commands/lint.js';
+import { ruleEvidence } from '../src/findings/filters.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { PcapngWriter } from '../test-support/capture.js';
 import { filler } from '../test-support/bytes.js';
@@ -27,7 +28,7 @@ describe('UDP 6784/8472 payloads that are not VXLAN (heuristic-ports.pcap)', () 
     expect(f!.count).toBe(9);
     expect(f!.firstFrame).toBe(1);
     // 5 BFD packets on 6784; OTV-shaped, I-flag-clear, junk and 5 bytes on 8472 (1 too short).
-    expect(f!.evidence).toEqual({ ports: { 6784: 5, 8472: 4 }, tooShort: 1, noPlausibleInnerFrame: 8 });
+    expect(ruleEvidence(f!.evidence)).toEqual({ ports: { 6784: 5, 8472: 4 }, tooShort: 1, noPlausibleInnerFrame: 8 });
     expect(lint.findings.map((x) => x.rule).filter((r) => r !== 'VXLAN_PORT_NOT_VXLAN' && r.startsWith('VXLAN'))).toEqual([]);
   });
 });

@@ -108,7 +108,7 @@ export const lintCommand: Command = {
     } else if (p.values.json) {
       await out.write(JSON.stringify({ findings: run.lint.findings, summary: run.lint.summary, notEvaluated: run.lint.notEvaluated, cni: run.cni, l2: run.l2 }) + '\n');
     } else {
-      await out.write(formatText(run));
+      await out.write(formatText(run, p.positionals.length === 1 ? p.positionals[0] : undefined));
     }
     await out.end();
     const rank = SEVERITY_RANK[failOn as Severity];

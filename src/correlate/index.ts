@@ -14,6 +14,7 @@ import { inferAddresses, sampleCapture, sampleFingerprints, type AddressEvidence
 import { addressMap, fingerprintChunks, fingerprintField, isFingerprintFile, readFingerprint, readTrailer, FP_RECORD, type FingerprintTrailer } from './fingerprints.js';
 import { pathJson, type PathJson } from './paths.js';
 import type { ClockJson } from './clock.js';
+import { attachCorrelateFilters } from '../findings/filters.js';
 import { correlateFindings, type CorrelateFinding } from './findings.js';
 
 export { nodeName, type NodeInput } from './nodes.js';
@@ -235,6 +236,7 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
     };
   });
   const findings = correlateFindings(paths, matcher.clock, names);
+  attachCorrelateFilters(findings, nodes, { vxlanPorts: [...(opts.vxlanPorts ?? [])], genevePorts: [...(opts.genevePorts ?? [])] }, paths.map((p) => p.json));
   return {
     nodes, clock, paths: paths.map((p) => p.json), findings, window: windowNs / 1e9, overlap,
     peakWindowPackets: matcher.peakWindow, warnings,

@@ -13,6 +13,7 @@ import { tcpFlagString } from '../../dissectors/tcp.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 import { CLASS_NAMES, type TrafficClassName } from '../classes.js';
+import { withFlowFilters, type PacketFilters } from '../findings/filters.js';
 
 /** A flow endpoint: IP address and port, or for a flow that carries no IP the MAC address. */
 export interface Endpoint { ip: string | null; port: number | null; mac?: string }
@@ -50,6 +51,8 @@ export interface FlowObject {
    * is followed by the next part; part 2 and up are continuations). Absent when not split.
    */
   part?: number;
+  /** Filters selecting the flow's packets (src/findings/filters.ts). */
+  evidence?: PacketFilters;
 }
 
 /** Byte and packet totals over a set of flows (a class, a tunnel). */
@@ -410,7 +413,7 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
         : (f: number) => t.bytes(f);
     idx.sort((a, b) => keyOf(b) - keyOf(a) || t.v(a, ID) - t.v(b, ID));
     if (opts.top !== undefined) idx = idx.slice(0, opts.top);
-    return idx.map((f) => this.flowObject(f, cls[f]));
+    return idx.map((f) => withFlowFilters(this.flowObject(f, cls[f])));
   }
 
   private flowObject(f: number, c: number): FlowObject {

@@ -18,6 +18,7 @@ import { DEFAULT_THRESHOLDS, ruleSettings, type LintThresholds, type RuleOverrid
 import type { BgpInput, FindingDraft } from './bgp.js';
 import { RuleCounts, TunnelView, type FindingSink, type LintEnv, type RuleCountsState, type RuleModule } from './rule.js';
 import { RULE_MODULES } from './rules/index.js';
+import { attachLintFilters, contextFromPortTable } from '../findings/filters.js';
 
 export interface LintOptions {
   /** Ports given with --vxlan-port: decoded as VXLAN and expected as VXLAN ports, next to 4789 (always expected). */
@@ -240,6 +241,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       },
     };
     for (const m of this.modules) m.finish(sink, this.counts);
+    attachLintFilters(findings, contextFromPortTable(this.env.tables.udpPort));
     findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.firstFrame - b.firstFrame || a.rule.localeCompare(b.rule));
     const summary = { error: 0, warning: 0, info: 0 };
     for (const x of findings) summary[x.severity]++;

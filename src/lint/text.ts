@@ -2,6 +2,7 @@
 import type { LintResult } from './analysis.js';
 import type { L2Result } from '../cni/l2.js';
 import type { CniResult } from '../cni/fingerprint.js';
+import { dissectCommand } from '../findings/filters.js';
 
 export interface LintRun {
   lint: LintResult;
@@ -9,14 +10,15 @@ export interface LintRun {
   l2: L2Result;
 }
 
-export function formatFinding(f: LintResult['findings'][number]): string {
+export function formatFinding(f: LintResult['findings'][number], capture = 'FILE'): string {
   const file = typeof f.evidence.firstFile === 'string' ? ` of ${f.evidence.firstFile}` : '';
-  return `${f.severity.padEnd(7)} ${f.rule}  ${f.message}  (count ${f.count}, first frame ${f.firstFrame}${file})`;
+  const show = dissectCommand(typeof f.evidence.firstFile === 'string' ? f.evidence.firstFile : capture, f.evidence);
+  return `${f.severity.padEnd(7)} ${f.rule}  ${f.message}  (count ${f.count}, first frame ${f.firstFrame}${file})` + (show ? `\n        ${show}` : '');
 }
 
-export function formatText(run: LintRun): string {
+export function formatText(run: LintRun, capture?: string): string {
   const lines: string[] = [];
-  for (const f of run.lint.findings) lines.push(formatFinding(f));
+  for (const f of run.lint.findings) lines.push(formatFinding(f, capture));
   const s = run.lint.summary;
   if (run.lint.findings.length === 0) lines.push('no findings');
   lines.push(`summary: ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info`);

@@ -8,6 +8,7 @@ import type { FlowObject } from '../flows/analysis.js';
 import type { TimelineResult } from './timeline.js';
 import { createHash } from 'node:crypto';
 import { CSS, SCRIPT } from './html/assets.js';
+import { FLOW_FILTER_CELL, captureName, flowControls, flowFilterAttrs, flowFilterTemplates, healthSection, packFlowFilters } from './html/health.js';
 import { histogram, pairedBars, stackedArea, type AreaSeries, type BarRow } from './html/charts.js';
 import {
   bytes, classChip, classColor, classLabel, duration, esc, int, isoTime, share, width,
@@ -276,6 +277,7 @@ function flowsSection(doc: AnalysisDocument, opts: ReportOptions): string {
   ];
   if (retx) cols.push({ label: 'retx', num: true, title: 'TCP retransmissions' });
   if (copies) cols.push({ label: 'copies', num: true, title: 'packets also seen at another capture point' });
+  cols.push({ label: 'filters', title: 'display filters selecting the flow\'s packets' });
   const rows: Cell[][] = shown.map((f) => {
     const r: Cell[] = [
       { html: classChip(f.class) }, { html: esc(tunnelText(f)), cls: 'mono' },
@@ -287,14 +289,17 @@ function flowsSection(doc: AnalysisDocument, opts: ReportOptions): string {
     ];
     if (retx) r.push(f.retransmissions);
     if (copies) r.push(f.copies);
+    r.push({ html: f.evidence ? FLOW_FILTER_CELL : '' });
     return r;
   });
   const out: string[] = [];
   out.push(`<p class="note">The ${int(shown.length)} flows with the most bytes of ${int(doc.flows.total)} in the capture${doc.flows.evicted ? ` (${int(doc.flows.evicted)} evicted at the --max-flows cap of ${int(doc.flows.maxFlows)})` : ''}. Click a column header to sort.` +
     `${retx ? '' : ' No listed flow has TCP retransmissions.'}${copies ? '' : ' No listed flow was also captured at another point.'}</p>`);
+  const packed = packFlowFilters(shown.map((f) => f.evidence));
+  out.push(flowControls(doc), flowFilterTemplates(packed.templates, captureName(doc)));
   out.push(table(cols, rows, {
     id: 'flows-table', what: 'flows', cap, total: doc.flows.total,
-    rowAttrs: (i) => `data-flow="${flows[i].id}"`,
+    rowAttrs: (i) => `data-flow="${flows[i].id}" data-class="${esc(flows[i].class)}"${flowFilterAttrs(packed.rows[i] ?? null)}`,
   }));
   return section('flows', 'Top flows', out.join(''));
 }
@@ -620,6 +625,7 @@ export function renderReport(doc: AnalysisDocument, options: ReportOptions = {})
   const title = `tunnelscope report: ${files.map((f) => f.split('/').pop()).join(', ')}`;
   const others = otherSections(doc);
   const sections: [string, string, string][] = [
+    ['health', 'Health', healthSection(doc)],
     ['summary', 'Summary', summarySection(doc)],
     ['traffic', 'Traffic over time', trafficSection(doc)],
     ['overhead', 'Overhead', overheadSection(doc)],

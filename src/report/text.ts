@@ -126,7 +126,7 @@ export function analysisText(doc: AnalysisDocument): string {
     out.push('', title('BGP'), ...blocks.filter((b, i) => i < 2 || b.startsWith('Notifications')).map((b) => b.trimEnd()));
   }
   if (doc.lint && doc.cni) {
-    out.push('', title('Lint and CNI'), formatText({ lint: doc.lint as LintRun['lint'], cni: doc.cni as LintRun['cni'], l2: doc.l2 as LintRun['l2'] }).trimEnd());
+    out.push('', title('Lint and CNI'), formatText({ lint: doc.lint as LintRun['lint'], cni: doc.cni as LintRun['cni'], l2: doc.l2 as LintRun['l2'] }, doc.summary.files.length === 1 ? doc.summary.files[0].name : undefined).trimEnd());
   }
   return out.join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 // The page's only style sheet and script, inlined: the page makes no request at all (its
 // Content-Security-Policy forbids any), so it opens from a file, a CI artifact or an e-mail.
 import { CLASS_CSS } from './format.js';
+import { HEALTH_CSS, HEALTH_SCRIPT } from './health.js';
 
 export const CSS = `
 :root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#fff;--panel:#f8fafc;--accent:#2563eb;
@@ -84,9 +85,9 @@ ul.plain{margin:4px 0;padding-left:18px}
 footer{color:var(--muted);font-size:12px;padding:18px 0 30px}
 @media print{nav.toc{display:none}.table-wrap{max-height:none;overflow:visible}}
 ${CLASS_CSS}
-`;
+${HEALTH_CSS}`;
 
-/** Click a column header to sort; again to reverse. Numbers sort by data-v, largest first. */
+/** Click a column header to sort; again to reverse. Numbers sort by data-v, largest first. Then the health summary's copy buttons, the flows search and toggles, CSV downloads (html/health.ts). */
 export const SCRIPT = `
 (function(){
   function key(td,num){
@@ -118,4 +119,4 @@ export const SCRIPT = `
     })(ths[i],i);
   })(tables[t]);
 })();
-`;
+` + HEALTH_SCRIPT;
