@@ -44,7 +44,7 @@ function pick(p: CorrelateResult['paths'][number]) {
   };
 }
 
-describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop', 'syn-burst'])('correlate %s (scapy ground truth)', (name) => {
+describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop', 'syn-burst', 'link-flap', 'mss-clamp'])('correlate %s (scapy ground truth)', (name) => {
   it('nodes, clock, every path number and the findings match what the generator did', async () => {
     const { truth, r } = await run(name);
     expect(Object.fromEntries(r.nodes.map((n) => [n.name, n.addresses]))).toEqual(truth.nodes);
@@ -70,13 +70,20 @@ describe('correlate: why packets were lost (syn-burst)', () => {
     // UDP every 20 ms from 250.5 ms: 1510.5 .. 1690.5 ms are lost. Buckets are one window (0.2 s)
     // from the overlap start, 203 ms (B's clock +3 ms, plus the window): 1403-1603 ms and 1603-1803 ms.
     // The other losses: flow 2's SYNs at 1000, 2000, 3000 ms, flow 5's RST at 2070 ms, flow 6's data at 2407 ms.
-    expect(ab.bursts).toEqual({ runs: 6, longest: 10 });
+    // The longest run: the 10 UDP packets sent at 1510.5 .. 1690.5 ms, i.e. 1.3075 .. 1.4875 s after the overlap start.
+    expect(ab.bursts).toEqual({ runs: 6, longest: 10, longestStart: 1.3075, longestEnd: 1.4875 });
     expect(ab.lostByTime.filter((b) => b.lost > 0).map((b) => [b.start, b.lost])).toEqual([[0.6, 1], [1.2, 5], [1.4, 5], [1.6, 1], [1.8, 1], [2.2, 1], [2.6, 1]]);
     expect(ab.rewrites.mssClamp).toEqual([{ from: 1460, to: 1410, packets: 7 }]);
     expect(ba.rewrites.mssClamp).toEqual([{ from: 8960, to: 1410, packets: 7 }]);
     // PATH_LOSS carries the breakdowns as evidence.
     const loss = r.findings.find((f) => f.rule === 'PATH_LOSS' && f.evidence.from === 'syn-burst.a')!;
     expect(loss.evidence).toMatchObject({ bursts: { runs: 6, longest: 10 }, lostByProtocol: ab.lostByProtocol });
+    // The burst and the clamp are findings of their own (gen_pairs.py: 10 consecutive UDP lost; 7 SYNs / SYN-ACKs clamped each way).
+    const burst = r.findings.filter((f) => f.rule === 'PATH_LOSS_BURST');
+    expect(burst.map((f) => [f.evidence.from, f.count, f.severity])).toEqual([['syn-burst.a', 10, 'warning']]);
+    const clamp = r.findings.filter((f) => f.rule === 'PATH_MSS_CLAMP');
+    expect(clamp.map((f) => [f.evidence.from, f.count, f.evidence.mssClamp])).toEqual([
+      ['syn-burst.a', 7, [{ from: 1460, to: 1410, packets: 7 }]], ['syn-burst.b', 7, [{ from: 8960, to: 1410, packets: 7 }]]]);
   });
 });
 
@@ -110,7 +117,7 @@ describe('correlate rules documentation', () => {
   it('the README holds every rule with its cause and fix, as the catalogue renders them', () => {
     const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
     expect(readme.includes(renderCorrelateRulesMarkdown())).toBe(true);
-    expect(CORRELATE_RULES.map((r) => r.id)).toEqual(['PATH_LOSS', 'PATH_MTU_BLACKHOLE', 'UNDERLAY_DROPS_ENCAP', 'PATH_NAT', 'PATH_ASYMMETRIC', 'CLOCK_UNCERTAIN']);
+    expect(CORRELATE_RULES.map((r) => r.id)).toEqual(['PATH_LOSS', 'PATH_MTU_BLACKHOLE', 'UNDERLAY_DROPS_ENCAP', 'PATH_NAT', 'PATH_ASYMMETRIC', 'PATH_LOSS_BURST', 'PATH_MSS_CLAMP', 'CLOCK_UNCERTAIN']);
   });
 });
 

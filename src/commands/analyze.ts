@@ -6,6 +6,32 @@ import { analyze } from '../analyze.js';
 import { analysisText } from '../report/text.js';
 import { Out, RANGES, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
+import { formatClusterText, parseNodeSpecs, parseWindow } from './correlate.js';
+import { clusterView, type ClusterSection } from '../correlate/cluster.js';
+import type { AnalysisDocument } from '../analyze.js';
+import { decoderOptions, type Options, type Parsed } from './common.js';
+
+/** analyze and report over captures from several nodes (the cluster view). */
+export const CLUSTER_OPTIONS: Options = { node: { type: 'string', multiple: true }, window: { type: 'string' } };
+
+/** The positional files plus those given only through --node. */
+export function withNodeFiles(positionals: readonly string[], named: ReadonlyMap<string, string>): string[] {
+  const files = [...positionals];
+  for (const f of named.keys()) if (!files.includes(f)) files.push(f);
+  return files;
+}
+
+/**
+ * After the analyze run: with files from more than one node, `doc.cluster` counts a packet seen at
+ * its sender and its receiver once (src/correlate/cluster.ts). Returns the section, or null.
+ */
+export async function addClusterSection(doc: AnalysisDocument, files: readonly string[], named: ReadonlyMap<string, string>, values: Parsed['values']): Promise<ClusterSection | null> {
+  const readable = doc.summary.files.filter((f) => f.error === null).map((f) => f.name);
+  if (readable.length < 2) return null;
+  const cluster = await clusterView(files.filter((f) => readable.includes(f)), named, { ...decoderOptions(values), windowS: parseWindow(values.window) });
+  if (cluster) doc.cluster = cluster;
+  return cluster;
+}
 
 /** The package root, found from this module whether it runs from src/ or dist/src/. */
 export function packageRoot(): string {
@@ -24,19 +50,22 @@ export function sampleCapture(): string {
 export const analyzeCommand: Command = {
   name: 'analyze',
   summary: 'everything in one report: summary, classes, flows, tunnels, overhead, BGP, lint, CNI',
-  usage: 'tunnelscope analyze [FILE...] [--json] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--max-flows N] [--quiet]',
+  usage: 'tunnelscope analyze [FILE...] [--node NAME=FILE]... [--window S] [--json] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--max-flows N] [--quiet]',
   async run(args) {
-    const p = parse(this, args, { ...ANALYSIS_OPTIONS, top: { type: 'string' } });
+    const p = parse(this, args, { ...ANALYSIS_OPTIONS, ...CLUSTER_OPTIONS, top: { type: 'string' } });
     if (!p) return 0;
-    let files = p.positionals;
+    const named = parseNodeSpecs(p.values.node);
+    parseWindow(p.values.window); // a bad value is a usage error before the run, not after
+    let files = withNodeFiles(p.positionals, named);
     if (files.length === 0) {
       files = [sampleCapture()];
       if (!p.values.json) process.stderr.write(`tunnelscope: no capture given; analysing the bundled sample ${files[0]}\n`);
     }
     const doc = await analyze(files, { ...analyzeOptions(p.values), top: intOption(p.values.top, '--top', RANGES.top) });
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
+    const cluster = await addClusterSection(doc, files, named, p.values);
     const out = new Out(p.values.json === true);
-    await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc));
+    await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc) + (cluster ? formatClusterText(cluster) : ''));
     await out.end();
     for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
     return fileErrorsStatus(doc.summary.files);

@@ -10,7 +10,8 @@ import { standardAnalyses } from '../standard.js';
 import { createLintSet } from '../lint/index.js';
 import { Out, RANGES, fileErrorsStatus, intOption, parse, printError, printWarnings, someReadable, UsageError, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
-import { sampleCapture } from './analyze.js';
+import { CLUSTER_OPTIONS, addClusterSection, sampleCapture, withNodeFiles } from './analyze.js';
+import { parseNodeSpecs, parseWindow } from './correlate.js';
 
 const { json: _json, ...REPORT_BASE } = ANALYSIS_OPTIONS;
 
@@ -40,14 +41,16 @@ export function reportAnalyzeOptions(base: AnalyzeOptions, top = REPORT_TOP): An
 export const reportCommand: Command = {
   name: 'report',
   summary: 'the analysis as a self-contained HTML page with charts (-o report.html)',
-  usage: 'tunnelscope report [FILE...] [-o report.html] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--geneve-port P]... [--max-flows N] [--quiet]',
+  usage: 'tunnelscope report [FILE...] [--node NAME=FILE]... [--window S] [-o report.html] [--top N] [--mtu 1500] [--pod-cidr CIDR]... [--vxlan-port P]... [--geneve-port P]... [--max-flows N] [--quiet]',
   async run(args) {
-    const p = parse(this, args, { ...REPORT_BASE, output: { type: 'string', short: 'o' }, top: { type: 'string' } });
+    const p = parse(this, args, { ...REPORT_BASE, ...CLUSTER_OPTIONS, output: { type: 'string', short: 'o' }, top: { type: 'string' } });
     if (!p) return 0;
     const out = typeof p.values.output === 'string' ? p.values.output : 'report.html';
     if (out === '') throw new UsageError(`-o: no file name\nusage: ${this.usage}`);
     if (out !== '-') checkOutputPath(out);
-    let files = p.positionals;
+    const named = parseNodeSpecs(p.values.node);
+    parseWindow(p.values.window); // a bad value is a usage error before the run, not after
+    let files = withNodeFiles(p.positionals, named);
     if (files.length === 0) {
       files = [sampleCapture()];
       process.stderr.write(`tunnelscope: no capture given; reporting on the bundled sample ${files[0]}\n`);
@@ -55,6 +58,7 @@ export const reportCommand: Command = {
     const top = intOption(p.values.top, '--top', RANGES.top) ?? REPORT_TOP;
     const doc = await analyze(files, reportAnalyzeOptions(analyzeOptions(p.values), top));
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
+    await addClusterSection(doc, files, named, p.values);
     const html = renderReport(doc, { generatedAt: new Date(), rowCap: REPORT_TOP });
     if (out === '-') {
       // The page escapes the capture's text for HTML itself; the writer adds back-pressure and EPIPE handling.
