@@ -102,6 +102,10 @@ describe.skipIf(!built)('tunnelscope correlate (CLI)', () => {
     expect(doc.findings.filter((f) => f.rule === 'PATH_MSS_CLAMP')).toHaveLength(0);
     expect(doc.findings.filter((f) => f.rule === 'PATH_LOSS_BURST').map((f) => f.severity)).toEqual(['error']);
     expect(doc.findings.filter((f) => f.rule === 'PATH_LOSS')).toEqual(plain.findings.filter((f) => f.rule === 'PATH_LOSS'));
+    // ... and lint takes the same file, leaving correlate's rules to correlate.
+    const lint = spawnSync(process.execPath, [BIN, 'lint', join(DIR, 'syn-burst.a.pcap'), '--config', cfg, '--json'], { encoding: 'utf8' });
+    expect(lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
     writeFileSync(cfg, JSON.stringify({ rules: { PATH_LOST: { enabled: false } } }));
     const bad = run(...files, '--config', cfg);
     expect(bad.status).toBe(2);
