@@ -83,6 +83,43 @@ describe.skipIf(!built)('analyze and report over several nodes (CLI)', () => {
     }
   });
 
+  it('bad input: the same file twice is no cluster; captures that do not overlap give an empty matrix and a warning', () => {
+    const same = analyze(pcap('nat-pair', 'a'), pcap('nat-pair', 'a'));
+    expect(same.status).toBe(0);
+    expect((JSON.parse(same.stdout) as Record<string, unknown>).cluster).toBeUndefined();
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cluster-'));
+    try {
+      // Node B's capture an hour later (editcap -t shifts every timestamp).
+      const later = join(dir, 'later.pcap');
+      expect(spawnSync('editcap', ['-t', '3600', pcap('link-flap', 'b'), later]).status).toBe(0);
+      const r = analyze('--node', `a=${pcap('link-flap', 'a')}`, '--node', `b=${later}`);
+      expect(r.status).toBe(0);
+      const t = truth('link-flap');
+      const c = (JSON.parse(r.stdout) as { cluster: { matrix: unknown[]; totals: { packets: number; countedOnce: number } } }).cluster;
+      expect(c.matrix).toEqual([]);
+      // Nothing is seen at both nodes within the window: every record counts.
+      expect(c.totals).toMatchObject({ packets: t.cluster.nodes[0].packets + t.cluster.nodes[1].packets, countedOnce: 0 });
+      expect(r.stderr).toMatch(/cluster: the captures do not overlap in time/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('report over two nodes has the cluster section with a matrix cell per direction', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cluster-'));
+    try {
+      const out = join(dir, 'r.html');
+      const r = spawnSync(process.execPath, [BIN, 'report', pcap('mss-clamp', 'a'), pcap('mss-clamp', 'b'), '--window', '0.2', '-o', out], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      const html = readFileSync(out, 'utf8');
+      const t = truth('mss-clamp');
+      const cells = [...html.matchAll(/data-from="([^"]+)" data-to="([^"]+)" data-packets="(\d+)" data-bytes="(\d+)" data-lost="(\d+)"/g)].map((m) => m.slice(1));
+      expect(cells).toEqual(t.cluster.matrix.map((m) => [m.from, m.to, String(m.packets), String(m.bytes), String(m.lost)]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('text output ends with the cluster totals and the matrix', () => {
     const r = spawnSync(process.execPath, [BIN, 'analyze', pcap('mss-clamp', 'a'), pcap('mss-clamp', 'b')], { encoding: 'utf8' });
     expect(r.status).toBe(0);

@@ -30,6 +30,7 @@ export async function addClusterSection(doc: AnalysisDocument, files: readonly s
   if (readable.length < 2) return null;
   const cluster = await clusterView(files.filter((f) => readable.includes(f)), named, { ...decoderOptions(values), windowS: parseWindow(values.window) });
   if (cluster) doc.cluster = cluster;
+  if (cluster && values.quiet !== true) for (const w of cluster.warnings) process.stderr.write(`tunnelscope: warning: cluster: ${w}\n`);
   return cluster;
 }
 

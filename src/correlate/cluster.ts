@@ -110,7 +110,11 @@ export function clusterSection(r: CorrelateResult): ClusterSection {
     findings: r.findings,
     window: r.window,
     overlap: r.overlap,
-    warnings: [...r.warnings, ...r.nodes.flatMap((n) => n.warnings.map((w) => `${n.name}: ${w}`))],
+    warnings: [
+      ...r.warnings, ...r.nodes.flatMap((n) => n.warnings.map((w) => `${n.name}: ${w}`)),
+      ...(r.nodes.length > 1 && r.overlap.every((o) => o.seconds === 0)
+        ? [`the captures do not overlap in time (after trimming the ${r.window} s window off each edge): no packet is matched between the nodes`] : []),
+    ],
   };
 }
 
