@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../analyze.js';
 import { analysisText } from '../report/text.js';
-import { Out, RANGES, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
+import { Out, RANGES, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command, type Options, type Parsed } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import { formatClusterText, parseNodeSpecs, parseWindow } from './correlate.js';
 import { clusterView, type ClusterSection } from '../correlate/cluster.js';
 import type { AnalysisDocument } from '../analyze.js';
-import { decoderOptions, type Options, type Parsed } from './common.js';
+import { stopSignal } from '../reader/capture.js';
 
 /** analyze and report over captures from several nodes (the cluster view). */
 export const CLUSTER_OPTIONS: Options = { node: { type: 'string', multiple: true }, window: { type: 'string' } };
@@ -27,7 +27,8 @@ export function withNodeFiles(positionals: readonly string[], named: ReadonlyMap
  */
 export async function addClusterSection(doc: AnalysisDocument, files: readonly string[], named: ReadonlyMap<string, string>, values: Parsed['values']): Promise<ClusterSection | null> {
   const readable = doc.summary.files.filter((f) => f.error === null).map((f) => f.name);
-  if (readable.length < 2) return null;
+  // Interrupted (SIGINT/SIGTERM): the results cover what was read; nothing more is read.
+  if (readable.length < 2 || stopSignal()?.aborted) return null;
   const cluster = await clusterView(files.filter((f) => readable.includes(f)), named, { ...decoderOptions(values), windowS: parseWindow(values.window) });
   if (cluster) doc.cluster = cluster;
   if (cluster && values.quiet !== true) for (const w of cluster.warnings) process.stderr.write(`tunnelscope: warning: cluster: ${w}\n`);

@@ -2,7 +2,7 @@
 // cluster totals that count a packet seen at its sender and at its receiver once, and a node x node
 // matrix (bytes, loss, delay). It is computed by `correlate` over the same files after the analyze
 // run (it reads them again), so analyze's own passes are unchanged.
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { correlateNodes, nodeName, type CorrelateOptions, type CorrelateResult, type NodeInput } from './index.js';
 import type { PathStats } from './paths.js';
 import { percentile } from './paths.js';
@@ -121,14 +121,18 @@ export function clusterSection(r: CorrelateResult): ClusterSection {
 /**
  * The nodes behind analyze's inputs: `--node NAME=FILE` names some (files only named there are
  * added to the inputs by the caller); the others are named after their files. Null when there are
- * fewer than two files or the same file is given twice.
+ * fewer than two files, the same file is given twice, or one is no regular file (standard input, a
+ * FIFO: correlate reads every input twice more, after analyze).
  */
 export function clusterInputs(files: readonly string[], named: ReadonlyMap<string, string>): NodeInput[] | null {
   if (files.length < 2 || files.includes('-')) return null;
   const real = new Set<string>();
   for (const f of files) {
     let r = f;
-    try { r = realpathSync(f); } catch { return null; }
+    try {
+      r = realpathSync(f);
+      if (!statSync(r).isFile()) return null;
+    } catch { return null; }
     if (real.has(r)) return null;
     real.add(r);
   }
