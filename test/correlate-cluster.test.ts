@@ -3,8 +3,8 @@
 // node x node matrix. Expected values: the `cluster` part of fixtures/correlate/NAME.truth.json,
 // which gen_pairs.py (scapy) computes from every packet's fate.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterView } from '../src/correlate/cluster.js';
@@ -119,6 +119,26 @@ describe.skipIf(!built)('analyze and report over several nodes (CLI)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('an input that cannot be read again (a FIFO) gets no cluster view, and the analysis stands', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cluster-'));
+    try {
+      const fifo = join(dir, 'b.fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const child = spawn(process.execPath, [BIN, 'analyze', '--json', pcap('mss-clamp', 'a'), fifo], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      createReadStream(pcap('mss-clamp', 'b')).pipe(createWriteStream(fifo));
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      expect(code).toBe(0);
+      const doc = JSON.parse(stdout) as { summary: { packets: number }; cluster?: unknown };
+      const t = truth('mss-clamp');
+      expect(doc.summary.packets).toBe(t.cluster.nodes[0].packets + t.cluster.nodes[1].packets);
+      expect(doc.cluster).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('text output ends with the cluster totals and the matrix', () => {
     const r = spawnSync(process.execPath, [BIN, 'analyze', pcap('mss-clamp', 'a'), pcap('mss-clamp', 'b')], { encoding: 'utf8' });
