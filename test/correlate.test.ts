@@ -88,6 +88,33 @@ describe('correlate: why packets were lost (syn-burst)', () => {
 });
 
 describe('correlate findings carry their evidence', () => {
+  it('PATH_LOSS_BURST (link-flap): the longest run, when it ran, and the frame it starts at', async () => {
+    const { truth, r } = await run('link-flap');
+    const tp = truth.paths.find((p) => p.from === 'link-flap.a') as { bursts: unknown; lostByTime: { lost: number }[] };
+    const f = r.findings.filter((x) => x.rule === 'PATH_LOSS_BURST');
+    expect(f).toHaveLength(1);
+    // gen_pairs.py link_flap(): 30 packets sent 1200..1490 ms lost; the overlap starts at 201 ms.
+    expect(tp.bursts).toEqual({ runs: 4, longest: 30, longestStart: 0.999, longestEnd: 1.289 });
+    expect(f[0].evidence).toMatchObject({ from: 'link-flap.a', to: 'link-flap.b', bursts: tp.bursts, lostByTime: tp.lostByTime.filter((x) => x.lost > 0) });
+    expect(f[0].count).toBe(30);
+    // `tshark -r link-flap.a.pcap -T fields -e frame.number -e frame.time_relative`: frame 145 at
+    // 1.200000000 s is the first packet of the flap; frame 62 at 0.650000000 s (i = 40) is the path's first
+    // loss, a scattered one.
+    expect(f[0].firstFrame).toBe(145);
+    expect(r.paths.find((p) => p.from === 'link-flap.a')!.firstLostFrame).toBe(62);
+    // Scattered single losses alone (nat-pair: longest run 1) are no burst.
+    expect((await run('nat-pair')).r.findings.some((x) => x.rule === 'PATH_LOSS_BURST')).toBe(false);
+  });
+
+  it('PATH_MSS_CLAMP (mss-clamp): each way, with the clamp as evidence, and no other finding', async () => {
+    const { r } = await run('mss-clamp');
+    // gen_pairs.py mss_clamp(): six connections, every SYN and SYN-ACK clamped from 1460 to 1360.
+    expect(r.findings.map((f) => [f.rule, f.severity, f.evidence.from, f.count, f.evidence.mssClamp])).toEqual([
+      ['PATH_MSS_CLAMP', 'info', 'mss-clamp.a', 6, [{ from: 1460, to: 1360, packets: 6 }]],
+      ['PATH_MSS_CLAMP', 'info', 'mss-clamp.b', 6, [{ from: 1460, to: 1360, packets: 6 }]],
+    ]);
+  });
+
   it('PATH_MTU_BLACKHOLE names the largest size that arrived and the smallest that did not', async () => {
     const { r } = await run('mtu-blackhole');
     const f = r.findings.find((x) => x.rule === 'PATH_MTU_BLACKHOLE')!;

@@ -149,10 +149,11 @@ function findingsOf(paths: { stats: PathStats; json: PathJson }[], clock: PairCl
         bh.lostAbove, p.firstLostFrame ?? 0, { from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, ...bh });
     }
     if (!bh && isBurst(p)) {
+      // firstFrame: the first packet of the longest run (in the sender's capture).
       const b = p.bursts;
       add('PATH_LOSS_BURST',
         `${label(p)}: ${b.longest} consecutive packets lost, sent ${b.longestStart!.toFixed(3)} s to ${b.longestEnd!.toFixed(3)} s after the start of the overlap (${b.runs} run${b.runs === 1 ? '' : 's'} of loss, ${p.lost} of ${p.sent} lost)`,
-        b.longest, p.firstLostFrame ?? 0,
+        b.longest, stats.longestRunFrame,
         { from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, sent: p.sent, lost: p.lost, bursts: b, lostByTime: p.lostByTime.filter((t) => t.lost > 0) });
     }
     if (p.rewrites.mssClamp.length > 0) {

@@ -284,8 +284,10 @@ export class Matcher {
       bumpMap(p.protoLost, kind, sent - received);
       if (p.firstLostFrame === 0) p.firstLostFrame = frame;
       // A run of consecutive lost packets on this path (in the order they are judged).
-      if (p.lossRun++ === 0) { p.lossRuns++; p.lossRunStart = tx; }
-      if (p.lossRun > p.longestLossRun) { p.longestLossRun = p.lossRun; p.longestRunStart = p.lossRunStart; p.longestRunEnd = tx; }
+      if (p.lossRun++ === 0) { p.lossRuns++; p.lossRunStart = tx; p.lossRunFrame = frame; }
+      if (p.lossRun > p.longestLossRun) {
+        p.longestLossRun = p.lossRun; p.longestRunStart = p.lossRunStart; p.longestRunEnd = tx; p.longestRunFrame = p.lossRunFrame;
+      }
     } else {
       p.lossRun = 0;
     }

@@ -95,6 +95,9 @@ export class PathStats {
   lossRunStart = 0;
   longestRunStart = 0;
   longestRunEnd = 0;
+  /** Frame numbers (sender's capture) of the current run's first packet and of the longest run's. */
+  lossRunFrame = 0;
+  longestRunFrame = 0;
   // Reordering: arrivals not yet in arrival order (send and arrival timestamps), and the latest
   // send time among packets that arrived so far.
   pendingSend: number[] = [];
