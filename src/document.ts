@@ -10,6 +10,7 @@ import type { OverheadReport } from './overhead.js';
 import type { PodCidr } from './podcidr.js';
 import type { TimelineResult } from './report/timeline.js';
 import type { PacketAnalysis } from './analysis.js';
+import type { ClusterSection } from './correlate/cluster.js';
 
 export type { BgpResult, CniResult, L2Result, ClassTotals, FlowObject, TunnelTotals, LintResult, OverheadReport, PodCidr, TimelineResult };
 export type { Totals } from './flows/analysis.js';
@@ -84,6 +85,8 @@ export interface StandardSections {
   lint?: LintResult;
   /** Traffic over time: `report` adds it (TimelineAnalysis), `analyze --json` does not. */
   timeline?: TimelineResult;
+  /** Captures of several nodes (`analyze`/`report` CLI): each packet counted once (src/correlate/cluster.ts). */
+  cluster?: ClusterSection;
 }
 
 /** The document `analyze --json` prints and analyze() returns. */

@@ -79,6 +79,42 @@ describe.skipIf(!built)('tunnelscope correlate (CLI)', () => {
     expect(r.stdout).toMatch(/^error +PATH_MTU_BLACKHOLE /m);
   });
 
+  it('text output shows where the loss is and the MSS clamp (syn-burst, gen_pairs.py ground truth)', () => {
+    const r = run(join(DIR, 'syn-burst.a.pcap'), join(DIR, 'syn-burst.b.pcap'), '--window', '0.2');
+    expect(r.status).toBe(0);
+    // syn_burst(): 3 SYN attempts of flow 2 lost of 10 SYNs, flow 5's RST, one data segment, 10 of 150 UDP;
+    // the longest run: the UDP packets sent 1510.5 .. 1690.5 ms, overlap from 203 ms.
+    expect(r.stdout).toContain('syn-burst.a -> syn-burst.b vxlan 42: protocol TCP SYN 3/10, TCP RST 1/1, TCP data 1/35, UDP 10/150;');
+    expect(r.stdout).toContain('longest 10 (1.308-1.488 s)');
+    expect(r.stdout).toMatch(/^syn-burst\.a +syn-burst\.b +vxlan .* mss 1460->1410$/m);
+    expect(r.stdout).toMatch(/^syn-burst\.b +syn-burst\.a +vxlan .* mss 8960->1410$/m);
+  });
+
+  it('--config takes lint\'s config format: rules disabled or given another severity', () => {
+    const cfg = join(dir, 'rules.json');
+    // A lint rule and a lint threshold in the same file are accepted (one file for both commands).
+    writeFileSync(cfg, JSON.stringify({ rules: { PATH_MSS_CLAMP: { enabled: false }, PATH_LOSS_BURST: { severity: 'error' }, VXLAN_VNI_UNEXPECTED: { enabled: false } }, thresholds: { mtu: 1450 } }));
+    const files = [join(DIR, 'syn-burst.a.pcap'), join(DIR, 'syn-burst.b.pcap'), '--window', '0.2', '--json'];
+    const plain = JSON.parse(run(...files).stdout) as { findings: { rule: string; severity: string }[] };
+    const r = run(...files, '--config', cfg);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as typeof plain;
+    expect(plain.findings.filter((f) => f.rule === 'PATH_MSS_CLAMP')).toHaveLength(2);
+    expect(doc.findings.filter((f) => f.rule === 'PATH_MSS_CLAMP')).toHaveLength(0);
+    expect(doc.findings.filter((f) => f.rule === 'PATH_LOSS_BURST').map((f) => f.severity)).toEqual(['error']);
+    expect(doc.findings.filter((f) => f.rule === 'PATH_LOSS')).toEqual(plain.findings.filter((f) => f.rule === 'PATH_LOSS'));
+    // ... and lint takes the same file, leaving correlate's rules to correlate.
+    const lint = spawnSync(process.execPath, [BIN, 'lint', join(DIR, 'syn-burst.a.pcap'), '--config', cfg, '--json'], { encoding: 'utf8' });
+    expect(lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+    writeFileSync(cfg, JSON.stringify({ rules: { PATH_LOST: { enabled: false } } }));
+    const bad = run(...files, '--config', cfg);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown rule 'PATH_LOST'/);
+    writeFileSync(cfg, JSON.stringify({ rules: { PATH_LOSS: { severity: 'fatal' } } }));
+    expect(run(...files, '--config', cfg).stderr).toMatch(/rules\.PATH_LOSS\.severity must be one of error, warning, info/);
+  });
+
   it('--export writes a fingerprint file that correlate reads back, named after its node', () => {
     const fa = join(dir, 'a.tsfp'), fb = join(dir, 'b.tsfp');
     const e = run(A, '--node', `left=${A}`, '--export', fa);

@@ -44,7 +44,7 @@ function pick(p: CorrelateResult['paths'][number]) {
   };
 }
 
-describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop', 'syn-burst'])('correlate %s (scapy ground truth)', (name) => {
+describe.each(['nat-pair', 'mtu-blackhole', 'encap-drop', 'syn-burst', 'link-flap', 'mss-clamp'])('correlate %s (scapy ground truth)', (name) => {
   it('nodes, clock, every path number and the findings match what the generator did', async () => {
     const { truth, r } = await run(name);
     expect(Object.fromEntries(r.nodes.map((n) => [n.name, n.addresses]))).toEqual(truth.nodes);
@@ -70,17 +70,51 @@ describe('correlate: why packets were lost (syn-burst)', () => {
     // UDP every 20 ms from 250.5 ms: 1510.5 .. 1690.5 ms are lost. Buckets are one window (0.2 s)
     // from the overlap start, 203 ms (B's clock +3 ms, plus the window): 1403-1603 ms and 1603-1803 ms.
     // The other losses: flow 2's SYNs at 1000, 2000, 3000 ms, flow 5's RST at 2070 ms, flow 6's data at 2407 ms.
-    expect(ab.bursts).toEqual({ runs: 6, longest: 10 });
+    // The longest run: the 10 UDP packets sent at 1510.5 .. 1690.5 ms, i.e. 1.3075 .. 1.4875 s after the overlap start.
+    expect(ab.bursts).toEqual({ runs: 6, longest: 10, longestStart: 1.3075, longestEnd: 1.4875 });
     expect(ab.lostByTime.filter((b) => b.lost > 0).map((b) => [b.start, b.lost])).toEqual([[0.6, 1], [1.2, 5], [1.4, 5], [1.6, 1], [1.8, 1], [2.2, 1], [2.6, 1]]);
     expect(ab.rewrites.mssClamp).toEqual([{ from: 1460, to: 1410, packets: 7 }]);
     expect(ba.rewrites.mssClamp).toEqual([{ from: 8960, to: 1410, packets: 7 }]);
     // PATH_LOSS carries the breakdowns as evidence.
     const loss = r.findings.find((f) => f.rule === 'PATH_LOSS' && f.evidence.from === 'syn-burst.a')!;
     expect(loss.evidence).toMatchObject({ bursts: { runs: 6, longest: 10 }, lostByProtocol: ab.lostByProtocol });
+    // The burst and the clamp are findings of their own (gen_pairs.py: 10 consecutive UDP lost; 7 SYNs / SYN-ACKs clamped each way).
+    const burst = r.findings.filter((f) => f.rule === 'PATH_LOSS_BURST');
+    expect(burst.map((f) => [f.evidence.from, f.count, f.severity])).toEqual([['syn-burst.a', 10, 'warning']]);
+    const clamp = r.findings.filter((f) => f.rule === 'PATH_MSS_CLAMP');
+    expect(clamp.map((f) => [f.evidence.from, f.count, f.evidence.mssClamp])).toEqual([
+      ['syn-burst.a', 7, [{ from: 1460, to: 1410, packets: 7 }]], ['syn-burst.b', 7, [{ from: 8960, to: 1410, packets: 7 }]]]);
   });
 });
 
 describe('correlate findings carry their evidence', () => {
+  it('PATH_LOSS_BURST (link-flap): the longest run, when it ran, and the frame it starts at', async () => {
+    const { truth, r } = await run('link-flap');
+    const tp = truth.paths.find((p) => p.from === 'link-flap.a') as { bursts: unknown; lostByTime: { lost: number }[] };
+    const f = r.findings.filter((x) => x.rule === 'PATH_LOSS_BURST');
+    expect(f).toHaveLength(1);
+    // gen_pairs.py link_flap(): 30 packets sent 1200..1490 ms lost; the overlap starts at 201 ms.
+    expect(tp.bursts).toEqual({ runs: 4, longest: 30, longestStart: 0.999, longestEnd: 1.289 });
+    expect(f[0].evidence).toMatchObject({ from: 'link-flap.a', to: 'link-flap.b', bursts: tp.bursts, lostByTime: tp.lostByTime.filter((x) => x.lost > 0) });
+    expect(f[0].count).toBe(30);
+    // `tshark -r link-flap.a.pcap -T fields -e frame.number -e frame.time_relative`: frame 145 at
+    // 1.200000000 s is the first packet of the flap; frame 62 at 0.650000000 s (i = 40) is the path's first
+    // loss, a scattered one.
+    expect(f[0].firstFrame).toBe(145);
+    expect(r.paths.find((p) => p.from === 'link-flap.a')!.firstLostFrame).toBe(62);
+    // Scattered single losses alone (nat-pair: longest run 1) are no burst.
+    expect((await run('nat-pair')).r.findings.some((x) => x.rule === 'PATH_LOSS_BURST')).toBe(false);
+  });
+
+  it('PATH_MSS_CLAMP (mss-clamp): each way, with the clamp as evidence, and no other finding', async () => {
+    const { r } = await run('mss-clamp');
+    // gen_pairs.py mss_clamp(): six connections, every SYN and SYN-ACK clamped from 1460 to 1360.
+    expect(r.findings.map((f) => [f.rule, f.severity, f.evidence.from, f.count, f.evidence.mssClamp])).toEqual([
+      ['PATH_MSS_CLAMP', 'info', 'mss-clamp.a', 6, [{ from: 1460, to: 1360, packets: 6 }]],
+      ['PATH_MSS_CLAMP', 'info', 'mss-clamp.b', 6, [{ from: 1460, to: 1360, packets: 6 }]],
+    ]);
+  });
+
   it('PATH_MTU_BLACKHOLE names the largest size that arrived and the smallest that did not', async () => {
     const { r } = await run('mtu-blackhole');
     const f = r.findings.find((x) => x.rule === 'PATH_MTU_BLACKHOLE')!;
@@ -110,7 +144,7 @@ describe('correlate rules documentation', () => {
   it('the README holds every rule with its cause and fix, as the catalogue renders them', () => {
     const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
     expect(readme.includes(renderCorrelateRulesMarkdown())).toBe(true);
-    expect(CORRELATE_RULES.map((r) => r.id)).toEqual(['PATH_LOSS', 'PATH_MTU_BLACKHOLE', 'UNDERLAY_DROPS_ENCAP', 'PATH_NAT', 'PATH_ASYMMETRIC', 'CLOCK_UNCERTAIN']);
+    expect(CORRELATE_RULES.map((r) => r.id)).toEqual(['PATH_LOSS', 'PATH_MTU_BLACKHOLE', 'UNDERLAY_DROPS_ENCAP', 'PATH_NAT', 'PATH_ASYMMETRIC', 'PATH_LOSS_BURST', 'PATH_MSS_CLAMP', 'CLOCK_UNCERTAIN']);
   });
 });
 

@@ -4,9 +4,40 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { analysisText } from '../report/text.js';
-import { Out, RANGES, TIME_OPTION, UsageError, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command } from './common.js';
+import { Out, RANGES, TIME_OPTION, UsageError, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command, type Options, type Parsed } from './common.js';
 import { withRollingView, withoutRollingView } from '../live/rolling.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
+import { formatClusterText, parseNodeSpecs, parseWindow } from './correlate.js';
+import { clusterView, type ClusterSection } from '../correlate/cluster.js';
+import type { AnalysisDocument } from '../analyze.js';
+import { stopSignal } from '../reader/capture.js';
+
+/** analyze and report over captures from several nodes (the cluster view). */
+export const CLUSTER_OPTIONS: Options = {
+  node: { type: 'string', multiple: true, arg: 'NAME=FILE', describe: 'the node a capture was taken on; with captures of several nodes the cluster view counts each packet once' },
+  window: { type: 'string', arg: 'SECONDS', defaultText: '1', describe: 'cluster view: how far apart in time two sightings of a packet may be (0 to 3600)' },
+};
+
+/** The positional files plus those given only through --node. */
+export function withNodeFiles(positionals: readonly string[], named: ReadonlyMap<string, string>): string[] {
+  const files = [...positionals];
+  for (const f of named.keys()) if (!files.includes(f)) files.push(f);
+  return files;
+}
+
+/**
+ * After the analyze run: with files from more than one node, `doc.cluster` counts a packet seen at
+ * its sender and its receiver once (src/correlate/cluster.ts). Returns the section, or null.
+ */
+export async function addClusterSection(doc: AnalysisDocument, files: readonly string[], named: ReadonlyMap<string, string>, values: Parsed['values']): Promise<ClusterSection | null> {
+  const readable = doc.summary.files.filter((f) => f.error === null).map((f) => f.name);
+  // Interrupted (SIGINT/SIGTERM): the results cover what was read; nothing more is read.
+  if (readable.length < 2 || stopSignal()?.aborted) return null;
+  const cluster = await clusterView(files.filter((f) => readable.includes(f)), named, { ...decoderOptions(values), windowS: parseWindow(values.window) });
+  if (cluster) doc.cluster = cluster;
+  if (cluster && values.quiet !== true) for (const w of cluster.warnings) process.stderr.write(`tunnelscope: warning: cluster: ${w}\n`);
+  return cluster;
+}
 
 /** The package root, found from this module whether it runs from src/ or dist/src/. */
 export function packageRoot(): string {
@@ -26,12 +57,14 @@ export const analyzeCommand: Command = {
   name: 'analyze',
   summary: 'everything in one report: summary, classes, flows, tunnels, overhead, BGP, lint, CNI',
   usage: 'tunnelscope analyze [FILE...] [options]   (no FILE: the bundled sample)',
-  options: { ...ANALYSIS_OPTIONS, ...TIME_OPTION, top: { type: 'string', arg: 'N', default: '20', describe: 'how many flows to list (1 to 10,000,000)' },
+  options: { ...ANALYSIS_OPTIONS, ...CLUSTER_OPTIONS, ...TIME_OPTION, top: { type: 'string', arg: 'N', default: '20', describe: 'how many flows to list (1 to 10,000,000)' },
     interval: { type: 'string', arg: 'SECONDS', describe: 'every SECONDS of wall time, a rolling summary on standard error (redrawn on a terminal, NDJSON otherwise)' } },
   async run(args) {
     const p = parse(this, args, this.options);
     if (!p) return 0;
-    let files = p.positionals;
+    const named = parseNodeSpecs(p.values.node);
+    parseWindow(p.values.window); // a bad value is a usage error before the run, not after
+    let files = withNodeFiles(p.positionals, named);
     if (files.length === 0) {
       files = [sampleCapture()];
       if (!p.values.json) process.stderr.write(`tunnelscope: no capture given; analysing the bundled sample ${files[0]}\n`);
@@ -43,8 +76,9 @@ export const analyzeCommand: Command = {
     if (interval !== undefined) opts = withRollingView(opts, { intervalS: interval, json: p.values.json === true, out: process.stderr });
     const doc = withoutRollingView(await analyze(files, opts));
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
+    const cluster = await addClusterSection(doc, files, named, p.values);
     const out = new Out(p.values.json === true);
-    await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc));
+    await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc) + (cluster ? formatClusterText(cluster) : ''));
     await out.end();
     for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
     return fileErrorsStatus(doc.summary.files);

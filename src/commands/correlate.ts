@@ -3,9 +3,52 @@
 import { realpathSync } from 'node:fs';
 import { correlate, exportFingerprints, isFingerprintFile, nodeName, readTrailer, type CorrelateResult, type NodeInput } from '../correlate/index.js';
 import { renderTable } from '../report/table.js';
+import type { ClusterSection } from '../correlate/cluster.js';
+import { loadCorrelateConfig } from '../correlate/config.js';
+import { LintConfigError, type RuleOverride } from '../lint/config.js';
 import { formatFinding } from '../lint/text.js';
 import { selectionSpec } from '../filter/options.js';
 import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
+
+/** `--node NAME=FILE` options: file -> node name. */
+export function parseNodeSpecs(specs: unknown): Map<string, string> {
+  const named = new Map<string, string>();
+  for (const spec of stringList(specs)) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--node: '${spec}' is not NAME=FILE`);
+    named.set(spec.slice(eq + 1), spec.slice(0, eq));
+  }
+  return named;
+}
+
+/** `--window SECONDS` (default 1). */
+export function parseWindow(v: unknown): number {
+  if (v === undefined) return 1;
+  const w = Number(v);
+  if (!Number.isFinite(w) || w <= 0 || w > 3600) throw new UsageError(`--window: '${String(v)}' is not a number of seconds in (0, 3600]`);
+  return w;
+}
+
+const PROTO_NAME: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 58: 'ICMPv6', 132: 'SCTP' };
+
+/** One line per path with loss: lostByProtocol, lostBySize, bursts and the worst lostByTime bucket, lossy parts only. */
+function lossLine(p: CorrelateResult['paths'][number]): string {
+  const t = p.tunnel;
+  const parts: string[] = [];
+  const proto = p.lostByProtocol.filter((x) => x.lost > 0)
+    .map((x) => `${x.protocol === null ? 'unreadable' : PROTO_NAME[x.protocol] ?? `proto ${x.protocol}`}${x.tcpFlags ? ` ${x.tcpFlags}` : ''} ${x.lost}/${x.sent}`);
+  if (proto.length) parts.push(`protocol ${proto.join(', ')}`);
+  const size = p.lostBySize.filter((x) => x.lost > 0).map((x) => `<=${x.maxBytes} ${x.lost}/${x.sent}`);
+  if (size.length) parts.push(`size ${size.join(', ')}`);
+  const b = p.bursts;
+  if (b.longest > 0) {
+    parts.push(`runs ${b.runs}, longest ${b.longest}${b.longest > 1 && b.longestStart !== null ? ` (${b.longestStart.toFixed(3)}-${b.longestEnd!.toFixed(3)} s)` : ''}`);
+  }
+  const worst = p.lostByTime.reduce<CorrelateResult['paths'][number]['lostByTime'][number] | null>((w, x) => (x.lost > (w?.lost ?? 0) ? x : w), null);
+  if (worst) parts.push(`most in ${worst.start.toFixed(3)}-${worst.end.toFixed(3)} s ${worst.lost}/${worst.sent}`);
+  const id = t === null ? '' : ` ${t.vni ?? t.key ?? ''}`;
+  return `  ${p.from} -> ${p.to} ${p.class}${id}: ${parts.join('; ')}`;
+}
 
 function ms(s: number | undefined | null): string {
   return s === null || s === undefined ? '-' : (s * 1000).toFixed(3);
@@ -37,15 +80,34 @@ export function formatCorrelateText(r: CorrelateResult): string {
       if (p.rewrites.ttlDecrement) rw.push(`ttl -${p.rewrites.ttlDecrement}`);
       for (const x of p.rewrites.dscp) rw.push(`dscp ${x.from}->${x.to}`);
       for (const x of p.rewrites.ecn) rw.push(`ecn ${x.from}->${x.to}`);
+      if (p.rewrites.fragmentedInTransit > 0) rw.push(`frag x${p.rewrites.fragmentedInTransit}`);
+      for (const x of p.rewrites.mssClamp) rw.push(`mss ${x.from}->${x.to}`);
       return [p.from, p.to, p.class, t === null ? '-' : String(t.vni ?? t.key ?? '-'), t?.dstPort ?? '-', p.sent, p.received, p.lost,
         `${(p.sent === 0 ? 0 : (100 * p.lost) / p.sent).toFixed(1)}%`, p.duplicated, p.reordered,
         ms(p.delay?.p50), ms(p.delay?.p99), ms(p.delay?.max), rw.join(' ') || '-'];
     });
     lines.push(renderTable(head, rows));
+    const why = r.paths.filter((p) => p.lost > 0).map(lossLine);
+    if (why.length > 0) lines.push('', 'where the loss is (lost/sent):', ...why);
   }
   lines.push('');
   for (const f of r.findings) lines.push(formatFinding(f));
   if (r.findings.length === 0) lines.push('no findings');
+  return lines.join('\n') + '\n';
+}
+
+/** The cluster section of `analyze` / `report` as text: per-node and cluster totals, the node x node matrix. */
+export function formatClusterText(c: ClusterSection): string {
+  const lines = ['', 'Cluster (packets seen at their sender and their receiver count once; see `correlate` for every path)'];
+  const num = (x: number | null) => (x === null ? '-' : String(x));
+  lines.push(renderTable(['node', 'file', 'addresses', 'packets', 'bytes', 'counted at another node'],
+    c.nodes.map((n) => [n.name, n.file, n.addresses.join(', ') || 'unknown', n.packets, num(n.bytes), n.countedElsewhere.packets])));
+  lines.push(`cluster: ${c.totals.packets} packets, ${num(c.totals.bytes)} bytes (${c.totals.countedOnce} packets seen at several nodes counted once; the nodes' sum is ${c.totals.sumOfNodes.packets} packets)`);
+  if (c.matrix.length > 0) {
+    lines.push('', renderTable(['from', 'to', 'packets', 'bytes', 'lost', 'loss', 'p50 ms', 'p99 ms'],
+      c.matrix.map((m) => [m.from, m.to, m.packets, m.bytes, m.lost, `${((100 * m.lost) / m.packets).toFixed(1)}%`, ms(m.delayP50), ms(m.delayP99)])));
+  }
+  for (const f of c.findings) lines.push(formatFinding(f));
   return lines.join('\n') + '\n';
 }
 
@@ -59,16 +121,12 @@ export const correlateCommand: Command = {
     window: { type: 'string', arg: 'SECONDS', default: '1', describe: 'how far apart in time two sightings of a packet may be (0 to 3600)' },
     sample: { type: 'string', arg: 'N', describe: 'match one packet in N (large captures)' },
     export: { type: 'string', arg: 'FILE', describe: "write this capture's fingerprints to FILE instead (the per-node pass)" },
+    config: { type: 'string', arg: 'FILE', describe: "rule severities and switches, in lint's --config format" },
   },
   async run(args) {
     const p = parse(this, args, this.options);
     if (!p) return 0;
-    const named = new Map<string, string>();
-    for (const spec of stringList(p.values.node)) {
-      const eq = spec.indexOf('=');
-      if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--node: '${spec}' is not NAME=FILE`);
-      named.set(spec.slice(eq + 1), spec.slice(0, eq));
-    }
+    const named = parseNodeSpecs(p.values.node);
     const files = [...p.positionals];
     for (const f of named.keys()) if (!files.includes(f)) files.push(f);
     if (files.length === 0) throw new UsageError(`no capture file given (usage: ${this.usage})`);
@@ -107,17 +165,20 @@ export const correlateCommand: Command = {
       if (other !== undefined) throw new UsageError(`${i.file} is given twice (nodes ${other} and ${i.name}): give each node's own capture`);
       real.set(r, i.name);
     }
-    let windowS = 1;
-    if (p.values.window !== undefined) {
-      windowS = Number(p.values.window);
-      if (!Number.isFinite(windowS) || windowS <= 0 || windowS > 3600) throw new UsageError(`--window: '${p.values.window}' is not a number of seconds in (0, 3600]`);
-    }
+    const windowS = parseWindow(p.values.window);
     let sample: number | undefined;
     if (p.values.sample !== undefined) {
       sample = Number(p.values.sample);
       if (!Number.isInteger(sample) || sample < 1) throw new UsageError(`--sample: '${p.values.sample}' is not a whole number >= 1`);
     }
-    const result = await correlate(inputs, { ...decoderOptions(p.values), windowS, sample, select: selectionSpec(p.values) });
+    let rules: Map<string, RuleOverride> | undefined;
+    try {
+      rules = typeof p.values.config === 'string' ? loadCorrelateConfig(p.values.config) : undefined;
+    } catch (e) {
+      if (e instanceof LintConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+    const result = await correlate(inputs, { ...decoderOptions(p.values), windowS, sample, rules, select: selectionSpec(p.values) });
     const out = new Out(p.values.json === true);
     if (p.values.json) await out.write(JSON.stringify(result) + '\n');
     else await out.write(formatCorrelateText(result));

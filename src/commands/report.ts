@@ -10,7 +10,8 @@ import { standardAnalyses } from '../standard.js';
 import { createLintSet } from '../lint/index.js';
 import { Out, RANGES, fileErrorsStatus, intOption, parse, printError, printWarnings, someReadable, UsageError, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
-import { sampleCapture } from './analyze.js';
+import { CLUSTER_OPTIONS, addClusterSection, sampleCapture, withNodeFiles } from './analyze.js';
+import { parseNodeSpecs, parseWindow } from './correlate.js';
 
 // The page is the output: no --json, no --color.
 const { json: _json, color: _color, ...REPORT_BASE } = ANALYSIS_OPTIONS;
@@ -44,6 +45,7 @@ export const reportCommand: Command = {
   usage: 'tunnelscope report [FILE...] [-o report.html] [options]   (no FILE: the bundled sample)',
   options: {
     ...REPORT_BASE,
+    ...CLUSTER_OPTIONS,
     output: { type: 'string', short: 'o', arg: 'FILE', default: 'report.html', describe: 'where to write the page (- for standard output)' },
     top: { type: 'string', arg: 'N', default: String(REPORT_TOP), describe: 'how many flows the page lists (1 to 10,000,000)' },
   },
@@ -53,7 +55,9 @@ export const reportCommand: Command = {
     const out = typeof p.values.output === 'string' ? p.values.output : 'report.html';
     if (out === '') throw new UsageError(`-o: no file name (usage: ${this.usage})`);
     if (out !== '-') checkOutputPath(out);
-    let files = p.positionals;
+    const named = parseNodeSpecs(p.values.node);
+    parseWindow(p.values.window); // a bad value is a usage error before the run, not after
+    let files = withNodeFiles(p.positionals, named);
     if (files.length === 0) {
       files = [sampleCapture()];
       process.stderr.write(`tunnelscope: no capture given; reporting on the bundled sample ${files[0]}\n`);
@@ -61,6 +65,7 @@ export const reportCommand: Command = {
     const top = intOption(p.values.top, '--top', RANGES.top) ?? REPORT_TOP;
     const doc = await analyze(files, reportAnalyzeOptions(analyzeOptions(p.values), top));
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
+    await addClusterSection(doc, files, named, p.values);
     const html = renderReport(doc, { generatedAt: new Date(), rowCap: REPORT_TOP });
     if (out === '-') {
       // The page escapes the capture's text for HTML itself; the writer adds back-pressure and EPIPE handling.

@@ -25,6 +25,10 @@ export const THRESHOLDS = {
   asymmetryMinLost: 3,
   /** CLOCK_UNCERTAIN from this uncertainty (seconds) on. */
   clockUncertainty: 0.001,
+  /** PATH_LOSS_BURST: a run of at least this many consecutive lost packets ... */
+  burstMinRun: 5,
+  /** ... that independent loss at the path's rate would hardly make: sent x rate^run below this. */
+  burstChance: 0.01,
 } as const;
 
 export const CORRELATE_RULES: readonly CorrelateRule[] = [
@@ -57,6 +61,18 @@ export const CORRELATE_RULES: readonly CorrelateRule[] = [
     trigger: 'Between two nodes, one direction loses far more packets than the other (loss rates 20 points apart).',
     cause: 'Different paths or filters each way: asymmetric routing through a stateful firewall that sees only one direction, a rule that covers one node\'s address only, or reverse-path filtering (rp_filter) on one node.',
     fix: 'Compare the routes each way (`ip route get` on both nodes), the firewall rules for each source address, and `sysctl net.ipv4.conf.*.rp_filter` on the receiving node.',
+  },
+  {
+    id: 'PATH_LOSS_BURST', severity: 'warning',
+    trigger: 'Lost packets come in a burst: 5 or more consecutive packets of a path lost, a run that independent loss at the path\'s loss rate would hardly make (sent x rate^run < 0.01).',
+    cause: 'Everything on the path was dropped for a while, not a packet here and there: a link or bond flapping, a route or ARP/neighbour entry changing, a tunnel peer re-programmed (CNI agent restart, node FDB flush), a queue or conntrack table filling up, a node or router rebooting. The evidence says when the longest run started and ended (seconds from the start of the overlap, as lostByTime).',
+    fix: 'Look at what happened at that time: kernel and CNI agent logs on both nodes (`journalctl -k`, the agent\'s pod logs), link state changes (`ip monitor`, switch logs), `conntrack -S` (drop / insert_failed) and `ip -s link` drops; if the bursts repeat, capture on the hops between during one.',
+  },
+  {
+    id: 'PATH_MSS_CLAMP', severity: 'info',
+    trigger: 'The TCP MSS option of SYN or SYN-ACK packets changed between the sender and the receiver (a device on the path clamps it).',
+    cause: 'A router, firewall or the CNI on the way rewrites the MSS (iptables `TCPMSS --clamp-mss-to-pmtu`/`--set-mss`, a cloud gateway, a VPN) because it knows the path MTU is smaller than the endpoints think. TCP then works, but UDP, ICMP and TCP from paths without the clamp still send too big packets: clamping hides an MTU mismatch rather than fixing it.',
+    fix: 'If the clamp is intended, nothing; else find the MTU mismatch it covers for (`tunnelscope overhead`, PATH_MTU_BLACKHOLE, `ip link` MTUs on both nodes and the hops between) and set the overlay MTU to the path MTU minus the encapsulation overhead, so no clamp is needed. An MSS that grows on the way is a misconfigured `--set-mss` and should be removed.',
   },
   {
     id: 'CLOCK_UNCERTAIN', severity: 'info',
@@ -94,7 +110,25 @@ export function blackhole(s: PathStats): { largestDelivered: number; smallestLos
   return { largestDelivered, smallestLost, lostAbove, sentBelow, lostBelow };
 }
 
-export function correlateFindings(paths: { stats: PathStats; json: PathJson }[], clock: PairClock, names: string[]): CorrelateFinding[] {
+/** Whether the path's longest run of lost packets is a burst (see PATH_LOSS_BURST). */
+export function isBurst(p: PathJson): boolean {
+  const run = p.bursts.longest;
+  if (run < THRESHOLDS.burstMinRun || p.received === 0 || p.sent === 0) return false;
+  return p.sent * Math.pow(p.lost / p.sent, run) < THRESHOLDS.burstChance;
+}
+
+/**
+ * The findings, with a config's overrides applied (`--config`: lint's file format): a rule
+ * disabled is left out, a severity given replaces the rule's (PATH_LOSS's info / warning split too).
+ */
+export function correlateFindings(paths: { stats: PathStats; json: PathJson }[], clock: PairClock, names: string[],
+  overrides: ReadonlyMap<string, { severity?: Severity; enabled?: boolean }> = new Map()): CorrelateFinding[] {
+  return findingsOf(paths, clock, names)
+    .filter((f) => overrides.get(f.rule)?.enabled !== false)
+    .map((f) => { const s = overrides.get(f.rule)?.severity; return s === undefined ? f : { ...f, severity: s }; });
+}
+
+function findingsOf(paths: { stats: PathStats; json: PathJson }[], clock: PairClock, names: string[]): CorrelateFinding[] {
   const out: CorrelateFinding[] = [];
   const add = (rule: string, message: string, count: number, firstFrame: number, evidence: Record<string, unknown>, severity = SEV[rule]) =>
     out.push({ rule, severity, message, count, firstFrame, evidence });
@@ -113,6 +147,20 @@ export function correlateFindings(paths: { stats: PathStats; json: PathJson }[],
       add('PATH_MTU_BLACKHOLE',
         `${label(p)}: all ${bh.lostAbove} packets of ${bh.smallestLost} bytes or more lost, packets up to ${bh.largestDelivered} bytes arrive: a path MTU black hole between ${bh.largestDelivered} and ${bh.smallestLost} bytes (outer IP)`,
         bh.lostAbove, p.firstLostFrame ?? 0, { from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, ...bh });
+    }
+    if (!bh && isBurst(p)) {
+      // firstFrame: the first packet of the longest run (in the sender's capture).
+      const b = p.bursts;
+      add('PATH_LOSS_BURST',
+        `${label(p)}: ${b.longest} consecutive packets lost, sent ${b.longestStart!.toFixed(3)} s to ${b.longestEnd!.toFixed(3)} s after the start of the overlap (${b.runs} run${b.runs === 1 ? '' : 's'} of loss, ${p.lost} of ${p.sent} lost)`,
+        b.longest, stats.longestRunFrame,
+        { from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, sent: p.sent, lost: p.lost, bursts: b, lostByTime: p.lostByTime.filter((t) => t.lost > 0) });
+    }
+    if (p.rewrites.mssClamp.length > 0) {
+      const count = p.rewrites.mssClamp.reduce((s, r) => s + r.packets, 0);
+      add('PATH_MSS_CLAMP',
+        `${label(p)}: TCP MSS rewritten on the way in ${count} SYN/SYN-ACK packet${count === 1 ? '' : 's'} (${p.rewrites.mssClamp.map((r) => `${r.from} -> ${r.to}`).join(', ')})`,
+        count, p.firstFrame, { from: p.from, to: p.to, class: p.class, tunnel: p.tunnel, mssClamp: p.rewrites.mssClamp });
     }
     const nat = p.rewrites.outerSrc.length + p.rewrites.outerDst.length;
     if (nat > 0 && p.tunnel !== null) {

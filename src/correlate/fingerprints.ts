@@ -156,6 +156,7 @@ export function readFingerprint(b: Buffer, o: number, addr: Int32Array, s: Sight
   s.dst = addr[b.readInt32LE(o + R_DST)];
   s.srcPort = b.readInt32LE(o + R_SPORT);
   s.bytes = b.readInt32LE(o + R_BYTES);
+  s.wire = s.bytes; // the format keeps no frame length
   s.dstPort = b.readUInt16LE(o + R_DPORT);
   s.cls = b[o + R_CLS]; s.ttl = b[o + R_TTL]; s.tos = b[o + R_TOS]; s.fragmented = b[o + R_FRAG];
   s.proto = b[o + R_PROTO]; s.tcpKind = b[o + R_TCPKIND];

@@ -46,6 +46,8 @@ export class Sighting {
   tos = 0;
   /** Bytes of the outer IP packet (what the underlay carries). */
   bytes = 0;
+  /** Bytes of the whole frame on the wire (the record's original length; for fingerprint files, the outer IP bytes). */
+  wire = 0;
   /** The outer IP packet is a fragment. */
   fragmented = 0;
   /** IP protocol of the identified packet (inner for tunnels), NO_PROTOCOL when none is readable. */
@@ -185,6 +187,7 @@ export function readSighting(st: PacketState, book: AddressBook, s: Sighting): b
   s.proto = NO_PROTOCOL;
   s.tcpKind = TcpKind.NONE;
   s.mss = -1;
+  s.wire = st.wireLen;
   if (st.kind[outer] === Proto.IPV4) {
     s.src = book.v4(u32(b, o + IPV4_SRC));
     s.dst = book.v4(u32(b, o + IPV4_DST));

@@ -16,6 +16,8 @@ import { pathJson, type PathJson } from './paths.js';
 import type { ClockJson } from './clock.js';
 import { attachCorrelateFilters } from '../findings/filters.js';
 import { correlateFindings, type CorrelateFinding } from './findings.js';
+import { pairMatrix, type MatrixCell } from './cluster.js';
+import type { Severity } from '../lint/rules.js';
 
 export { nodeName, type NodeInput } from './nodes.js';
 export { exportFingerprints, isFingerprintFile, readTrailer } from './fingerprints.js';
@@ -33,6 +35,13 @@ export interface CorrelateOptions extends DecoderOptions {
   select?: SelectionSpec;
   /** Read chunk size in bytes (default 256 KiB). */
   chunkSize?: number;
+  /**
+   * Give up (correlateNodes returns null) unless every input shows an address of its own (none
+   * shared): analyze uses it to tell captures of several nodes from one node's capture in parts.
+   */
+  requireDistinctNodes?: boolean;
+  /** Rule overrides (`--config`, lint's file format; see config.ts). */
+  rules?: ReadonlyMap<string, { severity?: Severity; enabled?: boolean }>;
 }
 
 export interface NodeJson {
@@ -40,6 +49,10 @@ export interface NodeJson {
   file: string;
   addresses: string[];
   packets: number;
+  /** Wire bytes of all records (null for a fingerprint file, which keeps no frame lengths). */
+  bytes: number | null;
+  /** Records of packets that another node sent (or saw first), and their wire bytes: the cluster view counts them there. */
+  countedElsewhere: { packets: number; bytes: number };
   firstTs: string | null;
   lastTs: string | null;
   addressEvidence: AddressEvidence[];
@@ -53,6 +66,10 @@ export interface CorrelateResult {
   clock: ClockJson[];
   paths: PathJson[];
   findings: CorrelateFinding[];
+  /** Node x node: every path from one node to another summed (cluster.ts). */
+  matrix: MatrixCell[];
+  /** Packets seen at more than one node. */
+  countedOnce: number;
   window: number;
   /** Seconds during which each pair of captures overlaps (after trimming the window off each edge). */
   overlap: { a: string; b: string; seconds: number }[];
@@ -72,11 +89,17 @@ class Feed {
   lastSec = -1;
   lastNsec = 0;
   packets = 0;
+  wireBytes = 0;
   lastTs = -Infinity;
   constructor(readonly index: number, readonly file: string) {}
 }
 
 export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOptions = {}): Promise<CorrelateResult> {
+  return (await correlateNodes(inputs, { ...opts, requireDistinctNodes: false }))!;
+}
+
+/** `correlate`, or null when `requireDistinctNodes` is set and the inputs are not distinct nodes. */
+export async function correlateNodes(inputs: readonly NodeInput[], opts: CorrelateOptions = {}): Promise<CorrelateResult | null> {
   const windowNs = Math.round((opts.windowS ?? 1) * 1e9);
   const names = inputs.map((i) => i.name);
   for (const i of inputs) {
@@ -104,6 +127,7 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
   // The base second for relative nanosecond timestamps: the earliest first record.
   for (const s of samples) if (s.firstSec >= 0 && s.firstSec < base.sec) base.sec = s.firstSec;
   const plan = inferAddresses(samples, book, names);
+  if (opts.requireDistinctNodes && plan.own.some((m) => m.size === 0)) return null;
   const ownerArr: number[] = [];
   plan.own.forEach((m, node) => { for (const a of m.keys()) ownerArr[a] = node; });
   const ownerOf = (a: number): number => ownerArr[a] ?? -1;
@@ -185,6 +209,7 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
     try {
       const info = await forEachRecord(gated(f), (r) => {
         f.packets++;
+        f.wireBytes += r.len;
         if (f.firstSec < 0) { f.firstSec = r.tsSec; f.firstNsec = r.tsNsec; }
         if (r.tsSec > f.lastSec || (r.tsSec === f.lastSec && r.tsNsec > f.lastNsec)) { f.lastSec = r.tsSec; f.lastNsec = r.tsNsec; }
         const st = dec.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
@@ -228,6 +253,8 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
       file: inp.file,
       addresses: own.map(([a]) => book.text(a)),
       packets: f.packets,
+      bytes: prints[k] ? null : f.wireBytes,
+      countedElsewhere: { packets: matcher.repeatRecords[k], bytes: matcher.repeatBytes[k] },
       firstTs: f.firstSec < 0 ? null : formatTimestamp(f.firstSec, f.firstNsec),
       lastTs: f.lastSec < 0 ? null : formatTimestamp(f.lastSec, f.lastNsec),
       addressEvidence: own.map(([a, e]) => ({ address: book.text(a), sends: e.sends, receives: e.receives, via: e.via })),
@@ -235,10 +262,11 @@ export async function correlate(inputs: readonly NodeInput[], opts: CorrelateOpt
       warnings: fileWarnings[k],
     };
   });
-  const findings = correlateFindings(paths, matcher.clock, names);
+  const findings = correlateFindings(paths, matcher.clock, names, opts.rules);
   attachCorrelateFilters(findings, nodes, { vxlanPorts: [...(opts.vxlanPorts ?? [])], genevePorts: [...(opts.genevePorts ?? [])] }, paths.map((p) => p.json));
   return {
-    nodes, clock, paths: paths.map((p) => p.json), findings, window: windowNs / 1e9, overlap,
+    nodes, clock, paths: paths.map((p) => p.json), findings, matrix: pairMatrix(paths.map((p) => p.stats), names, matcher.clock),
+    countedOnce: matcher.multiNode, window: windowNs / 1e9, overlap,
     peakWindowPackets: matcher.peakWindow, warnings,
   };
 }

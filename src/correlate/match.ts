@@ -123,6 +123,15 @@ export class Matcher {
   /** Per node: sightings judged, and those whose packet ran between nodes none of which is ours. */
   readonly judged: Float64Array;
   readonly elsewhere: Float64Array;
+  /**
+   * Per node: records of packets that another node's capture shows too, where that other node sent
+   * them (or, when no sender is known, saw them first), and their wire bytes. A cluster total that
+   * adds up the nodes' records subtracts these to count each packet once (cluster.ts).
+   */
+  readonly repeatRecords: Float64Array;
+  readonly repeatBytes: Float64Array;
+  /** Packets (groups) seen at more than one node. */
+  multiNode = 0;
   /** Largest number of sightings the window held at once. */
   peakWindow = 0;
   private now = -Infinity;
@@ -136,6 +145,8 @@ export class Matcher {
     this.ends = new Float64Array(cfg.nodes).fill(Infinity);
     this.judged = new Float64Array(cfg.nodes);
     this.elsewhere = new Float64Array(cfg.nodes);
+    this.repeatRecords = new Float64Array(cfg.nodes);
+    this.repeatBytes = new Float64Array(cfg.nodes);
     this.firstSeq = new Float64Array(cfg.nodes);
     this.copies = new Int32Array(cfg.nodes);
   }
@@ -225,6 +236,18 @@ export class Matcher {
     for (let x = 0; x < n && from === NO; x++) {
       if (firstSeq[x] >= 0 && this.cfg.ownerOf(w.src[w.slot(firstSeq[x])]) === x) from = x;
     }
+    // Cluster totals: every record of this packet outside its sender's (or first) node repeats it,
+    // whether or not the time both captures cover includes it.
+    const primary = from !== NO ? from : w.node[w.slot(G.first[g & G.mask])];
+    let repeated = false;
+    for (let seq = G.first[g & G.mask]; seq !== NO; seq = w.next[w.slot(seq)]) {
+      const i = w.slot(seq), node = w.node[i];
+      if (node === primary) continue;
+      this.repeatRecords[node]++;
+      this.repeatBytes[node] += w.wire[i];
+      repeated = true;
+    }
+    if (repeated) this.multiNode++;
     if (from === NO) {
       // Seen arriving only: a packet from a node whose capture missed it, or from elsewhere.
       for (let y = 0; y < n; y++) {
@@ -261,8 +284,10 @@ export class Matcher {
       bumpMap(p.protoLost, kind, sent - received);
       if (p.firstLostFrame === 0) p.firstLostFrame = frame;
       // A run of consecutive lost packets on this path (in the order they are judged).
-      if (p.lossRun++ === 0) p.lossRuns++;
-      if (p.lossRun > p.longestLossRun) p.longestLossRun = p.lossRun;
+      if (p.lossRun++ === 0) { p.lossRuns++; p.lossRunStart = tx; p.lossRunFrame = frame; }
+      if (p.lossRun > p.longestLossRun) {
+        p.longestLossRun = p.lossRun; p.longestRunStart = p.lossRunStart; p.longestRunEnd = tx; p.longestRunFrame = p.lossRunFrame;
+      }
     } else {
       p.lossRun = 0;
     }

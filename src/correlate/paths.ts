@@ -38,8 +38,11 @@ export interface PathJson {
   lostByProtocol: { protocol: number | null; tcpFlags: string | null; sent: number; lost: number }[];
   /** Seconds from the start of the pair's overlap (see the README for the bucket rule). */
   lostByTime: { start: number; end: number; sent: number; lost: number }[];
-  /** Runs of consecutive lost packets: how many, and the longest (packets). */
-  bursts: { runs: number; longest: number };
+  /**
+   * Runs of consecutive lost packets: how many, the longest (packets), and when it ran: the send
+   * times of its first and last packet, seconds from the start of the overlap (null when none lost).
+   */
+  bursts: { runs: number; longest: number; longestStart: number | null; longestEnd: number | null };
   rewrites: {
     outerSrc: RewriteCount[];
     outerDst: RewriteCount[];
@@ -88,6 +91,13 @@ export class PathStats {
   lossRun = 0;
   lossRuns = 0;
   longestLossRun = 0;
+  /** Relative ns: send time of the current run's first packet, and of the longest run's first and last. */
+  lossRunStart = 0;
+  longestRunStart = 0;
+  longestRunEnd = 0;
+  /** Frame numbers (sender's capture) of the current run's first packet and of the longest run's. */
+  lossRunFrame = 0;
+  longestRunFrame = 0;
   // Reordering: arrivals not yet in arrival order (send and arrival timestamps), and the latest
   // send time among packets that arrived so far.
   pendingSend: number[] = [];
@@ -248,7 +258,11 @@ export function pathJson(p: PathStats, names: string[], book: AddressBook, corre
     lostBySize,
     lostByProtocol,
     lostByTime: timeBuckets(p, spanNs),
-    bursts: { runs: p.lossRuns, longest: p.longestLossRun },
+    bursts: {
+      runs: p.lossRuns, longest: p.longestLossRun,
+      longestStart: p.longestLossRun > 0 ? (p.longestRunStart - p.timeOrigin) / 1e9 : null,
+      longestEnd: p.longestLossRun > 0 ? (p.longestRunEnd - p.timeOrigin) / 1e9 : null,
+    },
     rewrites: {
       outerSrc: pairs(p.srcRewrites, (a) => book.text(a), ADDRESS_WIDTH),
       outerDst: pairs(p.dstRewrites, (a) => book.text(a), ADDRESS_WIDTH),

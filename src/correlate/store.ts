@@ -22,6 +22,7 @@ export class SightingStore {
   ttl: Uint8Array;
   tos: Uint8Array;
   bytes: Int32Array;
+  wire: Int32Array;
   fragmented: Uint8Array;
   proto: Uint8Array;
   tcpKind: Uint8Array;
@@ -36,7 +37,7 @@ export class SightingStore {
     this.frame = new Float64Array(c); this.h1 = new Uint32Array(c); this.h2 = new Uint32Array(c);
     this.cls = new Uint8Array(c); this.tunnelId = new Float64Array(c); this.dstPort = new Int32Array(c);
     this.src = new Int32Array(c); this.dst = new Int32Array(c); this.srcPort = new Int32Array(c);
-    this.ttl = new Uint8Array(c); this.tos = new Uint8Array(c); this.bytes = new Int32Array(c);
+    this.ttl = new Uint8Array(c); this.tos = new Uint8Array(c); this.bytes = new Int32Array(c); this.wire = new Int32Array(c);
     this.fragmented = new Uint8Array(c); this.next = new Float64Array(c);
     this.proto = new Uint8Array(c); this.tcpKind = new Uint8Array(c); this.mss = new Int32Array(c);
   }
@@ -61,7 +62,7 @@ export class SightingStore {
     this.node[i] = node; this.point[i] = point; this.ts[i] = ts; this.frame[i] = frame;
     this.h1[i] = s.h1; this.h2[i] = s.h2; this.cls[i] = s.cls; this.tunnelId[i] = s.tunnelId;
     this.dstPort[i] = s.dstPort; this.src[i] = s.src; this.dst[i] = s.dst; this.srcPort[i] = s.srcPort;
-    this.ttl[i] = s.ttl; this.tos[i] = s.tos; this.bytes[i] = s.bytes; this.fragmented[i] = s.fragmented;
+    this.ttl[i] = s.ttl; this.tos[i] = s.tos; this.bytes[i] = s.bytes; this.wire[i] = s.wire; this.fragmented[i] = s.fragmented;
     this.proto[i] = s.proto; this.tcpKind[i] = s.tcpKind; this.mss[i] = s.mss;
     this.next[i] = -1;
     return seq;
@@ -75,7 +76,7 @@ export class SightingStore {
     this.node[i] = from.node[j]; this.point[i] = from.point[j]; this.ts[i] = from.ts[j]; this.frame[i] = from.frame[j];
     this.h1[i] = from.h1[j]; this.h2[i] = from.h2[j]; this.cls[i] = from.cls[j]; this.tunnelId[i] = from.tunnelId[j];
     this.dstPort[i] = from.dstPort[j]; this.src[i] = from.src[j]; this.dst[i] = from.dst[j]; this.srcPort[i] = from.srcPort[j];
-    this.ttl[i] = from.ttl[j]; this.tos[i] = from.tos[j]; this.bytes[i] = from.bytes[j]; this.fragmented[i] = from.fragmented[j];
+    this.ttl[i] = from.ttl[j]; this.tos[i] = from.tos[j]; this.bytes[i] = from.bytes[j]; this.wire[i] = from.wire[j]; this.fragmented[i] = from.fragmented[j];
     this.proto[i] = from.proto[j]; this.tcpKind[i] = from.tcpKind[j]; this.mss[i] = from.mss[j];
     this.next[i] = -1;
     return seq;
@@ -102,7 +103,7 @@ export class SightingStore {
     this.dstPort = move(this.dstPort, (n) => new Int32Array(n)); this.src = move(this.src, (n) => new Int32Array(n));
     this.dst = move(this.dst, (n) => new Int32Array(n)); this.srcPort = move(this.srcPort, (n) => new Int32Array(n));
     this.ttl = move(this.ttl, (n) => new Uint8Array(n)); this.tos = move(this.tos, (n) => new Uint8Array(n));
-    this.bytes = move(this.bytes, (n) => new Int32Array(n)); this.fragmented = move(this.fragmented, (n) => new Uint8Array(n));
+    this.bytes = move(this.bytes, (n) => new Int32Array(n)); this.wire = move(this.wire, (n) => new Int32Array(n)); this.fragmented = move(this.fragmented, (n) => new Uint8Array(n));
     this.next = move(this.next, (n) => new Float64Array(n));
     this.proto = move(this.proto, (n) => new Uint8Array(n)); this.tcpKind = move(this.tcpKind, (n) => new Uint8Array(n));
     this.mss = move(this.mss, (n) => new Int32Array(n));

@@ -2,6 +2,9 @@
 // The config file is JSON: {"rules": {"ID": {"severity": "error", "enabled": false}}, "thresholds": {...}}.
 import { readFileSync } from 'node:fs';
 import { RULES, RULE_INDEX, SEVERITIES, type Severity } from './rules.js';
+import { CORRELATE_RULES } from '../correlate/findings.js';
+
+const CORRELATE_RULE_IDS = new Set(CORRELATE_RULES.map((r) => r.id));
 
 export interface RuleOverride {
   severity?: Severity;
@@ -47,6 +50,8 @@ export function validateConfig(raw: unknown, where = 'config'): LintConfigFile {
     if (o.rules === null || typeof o.rules !== 'object' || Array.isArray(o.rules)) throw new LintConfigError(`${where}: "rules" must be an object`);
     out.rules = {};
     for (const [id, v] of Object.entries(o.rules as Record<string, unknown>)) {
+      // correlate's rules may share the file (`correlate --config` reads it too): not lint's to apply.
+      if (!RULE_INDEX.has(id) && CORRELATE_RULE_IDS.has(id)) continue;
       if (!RULE_INDEX.has(id)) throw new LintConfigError(`${where}: unknown rule '${id}'`);
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new LintConfigError(`${where}: rules.${id} must be an object`);
       const ov: RuleOverride = {};

@@ -13,6 +13,7 @@ import { histogram, pairedBars, stackedArea, type AreaSeries, type BarRow } from
 import {
   bytes, classChip, classColor, classLabel, duration, esc, int, isoTime, share, width,
 } from './html/format.js';
+import { clusterSections } from './html/cluster.js';
 import { ROW_CAP, genericBlock, genericTable, plainText, table, type Cell, type Col } from './html/tables.js';
 import { endpoint, tunnelText } from './text.js';
 import { RULES } from '../lint/rules.js';
@@ -558,7 +559,7 @@ function cniSection(doc: AnalysisDocument): string {
   return section('cni', 'CNI verdict', out.join(''));
 }
 
-const KNOWN = new Set(['tool', 'summary', 'podCidrs', 'classes', 'flows', 'topFlows', 'tunnels', 'overhead', 'timeline', 'bgp', 'lint', 'cni']);
+const KNOWN = new Set(['tool', 'summary', 'podCidrs', 'classes', 'flows', 'topFlows', 'tunnels', 'overhead', 'timeline', 'bgp', 'lint', 'cni', 'cluster']);
 
 function otherSections(doc: AnalysisDocument): { id: string; title: string; html: string }[] {
   const sections: [string, unknown][] = Object.entries(doc);
@@ -635,6 +636,7 @@ export function renderReport(doc: AnalysisDocument, options: ReportOptions = {})
     ['bgp', 'BGP', bgpSection(doc, opts)],
     ['lint', 'Lint', lintSection(doc, opts)],
     ['cni', 'CNI', cniSection(doc)],
+    ...clusterSections(doc),
     ...others.map((o): [string, string, string] => [o.id, o.title, o.html]),
     ['glossary', 'Glossary', glossarySection(doc, opts)],
   ];
