@@ -136,13 +136,16 @@ describe('flows --stream', () => {
     }
   }, 240_000);
 
-  it.skipIf(!built)('through a pipe: a record is on stdout before the input ends', async () => {
+  it.skipIf(!built).each([
+    ['--stream', ['flows', '-', '--stream', '--json', '--quiet']],
+    ['the default for --json on standard input', ['flows', '-', '--json', '--quiet']],
+  ])('through a pipe (%s): a record is on stdout before the input ends', async (_label, args) => {
     const { records } = capture();
     // Everything up to and including D's packet at t 10.05: by then A (FIN) and C (RST) have ended.
     const cut = records.findIndex((r) => r.sec === T0 + 10 && r.frac === 50000) + 1;
     const whole = writePcap(records);
     const head = writePcap(records.slice(0, cut));
-    const child = spawn(process.execPath, [BIN, 'flows', '-', '--stream', '--json', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let inputOpen = true;
     let recordWhileOpen = '';

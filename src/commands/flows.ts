@@ -97,7 +97,10 @@ export const flowsCommand: Command = {
     const p = parse(this, args, this.options);
     if (!p) return 0;
     const files = requireFiles(this, p);
-    const streaming = p.values.stream === true || p.values['idle-timeout'] !== undefined || p.values['active-timeout'] !== undefined;
+    // On standard input (a live `tcpdump -w -` pipe) --json streams by default, as Zeek writes
+    // conn.log: each record when its flow ends. --sort or --top ask for the table at the end instead.
+    const liveJson = files.includes('-') && p.values.json === true && p.values.sort === undefined && p.values.top === undefined;
+    const streaming = liveJson || p.values.stream === true || p.values['idle-timeout'] !== undefined || p.values['active-timeout'] !== undefined;
     if (streaming) return runStream(p.values, files);
     const sort = (p.values.sort as string | undefined) ?? 'bytes';
     if (!['packets', 'bytes', 'duration'].includes(sort)) throw new UsageError(`--sort: '${sort}' is not one of packets, bytes, duration`);
