@@ -17,10 +17,13 @@ import {
   IPV4_DST, IPV4_FLAGS_FRAG, IPV4_FLAG_DF, IPV4_FLAG_MF, IPV4_FRAG_MASK, IPV4_ID, IPV4_PROTOCOL, IPV4_SRC, IPV4_TOS,
   IPV4_TOTAL_LEN, IPV4_TTL, IPV4_VER_IHL,
 } from '../../dissectors/ipv4.js';
+import {
+  EXT_AH, EXT_FRAGMENT, EXT_ROUTING, FRAG_HEADER_LEN, ipv6FragmentWord, ipv6IsFragment, isExtensionHeader,
+} from '../../dissectors/ipv6.js';
 import { IPV6_DST, IPV6_HEADER_LEN, IPV6_HOP_LIMIT, IPV6_NEXT_HEADER, IPV6_PAYLOAD_LEN, IPV6_SRC, IPV6_VTC_FLOW } from '../../dissectors/ipv6.js';
 import { ICMP_CODE, ICMP_TYPE } from '../../dissectors/icmp.js';
 import { ICMPV6_CODE, ICMPV6_TYPE } from '../../dissectors/icmpv6.js';
-import { UDP_DST_PORT, UDP_LENGTH, UDP_SRC_PORT } from '../../dissectors/udp.js';
+import { UDP_CHECKSUM, UDP_DST_PORT, UDP_LENGTH, UDP_SRC_PORT } from '../../dissectors/udp.js';
 import {
   TCP_ACK, TCP_ACK_FLAG, TCP_CWR, TCP_DST_PORT, TCP_ECE, TCP_FIN, TCP_OFFSET_FLAGS, TCP_PSH, TCP_RST, TCP_SEQ, TCP_SRC_PORT,
   TCP_SYN, TCP_URG, TCP_WINDOW,
@@ -152,19 +155,52 @@ const IPV4_FRAGMENT_BITS = IPV4_FLAG_MF | IPV4_FRAG_MASK;
 
 /**
  * udp.checksum.status as tshark 4.0 gives it with `-o udp.check_checksum:TRUE`: 1 good, 0 bad (a
- * partial sum left for checksum offload included: tshark does not know offload), 2 unverified (no
- * checksum, a fragment, a datagram not captured whole, or one quoted in an ICMP error).
+ * partial sum left for checksum offload included: tshark does not know offload), 2 unverified
+ * (a fragment, a datagram not captured whole, one quoted in an ICMP error), 3 not present (a zero sum
+ * over IPv4), 4 illegal (a zero sum over IPv6).
  */
 function udpChecksumField(st: PacketState, i: number): number {
   const ip = i - 1;
   if (st.off[i] + 8 > st.end[i]) return NaN;
-  if (ip < 0 || st.quoted[i] !== 0) return 2;
-  const k = st.kind[ip];
+  if (ip < 0) return 2;
+  const k = st.kind[ip], b = st.buf;
+  // tshark: no checksum in IPv4 is "not present" (3), also in an ICMP quote; in IPv6 "illegal" (4: RFC 8200 requires one).
+  if (u16(b, st.off[i] + UDP_CHECKSUM) === 0) return k === Proto.IPV4 ? 3 : k === Proto.IPV6 ? 4 : 2;
+  if (st.quoted[i] !== 0) return 2;
+  let finalDst = -1;
   if (k === Proto.IPV4) {
-    if ((u16(st.buf, st.off[ip] + IPV4_FLAGS_FRAG) & IPV4_FRAGMENT_BITS) !== 0) return 2;
-  } else if (k !== Proto.IPV6) return 2;
-  const s = udpChecksumStatus(st, ip, i);
+    if ((u16(b, st.off[ip] + IPV4_FLAGS_FRAG) & IPV4_FRAGMENT_BITS) !== 0) return 2;
+  } else if (k === Proto.IPV6) {
+    if (ipv6IsFragment(st, ip) && (ipv6FragmentWord(st, ip) & IPV6_FRAGMENT_BITS) !== 0) return 2;
+    finalDst = ipv6RoutingFinalDst(st, ip);
+  } else return 2;
+  const s = udpChecksumStatus(st, ip, i, finalDst);
   return s === CSUM_OK ? 1 : s === CSUM_UNCHECKED ? 2 : 0;
+}
+
+/** Fragment header word bits that make a fragment (offset, M). */
+const IPV6_FRAGMENT_BITS = 0xfff9;
+const ROUTING_TYPE_SOURCE_ROUTE = 0, ROUTING_TYPE_SRH = 4;
+
+/**
+ * The final destination the UDP pseudo-header uses (RFC 8200 8.1) when IPv6 layer `ip` has a
+ * routing header with segments left: the last address of a type 0 source route, Segment List[0]
+ * of an SRH (RFC 8754). -1: the header's own destination.
+ */
+function ipv6RoutingFinalDst(st: PacketState, ip: number): number {
+  const b = st.buf, end = st.off[ip] + st.hlen[ip];
+  let nh = b[st.off[ip] + IPV6_NEXT_HEADER];
+  for (let p = st.off[ip] + IPV6_HEADER_LEN; p + 8 <= end && isExtensionHeader(nh); ) {
+    const len = nh === EXT_FRAGMENT ? FRAG_HEADER_LEN : nh === EXT_AH ? (b[p + 1] + 2) * 4 : (b[p + 1] + 1) * 8;
+    if (nh === EXT_ROUTING && b[p + 3] > 0 && p + len <= end) {
+      const addrs = (len - 8) >> 4;
+      if (b[p + 2] === ROUTING_TYPE_SOURCE_ROUTE && addrs > 0) return p + 8 + (addrs - 1) * 16;
+      if (b[p + 2] === ROUTING_TYPE_SRH && addrs > 0) return p + 8;
+    }
+    nh = b[p];
+    p += len;
+  }
+  return -1;
 }
 
 const VXLAN_FLAG_WORD_G = VXLAN_FLAG_G << 8, VXLAN_FLAG_WORD_I = VXLAN_FLAG_I << 8;
