@@ -156,7 +156,7 @@ const IPV4_FRAGMENT_BITS = IPV4_FLAG_MF | IPV4_FRAG_MASK;
 /**
  * udp.checksum.status as tshark 4.0 gives it with `-o udp.check_checksum:TRUE`: 1 good, 0 bad (a
  * partial sum left for checksum offload included: tshark does not know offload), 2 unverified
- * (a fragment, a datagram not captured whole, one quoted in an ICMP error), 3 not present (a zero sum
+ * (a fragment, a datagram not captured whole), 3 not present (a zero sum
  * over IPv4), 4 illegal (a zero sum over IPv6).
  */
 function udpChecksumField(st: PacketState, i: number): number {
@@ -164,9 +164,9 @@ function udpChecksumField(st: PacketState, i: number): number {
   if (st.off[i] + 8 > st.end[i]) return NaN;
   if (ip < 0) return 2;
   const k = st.kind[ip], b = st.buf;
-  // tshark: no checksum in IPv4 is "not present" (3), also in an ICMP quote; in IPv6 "illegal" (4: RFC 8200 requires one).
+  // tshark: no checksum in IPv4 is "not present" (3); in IPv6 "illegal" (4: RFC 8200 requires one). A datagram
+  // quoted whole by an ICMP error is verified too.
   if (u16(b, st.off[i] + UDP_CHECKSUM) === 0) return k === Proto.IPV4 ? 3 : k === Proto.IPV6 ? 4 : 2;
-  if (st.quoted[i] !== 0) return 2;
   let finalDst = -1;
   if (k === Proto.IPV4) {
     if ((u16(b, st.off[ip] + IPV4_FLAGS_FRAG) & IPV4_FRAGMENT_BITS) !== 0) return 2;
