@@ -36,7 +36,20 @@ export const FILTERS = [
   'ip.src == 10.244.1.5 or ip.dst == 10.244.1.5 and tcp', '!(ip.ttl == 64) && ip', 'udp && !vxlan',
   'ip.dst == 10.244.2.7 && (tcp.dstport == 80 || udp.dstport == 53)', 'ipv6.src == ::1 or ipv6.dst ne ff02::1',
   'ip.src > 10.0.0.0 and ip.src < 11.0.0.0',
+  // The fields lint findings' filters use (src/findings/filters.ts).
+  'vxlan.flag_i == 0', 'vxlan.flag_g == 1', 'vxlan.flag_d == 1 || vxlan.flag_a == 1', 'vxlan.flags_reserved != 0', 'vxlan.flags_reserved == 0x12',
+  'vxlan.gbp != 0', 'vxlan.gbp > 100', 'vxlan.reserved8 != 0',
+  'vxlan && (vxlan.flags_reserved != 0 || vxlan.reserved8 != 0 || (vxlan.flag_g == 0 && (vxlan.flag_d == 1 || vxlan.flag_a == 1 || vxlan.gbp != 0)))',
+  'geneve.flags.critical == 1', 'geneve.option.type.critical == 1', 'geneve.option.class == 0x0102 && geneve.option.type == 0x80',
+  'geneve.option.class == 0xffff', 'geneve.option.type in {1, 0x7f}', 'geneve.option.type.critical == 0',
+  'geneve && ((geneve.flags.critical == 1 && !(geneve.option.type.critical == 1)) || (geneve.flags.critical == 0 && geneve.option.type.critical == 1))',
+  'gre.flags.key == 1', 'gre.flags.key == 0', 'gre.proto == 0x6558 && gre.flags.key == 0', 'eth.len', 'eth.len < 100', 'udp.port == 4789 && (!vxlan || eth.len)',
+  'frame.packet_flags_direction == 1', '!(frame.packet_flags_direction == 2)',
 ];
+
+/** udp.checksum.status means something only with tshark's checksum check on: compared in their own group. */
+export const CHECKSUM_FILTERS = ['udp.checksum.status == 0', 'udp.checksum.status == 1', 'udp.checksum.status == 2', 'udp.checksum.status == 3', 'udp.checksum.status in {0, 4}', 'geneve && udp.checksum.status == 0',
+  'vxlan && udp.checksum.status == 1', 'udp && !(udp.checksum.status == 2)'];
 
 const HEURISTIC_FILTERS = ['vxlan', 'bfd', 'udp && !vxlan', 'udp.port == 8472 and not vxlan', 'udp.port == 6784', 'vxlan.vni > 0', 'ip.addr == 10.244.0.0/16'];
 
@@ -53,8 +66,8 @@ const haveCorpus = existsSync(CORPUS_DIR);
 if (exe && !haveCorpus) console.warn(`filter oracle: corpus SKIPPED: ${CORPUS_DIR} is absent; only fixtures/ is compared`);
 
 /** tshark's frame numbers for one filter (no IP reassembly, as tunnelscope dissects each frame on its own). */
-function tsharkFrames(file: string, filter: string, decodeAs: readonly string[]): Promise<number[]> {
-  const args = ['-n', '-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', ...decodeAs.flatMap((d) => ['-d', d]),
+function tsharkFrames(file: string, filter: string, decodeAs: readonly string[], prefs: readonly string[] = []): Promise<number[]> {
+  const args = ['-n', '-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', ...prefs, ...decodeAs.flatMap((d) => ['-d', d]),
     '-Y', filter, '-T', 'fields', '-e', 'frame.number'];
   return new Promise((resolve, reject) => {
     const p = spawn(exe!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,7 +122,7 @@ async function ourFrames(file: string, filters: readonly string[], stacks: Map<n
   return out;
 }
 
-interface Group { name: string; files: string[]; decodeAs: readonly string[]; filters: readonly string[] }
+interface Group { name: string; files: string[]; decodeAs: readonly string[]; filters: readonly string[]; prefs?: readonly string[] }
 
 const work = exe && mergecap ? mkdtempSync(join(tmpdir(), 'filter-oracle-')) : '';
 afterAll(() => { if (work) rmSync(work, { recursive: true, force: true }); });
@@ -128,6 +141,7 @@ function groups(): Group[] {
   const top = findCaptures(join(ROOT, 'fixtures')).filter((f) => dirname(f) === join(ROOT, 'fixtures') && !LEFT_OUT.some((re) => re.test(f)));
   const out: Group[] = [
     { name: 'fixtures', files: top, decodeAs: TSHARK_DEFAULT_DECODE_AS, filters: FILTERS },
+    { name: 'fixtures, udp.check_checksum on', files: top, decodeAs: TSHARK_DEFAULT_DECODE_AS, filters: CHECKSUM_FILTERS, prefs: ['-o', 'udp.check_checksum:TRUE'] },
     // Only what the VXLAN plausibility check changes: tshark without decode-as rules on 8472/6784.
     { name: 'heuristic-ports', files: [join(ROOT, 'fixtures/heuristic-ports.pcap')], decodeAs: [], filters: HEURISTIC_FILTERS },
   ];
@@ -140,6 +154,7 @@ function groups(): Group[] {
     const overlay = manifest.filter((c) => c.length > 7 && /vxlan|geneve|gre|ipip|ip-in-ip|bgp/i.test(c[7]) && !/gtp|nsh|mpls|erspan|ppp|hdlc/i.test(c[7] + c[0]))
       .filter((c) => c[0].startsWith('real/')).map((c) => join(CORPUS_DIR, c[0])).filter((f) => existsSync(f));
     if (overlay.length) out.push({ name: 'corpus', files: overlay, decodeAs: TSHARK_DEFAULT_DECODE_AS, filters: FILTERS });
+    if (overlay.length) out.push({ name: 'corpus, udp.check_checksum on', files: overlay, decodeAs: TSHARK_DEFAULT_DECODE_AS, filters: CHECKSUM_FILTERS, prefs: ['-o', 'udp.check_checksum:TRUE'] });
   }
   return out;
 }
@@ -153,7 +168,7 @@ describe.skipIf(!exe || !mergecap)('display filters agree with tshark -Y', () =>
         execFileSync(mergecap!, ['-a', '-w', file, ...g.files], { stdio: ['ignore', 'ignore', 'pipe'] });
       }
       const ourStacks = new Map<number, string>();
-      const [ours, theirs] = await Promise.all([ourFrames(file, g.filters, ourStacks), mapLimit(g.filters, 2, (f) => tsharkFrames(file, f, g.decodeAs))]);
+      const [ours, theirs] = await Promise.all([ourFrames(file, g.filters, ourStacks), mapLimit(g.filters, 2, (f) => tsharkFrames(file, f, g.decodeAs, g.prefs))]);
       // Frames where the two tools decode different layers (tshark goes on into PPP, NHRP, Cisco
       // HDLC, a truncated header, or the frame is a pcapng custom block) are the main oracle's
       // business (test/oracle.test.ts): compared here are the frames both dissect alike.

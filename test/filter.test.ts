@@ -9,7 +9,7 @@ import { PacketFacts } from '../src/facts.js';
 import { PacketDecoder } from '../src/decoder.js';
 import { CaptureRecord } from '../src/reader/record.js';
 import { UsageError } from '../src/commands/common.js';
-import { concat, ip6 } from '../test-support/bytes.js';
+import { be16, be24, be32, concat, ip6 } from '../test-support/bytes.js';
 import { ethernet, ipv4, tcp, udp, vxlan } from '../test-support/packets.js';
 import type { PacketState } from '../src/packet.js';
 
@@ -231,5 +231,101 @@ describe('selection', () => {
     expect(signal.aborted).toBe(false);
     expect(new Selection({ count: 5 }).readLimit()).toBe(5);
     expect(new Selection({ count: 5, filter: 'udp' }).readLimit()).toBeUndefined();
+  });
+});
+
+describe('fields that lint findings\' filters use', () => {
+  const outer = (proto: number, payload: Uint8Array) => ethernet(OUTER_MAC_B, OUTER_MAC_A, 0x0800, ipv4('192.168.56.11', '192.168.56.12', proto, payload));
+  /** A VXLAN header laid out by hand: flags word, Group Policy ID, VNI, last reserved byte (RFC 7348, GBP draft). */
+  const vxlanWith = (flagsWord: number, gbp: number, reserved8: number) => outer(17, udp(43000, 4789, concat(be16(flagsWord), be16(gbp), be24(4096), [reserved8], INNER)));
+
+  it('vxlan flag bits, the Group Policy ID and the reserved fields', () => {
+    // G, I, D, A set (0x8848), policy 100.
+    const gbp = vxlanWith(0x8848, 100, 0);
+    for (const f of ['vxlan.flag_g == 1', 'vxlan.flag_i == 1', 'vxlan.flag_d == 1', 'vxlan.flag_a == 1', 'vxlan.gbp == 100', 'vxlan.flags_reserved == 0', 'vxlan.reserved8 == 0']) {
+      expect([f, matches(f, gbp)]).toEqual([f, true]);
+    }
+    // I plus reserved bits 0x0401 (0x0c01 & 0x77b7, the bits RFC 7348 reserves outside G, I, D, A), last byte 0x5a.
+    const reserved = vxlanWith(0x0c01, 0, 0x5a);
+    for (const f of ['vxlan.flags_reserved == 0x0401', 'vxlan.reserved8 == 0x5a', 'vxlan.flag_g == 0', 'vxlan.flag_d == 0', 'vxlan.flag_a == 0', 'vxlan.flag_i == 1']) {
+      expect([f, matches(f, reserved)]).toEqual([f, true]);
+    }
+    expect(matches('vxlan.flag_i == 0', vxlanWith(0x0000, 0, 0))).toBe(true);
+    expect(matches('vxlan.flag_i == 0', VXLAN_FRAME)).toBe(false);
+    // Only in VXLAN layers.
+    expect(matches('vxlan.gbp', IPV6_FRAME)).toBe(false);
+  });
+
+  it('geneve options: one value per option, and the C flag', () => {
+    // RFC 8926: opt len 3 words, C set, protocol 0x6558, VNI 7; option class 0x0102 type 0x80 (critical) with 4 data
+    // bytes, option class 0xffff type 0x01 without data.
+    const geneve = concat([0x00 | 3, 0x40], be16(0x6558), be24(7), [0], be16(0x0102), [0x80, 1], be32(0xdeadbeef), be16(0xffff), [0x01, 0], INNER);
+    const frame = outer(17, udp(43000, 6081, geneve));
+    for (const f of ['geneve.flags.critical == 1', 'geneve.option.class == 0x0102', 'geneve.option.class == 0xffff', 'geneve.option.type == 1',
+      'geneve.option.type.critical == 1', 'geneve.option.type.critical == 0', 'geneve.option.class == 0x0102 && geneve.option.type == 0x80']) {
+      expect([f, matches(f, frame)]).toEqual([f, true]);
+    }
+    for (const f of ['geneve.option.class == 0x0103', 'geneve.option.type == 2', 'geneve.flags.critical == 0', 'geneve.option.class != 0x0102']) {
+      expect([f, matches(f, frame)]).toEqual([f, false]);
+    }
+    // No options: no option fields (not "0").
+    const bare = outer(17, udp(43000, 6081, concat([0, 0], be16(0x6558), be24(7), [0], INNER)));
+    expect(matches('geneve.option.type.critical == 0', bare)).toBe(false);
+    expect(matches('geneve && !geneve.option.class', bare)).toBe(true);
+    // An option whose length runs past the option area is not an option (tshark: invalid length, no class/type).
+    const overlong = outer(17, udp(43000, 6081, concat([1, 0], be16(0x6558), be24(7), [0], be16(0x0102), [0x80, 2], INNER)));
+    expect(matches('geneve.option.class', overlong)).toBe(false);
+  });
+
+  it('gre.flags.key and tunnel.key (the outermost GRE key; NVGRE VSID << 8 | FlowID)', () => {
+    // RFC 2890 key present (0x2000), RFC 7637 NVGRE: key 0x00012345 = VSID 0x123, FlowID 0x45.
+    const nvgre = outer(47, concat(be16(0x2000), be16(0x6558), be32(0x12345), INNER));
+    expect(matches('gre.flags.key == 1', nvgre)).toBe(true);
+    expect(matches('tunnel.key == 74565', nvgre)).toBe(true);
+    expect(matches('tunnel.vni == 291', nvgre)).toBe(true);
+    const keyless = outer(47, concat(be16(0), be16(0x6558), INNER));
+    expect(matches('gre.flags.key == 0', keyless)).toBe(true);
+    expect(matches('tunnel.key', keyless)).toBe(false);
+    expect(matches('tunnel.key', VXLAN_FRAME)).toBe(false);
+  });
+
+  it('eth.len: the 802.3 length field, absent on Ethernet II', () => {
+    const llc = ethernet('01:80:c2:00:00:00', OUTER_MAC_A, 38, Uint8Array.from(Array(38).fill(0x42)));
+    expect(matches('eth.len == 38', llc)).toBe(true);
+    expect(matches('eth.len', VXLAN_FRAME)).toBe(false);
+  });
+
+  it('udp.checksum.status: tshark\'s 0 bad, 1 good, 2 unverified, 3 not present (with udp.check_checksum on)', () => {
+    const frame = VXLAN_FRAME.slice();
+    expect(matches('udp.checksum.status == 3', frame)).toBe(true);
+    // RFC 768: one's complement of the one's complement sum over the pseudo-header and the datagram.
+    const ipAt = 14, udpAt = 34, len = (frame[udpAt + 4] << 8) | frame[udpAt + 5];
+    let sum = 0;
+    for (let k = 0; k < 8; k += 2) sum += (frame[ipAt + 12 + k] << 8) | frame[ipAt + 13 + k];
+    sum += 17 + len;
+    for (let k = 0; k < len; k += 2) sum += (frame[udpAt + k] << 8) | (k + 1 < len ? frame[udpAt + k + 1] : 0);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const csum = ~sum & 0xffff;
+    frame[udpAt + 6] = csum >> 8; frame[udpAt + 7] = csum & 0xff;
+    expect(matches('udp.checksum.status == 1', frame)).toBe(true);
+    frame[udpAt + 7] ^= 1;
+    expect(matches('udp.checksum.status == 0', frame)).toBe(true);
+    // A fragment (MF set) is not verified; nor is a datagram cut by the snaplen.
+    const fragment = frame.slice();
+    fragment[ipAt + 6] |= 0x20;
+    expect(matches('udp.checksum.status == 2', fragment)).toBe(true);
+    expect(matches('udp.checksum.status == 2', frame, 60)).toBe(true);
+  });
+
+  it('frame.packet_flags_direction: pcapng\'s direction, absent when unknown', () => {
+    const f = compileFilter('frame.packet_flags_direction == 2', env);
+    const g = compileFilter('frame.packet_flags_direction', env);
+    const [r, st] = decoded(VXLAN_FRAME);
+    r.direction = 2;
+    expect(f.test(r, st)).toBe(true);
+    r.direction = 1;
+    expect(f.test(r, st)).toBe(false);
+    r.direction = 0;
+    expect(g.test(r, st)).toBe(false);
   });
 });

@@ -130,12 +130,14 @@ function anyValue(f: LayerField | FrameField, test: ValueTest, env: FilterEnv, f
       return v === v && test(v, st);
     };
   }
-  const { match, get, slots, pick } = f;
+  const { match, get, pick, count } = f;
+  const fixed = f.slots;
+  const slots = count ?? (() => fixed);
   if (pick) {
     return (_r, st) => {
       const i = pick(st);
       if (i < 0 || i >= st.count || !match(st, i)) return false;
-      for (let k = 0; k < slots; k++) {
+      for (let k = 0, n = slots(st, i); k < n; k++) {
         const v = get(st, i, k);
         if (v === v && test(v, st)) return true;
       }
@@ -145,7 +147,7 @@ function anyValue(f: LayerField | FrameField, test: ValueTest, env: FilterEnv, f
   return (_r, st) => {
     for (let i = 0; i < st.count; i++) {
       if (!match(st, i)) continue;
-      for (let k = 0; k < slots; k++) {
+      for (let k = 0, n = slots(st, i); k < n; k++) {
         const v = get(st, i, k);
         if (v === v && test(v, st)) return true;
       }

@@ -9,22 +9,32 @@ import type { CaptureRecord } from '../reader/record.js';
 import type { PacketFacts } from '../facts.js';
 import type { BgpLayer } from '../layers.js';
 import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_MIN } from '../../dissectors/ethernet.js';
+/** Largest 802.3 length (IEEE 802.3 clause 3.2.6; Wireshark's IEEE_802_3_MAX_LEN). */
+const ETH_8023_MAX_LEN = 1500;
 import { VLAN_TCI, VLAN_VID_MASK } from '../../dissectors/vlan.js';
 import { ARP_HLEN, ARP_OPER, ARP_PLEN, ARP_PTYPE, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA } from '../../dissectors/arp.js';
 import {
   IPV4_DST, IPV4_FLAGS_FRAG, IPV4_FLAG_DF, IPV4_FLAG_MF, IPV4_FRAG_MASK, IPV4_ID, IPV4_PROTOCOL, IPV4_SRC, IPV4_TOS,
   IPV4_TOTAL_LEN, IPV4_TTL, IPV4_VER_IHL,
 } from '../../dissectors/ipv4.js';
+import {
+  EXT_AH, EXT_FRAGMENT, EXT_ROUTING, FRAG_HEADER_LEN, ipv6FragmentWord, ipv6IsFragment, isExtensionHeader,
+} from '../../dissectors/ipv6.js';
 import { IPV6_DST, IPV6_HEADER_LEN, IPV6_HOP_LIMIT, IPV6_NEXT_HEADER, IPV6_PAYLOAD_LEN, IPV6_SRC, IPV6_VTC_FLOW } from '../../dissectors/ipv6.js';
 import { ICMP_CODE, ICMP_TYPE } from '../../dissectors/icmp.js';
 import { ICMPV6_CODE, ICMPV6_TYPE } from '../../dissectors/icmpv6.js';
-import { UDP_DST_PORT, UDP_LENGTH, UDP_SRC_PORT } from '../../dissectors/udp.js';
+import { UDP_CHECKSUM, UDP_DST_PORT, UDP_LENGTH, UDP_SRC_PORT } from '../../dissectors/udp.js';
 import {
   TCP_ACK, TCP_ACK_FLAG, TCP_CWR, TCP_DST_PORT, TCP_ECE, TCP_FIN, TCP_OFFSET_FLAGS, TCP_PSH, TCP_RST, TCP_SEQ, TCP_SRC_PORT,
   TCP_SYN, TCP_URG, TCP_WINDOW,
 } from '../../dissectors/tcp.js';
-import { VXLAN_FLAGS } from '../../dissectors/vxlan.js';
-import { GRE_FLAGS_VERSION, GRE_PROTO_TEB, isNvgre, isPptpGre } from '../../dissectors/gre.js';
+import { VXLAN_FLAGS, VXLAN_FLAG_G, VXLAN_FLAG_I, VXLAN_GBP_A, VXLAN_GBP_D, VXLAN_GBP_POLICY, VXLAN_RESERVED2 } from '../../dissectors/vxlan.js';
+import { GRE_FLAG_K, GRE_FLAGS_VERSION, GRE_PROTO_TEB, isNvgre, isPptpGre } from '../../dissectors/gre.js';
+import {
+  GENEVE_FLAGS, GENEVE_FLAG_C, GENEVE_OPT_CRITICAL, GENEVE_OPT_HEADER_LEN, geneveFirstOption, geneveNextOption, geneveOptionClass,
+  geneveOptionType, geneveOptionsEnd,
+} from '../../dissectors/geneve.js';
+import { CSUM_OK, CSUM_UNCHECKED, udpChecksumStatus } from '../lint/checksum.js';
 
 export type ValueType = 'uint' | 'float' | 'bool' | 'ipv4' | 'ipv6' | 'mac' | 'class';
 
@@ -48,6 +58,8 @@ export interface LayerField {
   slots: number;
   /** Value `k` of layer `i`, NaN when its bytes were not captured. */
   get(st: PacketState, i: number, k: number): number;
+  /** For fields repeated inside a layer (Geneve options): how many values layer `i` holds, instead of `slots`. */
+  count?: (st: PacketState, i: number) => number;
   /** For outer./inner. fields: the one layer index to look at (-1: none), instead of every layer. */
   pick?: (st: PacketState) => number;
 }
@@ -112,6 +124,89 @@ function tcpLen(st: PacketState, i: number): number {
   return Math.max(0, payload - hdr);
 }
 
+/**
+ * Offset of Geneve option `k` of layer `i`, or -1. Options are walked as tshark 4.0 does: one whose
+ * length runs past the option area ends the walk (tshark flags it invalid and adds no class/type);
+ * so does one cut short by the snaplen.
+ */
+function geneveOption(st: PacketState, i: number, k: number): number {
+  const b = st.buf, e = Math.min(geneveOptionsEnd(st, i), st.end[i]);
+  for (let p = geneveFirstOption(st, i), n = 0; p + GENEVE_OPT_HEADER_LEN <= e; n++) {
+    const next = geneveNextOption(b, p);
+    if (next > e) return -1;
+    if (n === k) return p;
+    p = next;
+  }
+  return -1;
+}
+function geneveOptionCount(st: PacketState, i: number): number {
+  let n = 0;
+  while (geneveOption(st, i, n) >= 0) n++;
+  return n;
+}
+/** One value per Geneve option of the layer, like tshark's repeated geneve.option.* fields. */
+const geneveOptionField = (type: ValueType, read: (b: Uint8Array, p: number) => number): LayerField => ({
+  kind: 'layer', type, match: is(Proto.GENEVE), slots: 1, count: geneveOptionCount,
+  get: (st, i, k) => { const p = geneveOption(st, i, k); return p < 0 ? NaN : read(st.buf, p); },
+});
+
+/** IPv4 flags word bits that make a fragment (MF, or a non-zero offset). */
+const IPV4_FRAGMENT_BITS = IPV4_FLAG_MF | IPV4_FRAG_MASK;
+
+/**
+ * udp.checksum.status as tshark 4.0 gives it with `-o udp.check_checksum:TRUE`: 1 good, 0 bad (a
+ * partial sum left for checksum offload included: tshark does not know offload), 2 unverified
+ * (a fragment, a datagram not captured whole), 3 not present (a zero sum
+ * over IPv4), 4 illegal (a zero sum over IPv6).
+ */
+function udpChecksumField(st: PacketState, i: number): number {
+  const ip = i - 1;
+  if (st.off[i] + 8 > st.end[i]) return NaN;
+  if (ip < 0) return 2;
+  const k = st.kind[ip], b = st.buf;
+  // tshark: no checksum in IPv4 is "not present" (3); in IPv6 "illegal" (4: RFC 8200 requires one). A datagram
+  // quoted whole by an ICMP error is verified too.
+  if (u16(b, st.off[i] + UDP_CHECKSUM) === 0) return k === Proto.IPV4 ? 3 : k === Proto.IPV6 ? 4 : 2;
+  let finalDst = -1;
+  if (k === Proto.IPV4) {
+    if ((u16(b, st.off[ip] + IPV4_FLAGS_FRAG) & IPV4_FRAGMENT_BITS) !== 0) return 2;
+  } else if (k === Proto.IPV6) {
+    if (ipv6IsFragment(st, ip) && (ipv6FragmentWord(st, ip) & IPV6_FRAGMENT_BITS) !== 0) return 2;
+    finalDst = ipv6RoutingFinalDst(st, ip);
+  } else return 2;
+  const s = udpChecksumStatus(st, ip, i, finalDst);
+  return s === CSUM_OK ? 1 : s === CSUM_UNCHECKED ? 2 : 0;
+}
+
+/** Fragment header word bits that make a fragment (offset, M). */
+const IPV6_FRAGMENT_BITS = 0xfff9;
+const ROUTING_TYPE_SOURCE_ROUTE = 0, ROUTING_TYPE_SRH = 4;
+
+/**
+ * The final destination the UDP pseudo-header uses (RFC 8200 8.1) when IPv6 layer `ip` has a
+ * routing header with segments left: the last address of a type 0 source route, Segment List[0]
+ * of an SRH (RFC 8754). -1: the header's own destination.
+ */
+function ipv6RoutingFinalDst(st: PacketState, ip: number): number {
+  const b = st.buf, end = st.off[ip] + st.hlen[ip];
+  let nh = b[st.off[ip] + IPV6_NEXT_HEADER];
+  for (let p = st.off[ip] + IPV6_HEADER_LEN; p + 8 <= end && isExtensionHeader(nh); ) {
+    const len = nh === EXT_FRAGMENT ? FRAG_HEADER_LEN : nh === EXT_AH ? (b[p + 1] + 2) * 4 : (b[p + 1] + 1) * 8;
+    if (nh === EXT_ROUTING && b[p + 3] > 0 && p + len <= end) {
+      const addrs = (len - 8) >> 4;
+      if (b[p + 2] === ROUTING_TYPE_SOURCE_ROUTE && addrs > 0) return p + 8 + (addrs - 1) * 16;
+      if (b[p + 2] === ROUTING_TYPE_SRH && addrs > 0) return p + 8;
+    }
+    nh = b[p];
+    p += len;
+  }
+  return -1;
+}
+
+const VXLAN_FLAG_WORD_G = VXLAN_FLAG_G << 8, VXLAN_FLAG_WORD_I = VXLAN_FLAG_I << 8;
+/** Every bit of the 16-bit flags word but G, I, D and A (Wireshark's mask 0x77b7). */
+const VXLAN_FLAGS_RESERVED = ~(VXLAN_FLAG_WORD_G | VXLAN_FLAG_WORD_I | VXLAN_GBP_D | VXLAN_GBP_A) & 0xffff;
+
 const ETH = is(Proto.ETH), IP = is(Proto.IPV4), IP6 = is(Proto.IPV6), UDP = is(Proto.UDP), TCP = is(Proto.TCP);
 const ICMP = is(Proto.ICMP), ICMP6 = is(Proto.ICMPV6), VXLAN = is(Proto.VXLAN), GENEVE = is(Proto.GENEVE);
 const GRE = is(Proto.GRE);
@@ -145,6 +240,8 @@ export const LAYER_FIELDS: Record<string, LayerField> = {
   'eth.src': eth.src,
   'eth.addr': pair(eth.dst, eth.src),
   'eth.type': single('uint', ETH, ETH_HEADER_LEN, (b, o) => { const t = u16(b, o + ETH_TYPE); return t >= ETHERTYPE_MIN ? t : NaN; }),
+  // 802.3: the length field, where Wireshark reads one (values up to 1500; above, an EtherType).
+  'eth.len': single('uint', ETH, ETH_HEADER_LEN, (b, o) => { const t = u16(b, o + ETH_TYPE); return t <= ETH_8023_MAX_LEN ? t : NaN; }),
   'vlan.id': single('uint', isVlan, 2, (b, o) => u16(b, o + VLAN_TCI) & VLAN_VID_MASK),
   'vlan.priority': single('uint', isVlan, 2, (b, o) => u16(b, o + VLAN_TCI) >> 13),
   'vlan.etype': single('uint', isVlan, 4, (_b, _o, st, i) => st.v1[i]),
@@ -183,6 +280,7 @@ export const LAYER_FIELDS: Record<string, LayerField> = {
   'udp.dstport': udp.dst,
   'udp.port': pair(udp.src, udp.dst),
   'udp.length': single('uint', UDP, 6, (b, o) => u16(b, o + UDP_LENGTH)),
+  'udp.checksum.status': { kind: 'layer', type: 'uint', match: UDP, slots: 1, get: udpChecksumField },
   'tcp.srcport': tcp.src,
   'tcp.dstport': tcp.dst,
   'tcp.port': pair(tcp.src, tcp.dst),
@@ -202,9 +300,21 @@ export const LAYER_FIELDS: Record<string, LayerField> = {
   'tcp.len': { kind: 'layer', type: 'uint', match: TCP, slots: 1, get: tcpLen },
   'vxlan.vni': single('uint', VXLAN, 8, (_b, _o, st, i) => st.v1[i]),
   'vxlan.flags': single('uint', VXLAN, 2, (b, o) => u16(b, o + VXLAN_FLAGS)),
+  'vxlan.flag_g': bit(VXLAN, 2, VXLAN_FLAGS, VXLAN_FLAG_WORD_G, 16),
+  'vxlan.flag_i': bit(VXLAN, 2, VXLAN_FLAGS, VXLAN_FLAG_WORD_I, 16),
+  'vxlan.flag_d': bit(VXLAN, 2, VXLAN_FLAGS, VXLAN_GBP_D, 16),
+  'vxlan.flag_a': bit(VXLAN, 2, VXLAN_FLAGS, VXLAN_GBP_A, 16),
+  'vxlan.flags_reserved': single('uint', VXLAN, 2, (b, o) => u16(b, o + VXLAN_FLAGS) & VXLAN_FLAGS_RESERVED),
+  'vxlan.gbp': single('uint', VXLAN, VXLAN_GBP_POLICY + 2, (b, o) => u16(b, o + VXLAN_GBP_POLICY)),
+  'vxlan.reserved8': single('uint', VXLAN, VXLAN_RESERVED2 + 1, (b, o) => b[o + VXLAN_RESERVED2]),
   'geneve.vni': single('uint', GENEVE, 8, (_b, _o, st, i) => st.v1[i]),
   'geneve.proto_type': single('uint', GENEVE, 8, (_b, _o, st, i) => st.v2[i]),
+  'geneve.flags.critical': bit(GENEVE, GENEVE_FLAGS + 1, GENEVE_FLAGS, GENEVE_FLAG_C, 8),
+  'geneve.option.class': geneveOptionField('uint', geneveOptionClass),
+  'geneve.option.type': geneveOptionField('uint', geneveOptionType),
+  'geneve.option.type.critical': geneveOptionField('bool', (b, p) => ((geneveOptionType(b, p) & GENEVE_OPT_CRITICAL) !== 0 ? 1 : 0)),
   'gre.proto': single('uint', GRE, 4, (_b, _o, st, i) => st.v2[i]),
+  'gre.flags.key': bit(GRE, 2, GRE_FLAGS_VERSION, GRE_FLAG_K, 16),
   // PPTP's key is a length and a call ID (gre.key.call_id), not gre.key.
   'gre.key': single('uint', (st, i) => GRE(st, i) && st.v1[i] >= 0 && !isPptp(st, i), 4, (_b, _o, st, i) => st.v1[i]),
   'gre.key.call_id': single('uint', (st, i) => isPptp(st, i) && st.v1[i] >= 0, 4, (_b, _o, st, i) => st.v1[i]),
@@ -248,9 +358,18 @@ export const FRAME_FIELDS: Record<string, FrameField> = {
   class: { kind: 'frame', type: 'class', get: (_r, st) => st.cls },
   // The VNI of the outermost tunnel: VXLAN's or Geneve's, NVGRE's VSID.
   'tunnel.vni': { kind: 'frame', type: 'uint', get: (_r, st) => tunnelVni(st) },
+  // The key of the outermost tunnel when it is GRE (NVGRE's whole key, VSID and FlowID; PPTP's call ID), as flows key on it.
+  'tunnel.key': { kind: 'frame', type: 'uint', get: (_r, st) => tunnelKey(st) },
+  // pcapng's packet direction (1 inbound, 2 outbound); absent when the file does not say.
+  'frame.packet_flags_direction': { kind: 'frame', type: 'uint', get: (r) => (r.direction !== 0 ? r.direction : NaN) },
   // SPEC "Classes and flows": bytes from the outer IP header to the innermost IP header.
   overhead: { kind: 'frame', type: 'uint', facts: true, get: (_r, _st, env) => env.facts.overhead },
 };
+
+function tunnelKey(st: PacketState): number {
+  const t = st.tunnel;
+  return t >= 0 && st.kind[t] === Proto.GRE && st.v1[t] >= 0 ? st.v1[t] : NaN;
+}
 
 function tunnelVni(st: PacketState): number {
   const t = st.tunnel;

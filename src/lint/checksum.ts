@@ -28,8 +28,9 @@ export function fold16(sum: number): number {
 /**
  * Checks the UDP checksum of layer `udp`, carried by the IP layer `ip`. The datagram must be in the
  * captured bytes in full (UDP length field) and the IP packet must not be a fragment; the caller checks that.
+ * `ip6FinalDst`: offset of the IPv6 final destination when a routing header names it (default: the header's).
  */
-export function udpChecksumStatus(st: PacketState, ip: number, udp: number): number {
+export function udpChecksumStatus(st: PacketState, ip: number, udp: number, ip6FinalDst = -1): number {
   const b = st.buf, uo = st.off[udp];
   const stored = u16(b, uo + UDP_CHECKSUM);
   if (stored === 0) return CSUM_UNCHECKED;
@@ -42,7 +43,8 @@ export function udpChecksumStatus(st: PacketState, ip: number, udp: number): num
   } else {
     // The destination of the IPv6 pseudo-header is the final one; a routing header would change it
     // (not used by tunnels; such packets verify as bad, which the evidence makes visible).
-    pseudo = sum16(b, io + IPV6_SRC, io + IPV6_DST + 16, 0) + 17 + len;
+    const dst = ip6FinalDst >= 0 ? ip6FinalDst : io + IPV6_DST;
+    pseudo = sum16(b, io + IPV6_SRC, io + IPV6_SRC + 16, sum16(b, dst, dst + 16, 0)) + 17 + len;
   }
   const total = fold16(sum16(b, uo, uo + len, pseudo));
   if (total === 0xffff) return CSUM_OK;
