@@ -41,12 +41,16 @@ export interface AnalyzeOptions extends DecoderOptions {
   standard?: boolean | 'bgp';
   /** Run flows and overhead (default true; false only for the worker that runs the standard set). */
   core?: boolean;
-  /** Smallest total input size (bytes) worth spreading over worker threads (default 32 MiB, or TUNNELSCOPE_PARALLEL_THRESHOLD). */
+  /**
+   * Smallest input size (bytes) worth spreading over worker threads (or TUNNELSCOPE_PARALLEL_THRESHOLD;
+   * default 32 MiB for several files, 512 MiB for cutting one file into ranges).
+   */
   parallelThreshold?: number;
   /**
    * How one large file is shared between threads: 'records' (default) cuts it into ranges of
-   * whole records, each decoded by every analysis on its own thread and merged; 'analyses' runs
-   * flows and overhead here and BGP, L2, CNI and lint on a worker, each thread reading the whole file.
+   * whole records, each decoded by every analysis on its own thread and merged; 'analyses' (only
+   * when asked for) runs flows and overhead here and BGP, L2, CNI and lint on a worker, each thread
+   * reading the whole file.
    */
   splitBy?: 'records' | 'analyses';
   /**
@@ -185,11 +189,18 @@ function canRunParallel(inputs: readonly CaptureInput[], opts: AnalyzeOptions): 
 }
 
 /** The option, else TUNNELSCOPE_PARALLEL_THRESHOLD (bytes; lets the CLI's tests reach the worker paths), else 32 MiB. */
-function parallelThreshold(opts: AnalyzeOptions): number {
+function parallelThreshold(opts: AnalyzeOptions, fallback = 32 * 1024 * 1024): number {
   if (opts.parallelThreshold !== undefined) return opts.parallelThreshold;
   const env = process.env.TUNNELSCOPE_PARALLEL_THRESHOLD;
-  return env !== undefined && /^[0-9]{1,16}$/.test(env) ? Number(env) : 32 * 1024 * 1024;
+  return env !== undefined && /^[0-9]{1,16}$/.test(env) ? Number(env) : fallback;
 }
+
+/**
+ * Cutting one file into ranges pays only on large files: measured on an idle 2-core machine, the
+ * 200k-packet bench mix (170 MB) took 1.9 s in ranges against 1.6 s on one thread, the 2M one
+ * (1.7 GB) 6.1 s against 7.0 s.
+ */
+const RECORD_SPLIT_MIN = 512 * 1024 * 1024;
 
 /**
  * A stop flag in shared memory for worker threads: set when this thread's stop signal aborts
@@ -291,7 +302,7 @@ function canSplitByRecords(inputs: readonly CaptureInput[], opts: AnalyzeOptions
   if (opts.workers === 1 || opts.splitBy === 'analyses' || inputs.length !== 1 || opts.extraAnalyses || selects(opts.select)) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false; // running from TypeScript sources (tests): no worker script
-  if (fileSize(inputs[0]) < parallelThreshold(opts)) return false;
+  if (fileSize(inputs[0]) < parallelThreshold(opts, RECORD_SPLIT_MIN)) return false;
   const probe = newAnalyses(opts, new PacketDecoder(opts));
   return probe.extra.every((a) => isMergeable(a) || typeof a.wants === 'function');
 }
@@ -372,6 +383,8 @@ export function addBgpPodCidrs(flows: FlowAnalysis, prefixes: readonly string[])
 
 /** One large file on disk, compiled code, the standard set wanted: split the analyses over two threads. */
 function canSplitByAnalysis(inputs: readonly CaptureInput[], opts: AnalyzeOptions): boolean {
+  // Only when asked for: it was slower than one thread on the 200k bench mix (2.07 s against 1.6 s).
+  if (opts.splitBy !== 'analyses') return false;
   if (opts.workers === 1 || opts.standard !== undefined && opts.standard !== true || inputs.length !== 1 || selects(opts.select)) return false;
   if (typeof inputs[0] !== 'string' || inputs[0] === '-') return false; // a stream can be read only once
   if (!import.meta.url.endsWith('.js')) return false;
