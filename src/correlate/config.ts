@@ -1,8 +1,7 @@
 // `correlate --config FILE`: lint's config file format (src/lint/config.ts), so one file serves
 // both. Its "rules" may name correlate's rules (severity, enabled); lint's rules and "thresholds"
 // are checked as lint checks them and left to lint.
-import { readFileSync } from 'node:fs';
-import { LintConfigError, validateConfig, type RuleOverride } from '../lint/config.js';
+import { LintConfigError, readConfigJson, validateConfig, type RuleOverride } from '../lint/config.js';
 import { SEVERITIES, type Severity } from '../lint/rules.js';
 import { CORRELATE_RULES } from './findings.js';
 
@@ -43,17 +42,5 @@ export function correlateSettings(raw: unknown, where = 'config'): Map<string, R
 }
 
 export function loadCorrelateConfig(path: string): Map<string, RuleOverride> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new LintConfigError(`--config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new LintConfigError(`--config ${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return correlateSettings(raw, `--config ${path}`);
+  return correlateSettings(readConfigJson(path), `--config ${path}`);
 }

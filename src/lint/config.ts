@@ -90,20 +90,23 @@ export function validateConfig(raw: unknown, where = 'config'): LintConfigFile {
   return out;
 }
 
-export function loadConfigFile(path: string): LintConfigFile {
+/** The parsed JSON of a --config file (lint's and correlate's), or a LintConfigError saying why not. */
+export function readConfigJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new LintConfigError(`--config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new LintConfigError(`--config ${path}: not valid JSON (${(e as Error).message})`);
   }
-  return validateConfig(raw, `--config ${path}`);
+}
+
+export function loadConfigFile(path: string): LintConfigFile {
+  return validateConfig(readConfigJson(path), `--config ${path}`);
 }
 
 /** Effective per-rule settings, indexed like RULES. */
