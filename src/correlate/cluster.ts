@@ -3,7 +3,7 @@
 // matrix (bytes, loss, delay). It is computed by `correlate` over the same files after the analyze
 // run (it reads them again), so analyze's own passes are unchanged.
 import { realpathSync, statSync } from 'node:fs';
-import { correlateNodes, nodeName, type CorrelateOptions, type CorrelateResult, type NodeInput } from './index.js';
+import { correlateNodes, nodeName, type CorrelateOptions, type CorrelateResult, type NodeInput, type NodeJson } from './index.js';
 import type { PathStats } from './paths.js';
 import { percentile } from './paths.js';
 import type { PairClock } from './clock.js';
@@ -26,16 +26,8 @@ export interface MatrixCell {
 }
 
 export interface ClusterSection {
-  nodes: {
-    name: string;
-    file: string;
-    addresses: string[];
-    /** Records and wire bytes in this node's capture (its own total). */
-    packets: number;
-    bytes: number | null;
-    /** Of them: records of packets another node sent (or saw first), counted there in the cluster totals. */
-    countedElsewhere: { packets: number; bytes: number };
-  }[];
+  /** Each node's own totals, and of them the records counted at another node in the cluster totals. */
+  nodes: Pick<NodeJson, 'name' | 'file' | 'addresses' | 'packets' | 'bytes' | 'countedElsewhere'>[];
   totals: {
     /** Records in all captures with every packet seen at several nodes counted once, and their wire bytes. */
     packets: number;
