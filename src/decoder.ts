@@ -18,27 +18,36 @@ export interface DecoderOptions {
   vxlanPorts?: readonly number[];
   /** Extra UDP ports to decode as Geneve (added to 6081). */
   genevePorts?: readonly number[];
+  /** Extra TCP ports to decode as BGP (added to 179): the BGP stage reassembles and parses them. */
+  bgpPorts?: readonly number[];
   /** Pod CIDRs that make plain traffic `routed`. */
   podCidrs?: readonly string[];
 }
 
-/** What `-d`/`--decode-as` can bind a UDP port to, by tshark's protocol names. */
-const DECODE_AS_PROTOCOLS = { vxlan: 'vxlanPorts', geneve: 'genevePorts' } as const;
+/** What `-d`/`--decode-as` can bind, per port layer, by tshark's protocol names. */
+const DECODE_AS_PROTOCOLS = {
+  'udp.port': { vxlan: 'vxlanPorts', geneve: 'genevePorts' },
+  'tcp.port': { bgp: 'bgpPorts' },
+} as const;
+type DecodeAsField = 'vxlanPorts' | 'genevePorts' | 'bgpPorts';
 /** More ports than this in one range is a typo, not a binding. */
 const DECODE_AS_MAX_PORTS = 4096;
 
 /**
- * tshark's Decode As (`-d udp.port==8472,vxlan`): the UDP ports of a range (`P`, `P-Q`, or `P:N`
- * for N ports from P, as tshark reads them) decoded as VXLAN or Geneve. Returns the ports and the
- * DecoderOptions field they go to; throws RangeError with a one-line reason for anything else.
+ * tshark's Decode As (`-d udp.port==8472,vxlan`, `-d tcp.port==1179,bgp`): the ports of a range
+ * (`P`, `P-Q`, or `P:N` for N ports from P, as tshark reads them) decoded as VXLAN or Geneve (UDP)
+ * or BGP (TCP). Returns the ports and the DecoderOptions field they go to; throws RangeError with
+ * a one-line reason for anything else.
  */
-export function parseDecodeAs(spec: string): { field: 'vxlanPorts' | 'genevePorts'; ports: number[] } {
+export function parseDecodeAs(spec: string): { field: DecodeAsField; ports: number[] } {
   const m = /^\s*([a-z0-9_.]+)\s*==\s*([0-9]{1,5})(?:([-:])([0-9]{1,5}))?\s*,\s*([a-z0-9_.]+)\s*$/i.exec(spec);
   if (!m) throw new RangeError(`'${spec}' is not LAYER==PORT,PROTOCOL (e.g. udp.port==8472,vxlan)`);
   const [, layer, first, sep, second, proto] = m;
-  if (layer.toLowerCase() !== 'udp.port') throw new RangeError(`'${layer}': only udp.port can be decoded as another protocol`);
-  const field = DECODE_AS_PROTOCOLS[proto.toLowerCase() as keyof typeof DECODE_AS_PROTOCOLS];
-  if (field === undefined) throw new RangeError(`'${proto}': can decode as ${Object.keys(DECODE_AS_PROTOCOLS).join(' or ')}`);
+  const layerName = layer.toLowerCase();
+  if (layerName !== 'udp.port' && layerName !== 'tcp.port') throw new RangeError(`'${layer}': only udp.port and tcp.port can be decoded as another protocol`);
+  const names: Readonly<Record<string, DecodeAsField>> = DECODE_AS_PROTOCOLS[layerName];
+  const field = Object.hasOwn(names, proto.toLowerCase()) ? names[proto.toLowerCase()] : undefined;
+  if (field === undefined) throw new RangeError(`'${proto}': ${layerName} can decode as ${Object.keys(names).join(' or ')}`);
   const lo = Number(first);
   const hi = sep === undefined ? lo : sep === '-' ? Number(second) : lo + Number(second) - 1;
   if (lo < 1 || hi > 65535 || hi < lo || hi - lo >= DECODE_AS_MAX_PORTS) throw new RangeError(`'${spec}': ports must be 1 to 65535, at most ${DECODE_AS_MAX_PORTS} of them`);
@@ -56,6 +65,7 @@ export class PacketDecoder {
     for (const d of ALL_DISSECTORS) this.tables.bind(d);
     for (const p of opts.vxlanPorts ?? []) this.tables.bindUdpPort(p, Proto.VXLAN);
     for (const p of opts.genevePorts ?? []) this.tables.bindUdpPort(p, Proto.GENEVE);
+    for (const p of opts.bgpPorts ?? []) this.tables.bindTcpPort(p, Proto.BGP);
     for (const c of opts.podCidrs ?? []) {
       const parsed = parseCidr(c);
       if (!parsed) throw new RangeError(`not a CIDR: ${c}`);

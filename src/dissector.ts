@@ -70,6 +70,11 @@ export class DecodeTables {
     this.udpHeuristic[port] = 0;
   }
 
+  /** Binds TCP `port` to dissector `proto` (a user's `-d tcp.port==P,bgp`). */
+  bindTcpPort(port: number, proto: number): void {
+    this.tcpPort[port] = proto;
+  }
+
   /** The port of (sport, dport) that selected dissector `proto` under udp()'s rule (destination first). */
   udpPortOf(proto: number, srcPort: number, dstPort: number): number {
     return this.udpPort[dstPort] === proto ? dstPort : srcPort;

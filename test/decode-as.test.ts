@@ -58,7 +58,14 @@ describe('parseDecodeAs', () => {
     expect(parseDecodeAs('udp.port==7000:3,VXLAN')).toEqual({ field: 'vxlanPorts', ports: [7000, 7001, 7002] });
   });
 
-  it.each(['tcp.port==179,bgp', 'udp.port==8472,http', 'udp.port=8472,vxlan', 'udp.port==0,vxlan', 'udp.port==70000,vxlan',
+  // Issue 11: BGP is bound through the TCP port table like VXLAN through the UDP one; tshark
+  // accepts `-d tcp.port==1179,bgp` (and the P-Q / P:N forms) the same way.
+  it('binds TCP ports to BGP', () => {
+    expect(parseDecodeAs('tcp.port==1179,bgp')).toEqual({ field: 'bgpPorts', ports: [1179] });
+    expect(parseDecodeAs('TCP.PORT==1179:2,BGP')).toEqual({ field: 'bgpPorts', ports: [1179, 1180] });
+  });
+
+  it.each(['udp.port==1179,bgp', 'tcp.port==8472,vxlan', 'tcp.port==179,toString', 'sctp.port==179,bgp', 'udp.port==8472,http', 'udp.port=8472,vxlan', 'udp.port==0,vxlan', 'udp.port==70000,vxlan',
     'udp.port==9-3,vxlan', 'udp.port==8472', '', 'udp.port==1-65535,vxlan'])('rejects %j', (spec) => {
     expect(() => parseDecodeAs(spec)).toThrow(RangeError);
   });

@@ -48,7 +48,7 @@ export const DECODE_OPTIONS: Options = {
   'vxlan-port': { type: 'string', multiple: true, arg: 'P', describe: 'also decode UDP port P as VXLAN, whatever the payload holds (4789 is always on; 8472 and 6784 when plausible)' },
   'geneve-port': { type: 'string', multiple: true, arg: 'P', describe: 'also decode UDP port P as Geneve (6081 is always on)' },
   'pod-cidr': { type: 'string', multiple: true, arg: 'CIDR', describe: 'pod address range: plain traffic to or from it is routed' },
-  'decode-as': { type: 'string', short: 'd', multiple: true, arg: 'udp.port==P,PROTO', describe: "decode a port as a protocol, tshark's -d (udp.port==8472,vxlan)" },
+  'decode-as': { type: 'string', short: 'd', multiple: true, arg: 'LAYER==P,PROTO', describe: "decode a port as a protocol, tshark's -d (udp.port==8472,vxlan, tcp.port==1179,bgp)" },
   filter: { type: 'string', short: 'Y', arg: 'EXPR', describe: "display filter: only the packets it matches (Wireshark's syntax, e.g. 'vxlan && ip.addr == 10.244.0.0/16')" },
   count: { type: 'string', short: 'c', arg: 'N', describe: 'stop after N packets' },
   from: { type: 'string', arg: 'TIME', describe: 'start time: RFC 3339, epoch seconds, or +relative to the first packet (+30s)' },
@@ -225,6 +225,7 @@ export function decoderOptions(values: Parsed['values']): DecoderOptions {
   const opts = {
     vxlanPorts: portList(values['vxlan-port'], '--vxlan-port'),
     genevePorts: portList(values['geneve-port'], '--geneve-port'),
+    bgpPorts: [] as number[],
     podCidrs,
   };
   for (const spec of stringList(values['decode-as'])) {
