@@ -58,11 +58,11 @@ function packetTest(filter: PacketsOptions['filter'], bgp: BgpTracker): PacketTe
  * the reading, and a large file is never held in memory. Leaving the loop early (break, return,
  * throw) closes the input. Throws CaptureError when the input is not a capture at all; damage
  * part way ends the packets early, as in the CLI. BGP messages come as `bgp` layers on the packet
- * in which each message completes (TCP port 179 is reassembled).
+ * in which each message completes (TCP port 179, and the ports `bgpPorts` adds, are reassembled).
  */
 export async function* packets(input: CaptureInput, options: PacketsOptions = {}): AsyncGenerator<DissectedPacket, void, undefined> {
   const decoder = new PacketDecoder(options);
-  const bgp = new BgpTracker({ layers: true });
+  const bgp = new BgpTracker({ layers: true, tables: decoder.tables });
   const test = packetTest(options.filter, bgp);
   const bgpLayers = (frame: number) => bgp.layersFor(frame);
   for await (const r of readCapture(input, { limit: options.limit })) {

@@ -11,6 +11,7 @@ export interface StandardOptions {
   mtu?: number;
   vxlanPorts?: readonly number[];
   genevePorts?: readonly number[];
+  bgpPorts?: readonly number[];
   podCidrs?: readonly string[];
   /** The BGP section lists every route and announced prefix (--all-routes). */
   allRoutes?: boolean;
@@ -19,10 +20,11 @@ export interface StandardOptions {
 export type MergeableAnalysis = PacketAnalysis & { exportState(): unknown; mergeState(s: unknown): void };
 
 export function standardAnalyses(opts: StandardOptions, decoder: PacketDecoder, bgpOnly = false): PacketAnalysis[] {
-  void decoder;
-  if (bgpOnly) return [new BgpAnalysis(undefined, { allRoutes: opts.allRoutes })];
+  // BGP follows the decoder's TCP port binding (179 and -d tcp.port==P,bgp).
+  const bgp = new BgpAnalysis(undefined, { allRoutes: opts.allRoutes, tables: decoder.tables });
+  if (bgpOnly) return [bgp];
   // bgp, l2, cni, lint: the CNI verdict and the BGP lint rules read the same BGP analysis.
-  return createLintSet({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, mtu: opts.mtu, allRoutes: opts.allRoutes }).analyses;
+  return [bgp, ...createLintSet({ vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, mtu: opts.mtu, bgp }).analyses];
 }
 
 export function isMergeable(a: PacketAnalysis): a is MergeableAnalysis {

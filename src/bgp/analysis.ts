@@ -1,15 +1,15 @@
-// The BGP analysis (`tunnelscope bgp`, the `bgp` section of `analyze --json`): TCP port 179
-// reassembly and message parsing (tracker.ts), sessions (session.ts) and routes (rib.ts).
+// The BGP analysis (`tunnelscope bgp`, the `bgp` section of `analyze --json`): reassembly of the
+// TCP ports bound to BGP (179, and `-d tcp.port==P,bgp`) and message parsing (tracker.ts), sessions (session.ts) and routes (rib.ts).
 import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
-import { Proto, type PacketState } from '../packet.js';
-import { BGP_PORT } from '../../dissectors/bgp.js';
+import type { PacketState } from '../packet.js';
+import type { DecodeTables } from '../dissector.js';
 import type { CaptureInfo, CaptureRecord } from '../reader/record.js';
 import { MAX_LISTED_ROUTES, RouteTable, type RouteEventJson, type RouteJson } from './rib.js';
 import { MESSAGE_TYPES, SessionTracker, type ErrorRecord, type MessageCounts, type NotificationRecord, type SessionJson } from './session.js';
 import { BgpTracker, type BgpConnection, type BgpMessageEvent, type PacketTime } from './tracker.js';
 
 export interface BgpSummary {
-  /** TCP segments to or from port 179. */
+  /** TCP segments to or from a port bound to BGP (179 unless -d adds others). */
   segments: number;
   connections: number;
   sessions: number;
@@ -49,6 +49,8 @@ export interface BgpSummary {
 export interface BgpOptions {
   /** List every route and announced prefix (default: the first 10000 of each, the rest counted). */
   allRoutes?: boolean;
+  /** The decoder's binding tables (which TCP ports are BGP); used when no tracker is passed. Default: port 179 only. */
+  tables?: DecodeTables;
 }
 
 export interface BgpResult {
@@ -78,7 +80,7 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
   /** Pass a tracker to share one with `dissect` (it must be fed by exactly one caller). */
   constructor(tracker?: BgpTracker, opts: BgpOptions = {}) {
     this.listLimit = opts.allRoutes ? Infinity : MAX_LISTED_ROUTES;
-    this.tracker = tracker ?? new BgpTracker();
+    this.tracker = tracker ?? new BgpTracker({ tables: opts.tables });
     this.tracker.addListener(this.sessions);
     this.tracker.addListener({
       message: (ev) => this.onMessage(ev),
@@ -88,12 +90,9 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
     });
   }
 
-  /** TCP segments to or from port 179 (the innermost transport): the packets a parallel run replays here. */
+  /** TCP segments on a port bound to BGP (the innermost transport): the packets a parallel run replays here. */
   wants(st: PacketState): boolean {
-    const l4 = st.l4;
-    if (l4 < 0 || st.kind[l4] !== Proto.TCP) return false;
-    const ports = st.v1[l4];
-    return Math.floor(ports / 65536) === BGP_PORT || ports % 65536 === BGP_PORT;
+    return this.tracker.isBgpSegment(st);
   }
 
   onPacket(r: CaptureRecord, st: PacketState, _ctx?: AnalysisContext): void {

@@ -1,4 +1,5 @@
-// The BGP stage after the packet decoder: finds TCP port 179 segments in the decoded state,
+// The BGP stage after the packet decoder: finds the TCP segments on ports bound to BGP (179, and
+// those `-d tcp.port==P,bgp` adds: the decoder's DecodeTables) in the decoded state,
 // keeps one connection per (possibly tunnelled) inner 4-tuple with a reassembler and a message
 // framer per direction, parses each complete message with what the connection's OPENs
 // negotiated (4-octet AS, ADD-PATH, extended messages) and hands the results to listeners.
@@ -10,7 +11,8 @@ import type { BgpLayer } from '../layers.js';
 import { IPV4_DST, IPV4_SRC, IPV4_TOTAL_LEN } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 import { TCP_ACK, TCP_ACK_FLAG, TCP_FIN, TCP_MIN_HEADER, TCP_RST, TCP_SEQ, TCP_SYN, tcpDstPort, tcpFlags, tcpSrcPort } from '../../dissectors/tcp.js';
-import { BGP_PORT } from '../../dissectors/bgp.js';
+import { defaultBgpBinding, isBgpPortPair } from '../../dissectors/bgp.js';
+import type { DecodeTables } from '../dissector.js';
 import { ReassemblyBudget, TcpReassembler, type StreamSink } from './reassembly.js';
 import { BgpFramer, type FrameInfo, type FramerSink, type LostMessage } from './framer.js';
 import {
@@ -199,6 +201,8 @@ function wirePayloadLength(st: PacketState, ip: number, l4: number): number {
 }
 
 export interface BgpTrackerOptions {
+  /** The decoder's binding tables: the TCP ports bound to BGP (default: 179 only). */
+  tables?: DecodeTables;
   /** Build dissect layer objects for the messages that complete in each packet. */
   layers?: boolean;
   /** Connections kept (open ones and recently closed ones); the least recently active go first. Default 16384. */
@@ -234,6 +238,8 @@ export class BgpTracker {
   evicted = 0;
   private currentSrc = '';
   private readonly maxConnections: number;
+  /** DecodeTables.tcpPort of the decoder's binding: which TCP ports carry BGP. */
+  private readonly tcpPort: Uint8Array;
   /** One byte budget for the out-of-order buffers of every connection (its highWater is the peak held). */
   readonly reassemblyBudget: ReassemblyBudget;
 
@@ -241,6 +247,13 @@ export class BgpTracker {
     this.reassemblyBudget = new ReassemblyBudget(opts.reassemblyBudgetBytes);
     this.wantLayers = opts.layers === true;
     this.maxConnections = Math.max(2, opts.maxConnections ?? MAX_CONNECTIONS);
+    this.tcpPort = (opts.tables ?? defaultBgpBinding()).tcpPort;
+  }
+
+  /** The decoded packet's innermost transport is TCP on a port bound to BGP. */
+  isBgpSegment(st: PacketState): boolean {
+    const l4 = st.l4;
+    return l4 >= 0 && st.kind[l4] === Proto.TCP && isBgpPortPair(this.tcpPort, tcpSrcPort(st, l4), tcpDstPort(st, l4));
   }
 
   addListener(l: BgpListener): void {
@@ -253,7 +266,7 @@ export class BgpTracker {
     const l4 = st.l4;
     if (l4 < 0 || st.kind[l4] !== Proto.TCP) return;
     const sport = tcpSrcPort(st, l4), dport = tcpDstPort(st, l4);
-    if (sport !== BGP_PORT && dport !== BGP_PORT) return;
+    if (!isBgpPortPair(this.tcpPort, sport, dport)) return;
     if (st.hlen[l4] < TCP_MIN_HEADER || st.off[l4] + st.hlen[l4] > st.end[l4]) return;
     this.segment(r, st, l4, sport, dport);
   }

@@ -22,10 +22,10 @@ export const bgpCommand: Command = {
     if (!p) return 0;
     // Here the selection picks the BGP packets the sessions are built from (analyze, by contrast,
     // feeds its BGP analysis every packet).
-    const sel = new Selection(selectionSpec(p.values));
-    const files = requireFiles(this, p);
     const decoder = new PacketDecoder(decoderOptions(p.values));
-    const analysis = new BgpAnalysis(undefined, { allRoutes: p.values['all-routes'] === true });
+    const sel = new Selection(selectionSpec(p.values), decoder.tables);
+    const files = requireFiles(this, p);
+    const analysis = new BgpAnalysis(undefined, { allRoutes: p.values['all-routes'] === true, tables: decoder.tables });
     // The BGP analysis reads no per-packet facts.
     const driver = new Driver(decoder, [analysis], { facts: false, select: (r, st) => sel.accept(r, st) });
     const outcomes: FileOutcome[] = [];

@@ -24,7 +24,7 @@ export const dissectCommand: Command = {
     const json = p.values.json === true;
     const out = new Out(json);
     // BGP messages span TCP segments: a tracker reassembles port 179 and names the messages that complete in each packet.
-    const bgp = new BgpTracker({ layers: true });
+    const bgp = new BgpTracker({ layers: true, tables: decoder.tables });
     const bgpLayers = (frame: number) => bgp.layersFor(frame);
     // The filter's bgp fields read this tracker, fed every packet (selected or not) before the filter.
     sel.useBgpTracker(bgp);

@@ -11,6 +11,7 @@ import type { PacketState } from '../packet.js';
 import type { CaptureRecord } from '../reader/record.js';
 import type { StopSignal } from '../reader/capture.js';
 import { BgpTracker } from '../bgp/tracker.js';
+import type { DecodeTables } from '../dissector.js';
 import { FilterError } from './lexer.js';
 import { UsageError } from '../commands/common.js';
 import { compileFilter, type CompiledFilter } from './compile.js';
@@ -87,7 +88,8 @@ export class Selection {
   private ownBgp: BgpTracker | null = null;
   private lentBgp: BgpTracker | null = null;
 
-  constructor(readonly spec: SelectionSpec = {}) {
+  /** `tables`: the decoder's binding, whose TCP ports the filter's own BGP reassembly follows (default: 179 only). */
+  constructor(readonly spec: SelectionSpec = {}, private readonly tables?: DecodeTables) {
     this.env = {
       firstSec: 0, firstNsec: 0, facts: new PacketFacts(),
       bgpLayers: (frame: number) => (this.lentBgp ?? this.ownBgp)?.layersFor(frame) ?? null,
@@ -99,7 +101,7 @@ export class Selection {
         if (e instanceof FilterError) throw new SelectionError(filterErrorText('-Y', spec.filter, e));
         throw e;
       }
-      if (this.filter.needsBgp) this.ownBgp = new BgpTracker({ layers: true });
+      if (this.filter.needsBgp) this.ownBgp = new BgpTracker({ layers: true, tables: this.tables });
     } else {
       this.filter = null;
     }
