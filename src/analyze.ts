@@ -123,7 +123,7 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
   // The selection (-Y, -c, --from, --to): the analyses see the packets it accepts; those that follow
   // streams (BGP, and the copier that forwards their packets) see every packet, since reassembly
   // needs each segment and the routes learnt settle the classes of the selected flows.
-  const sel = new Selection(opts.select);
+  const sel = new Selection(opts.select, decoder.tables);
   let selectedPackets = 0, selectedBytes = 0;
   const select = sel.active
     ? (r: CaptureRecord, st: PacketState): boolean => {
@@ -293,7 +293,7 @@ class WorkerMerger {
 function workerOptions(opts: AnalyzeOptions): AnalyzeOptions {
   return {
     mtu: opts.mtu, maxFlows: opts.maxFlows, podCidrs: opts.podCidrs, inferPodCidrs: opts.inferPodCidrs, vxlanPorts: opts.vxlanPorts,
-    genevePorts: opts.genevePorts, quiet: true, standard: opts.standard, allRoutes: opts.allRoutes,
+    genevePorts: opts.genevePorts, bgpPorts: opts.bgpPorts, quiet: true, standard: opts.standard, allRoutes: opts.allRoutes,
   };
 }
 
@@ -399,7 +399,7 @@ export interface StandardResult {
 
 function runStandardInWorker(inputs: readonly string[], opts: AnalyzeOptions): Promise<StandardResult> {
   const plain: AnalyzeOptions = {
-    mtu: opts.mtu, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, quiet: true,
+    mtu: opts.mtu, podCidrs: opts.podCidrs, vxlanPorts: opts.vxlanPorts, genevePorts: opts.genevePorts, bgpPorts: opts.bgpPorts, quiet: true,
     allRoutes: opts.allRoutes, select: opts.select,
   };
   return new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import { ETH_DST, ETH_SRC } from '../../dissectors/ethernet.js';
 import { ipv4Dst, ipv4Src } from '../../dissectors/ipv4.js';
 import { ipv6DstWord, ipv6SrcWord } from '../../dissectors/ipv6.js';
 import { tcpDstPort, tcpSrcPort } from '../../dissectors/tcp.js';
-import { BGP_PORT } from '../../dissectors/bgp.js';
+import { isBgpPortPair } from '../../dissectors/bgp.js';
 import { CountTable, type CountTableState, ipv4Text, macHi, macLo, macText, mix32 } from '../lint/tables.js';
 import { tunnelPort, udpBindings, vxlanLooksReal } from '../tunnel.js';
 import type { BgpInput } from '../lint/bgp.js';
@@ -213,7 +213,8 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     if (outer < 0) return;
     const l4 = st.l4;
     if (l4 >= 0 && st.kind[l4] === Proto.TCP) {
-      if (tcpSrcPort(st, l4) === BGP_PORT || tcpDstPort(st, l4) === BGP_PORT) {
+      // BGP by the decoder's TCP port binding (179, and -d tcp.port==P,bgp).
+      if (isBgpPortPair((ctx.tables ?? this.tables).tcpPort, tcpSrcPort(st, l4), tcpDstPort(st, l4))) {
         this.pair(st, outer, 0);
         this.bgpPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);

@@ -3,7 +3,7 @@
 // exit status 1 when a finding at or above --fail-on exists.
 import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
 import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
-import { createLintSet, type BgpSource } from '../lint/index.js';
+import { createLintSet, type BgpSource, type LintSet } from '../lint/index.js';
 import { runSequential, type FileSummary } from '../analyze.js';
 import { selectionSpec, type SelectionSpec } from '../filter/options.js';
 import { formatFinding, formatText, type LintRun } from '../lint/text.js';
@@ -15,6 +15,8 @@ import { DECODE_OPTIONS, Out, RANGES, UsageError, intOption, decoderOptions, fil
 export interface LintRunOptions {
   vxlanPorts?: number[];
   genevePorts?: number[];
+  /** TCP ports decoded as BGP besides 179 (-d tcp.port==P,bgp). */
+  bgpPorts?: number[];
   podCidrs?: string[];
   vnis?: Array<[number, number]>;
   config?: LintConfigFile;
@@ -35,11 +37,14 @@ export interface LintRunOptions {
 
 /** Runs lint, CNI and L2 over the files (the library form of the command), through the analyze driver. */
 export async function runLint(files: readonly string[], o: LintRunOptions = {}): Promise<LintRun & { files: FileSummary[] }> {
-  const set = createLintSet(o);
+  let set: LintSet | undefined;
   const run = await runSequential(files, {
-    vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, podCidrs: o.podCidrs, quiet: o.quiet ?? true,
-    core: false, standard: false, extraAnalyses: () => set.analyses, select: o.select,
+    vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, bgpPorts: o.bgpPorts, podCidrs: o.podCidrs, quiet: o.quiet ?? true,
+    core: false, standard: false, select: o.select,
+    // Built on the run's decoder, so that BGP follows its TCP port binding.
+    extraAnalyses: (decoder) => (set = createLintSet({ ...o, tables: decoder.tables })).analyses,
   });
+  set ??= createLintSet(o);
   for (const f of run.files) o.onWarnings?.(f.name, f.warnings);
   return { lint: set.lint.finish(), cni: set.cni.finish(), l2: set.l2.finish(), files: run.files };
 }
@@ -97,7 +102,8 @@ export const lintCommand: Command = {
     const dec = decoderOptions(p.values);
     const select = selectionSpec(p.values);
     const run = await runLint(p.positionals, {
-      vxlanPorts: dec.vxlanPorts ? [...dec.vxlanPorts] : [], genevePorts: dec.genevePorts ? [...dec.genevePorts] : [], podCidrs: dec.podCidrs ? [...dec.podCidrs] : [],
+      vxlanPorts: dec.vxlanPorts ? [...dec.vxlanPorts] : [], genevePorts: dec.genevePorts ? [...dec.genevePorts] : [],
+      bgpPorts: dec.bgpPorts ? [...dec.bgpPorts] : [], podCidrs: dec.podCidrs ? [...dec.podCidrs] : [],
       vnis, config, mtu, arpStormRate, quiet: p.values.quiet === true, select,
       onWarnings: (file, w) => printWarnings(w, file),
     });

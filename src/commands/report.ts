@@ -32,7 +32,7 @@ export function reportAnalyzeOptions(base: AnalyzeOptions, top = REPORT_TOP): An
       const callers = extra?.(d) ?? [];
       const have = new Set([...standardAnalyses(base, d), ...callers].map((a) => a.name));
       const lintSet = have.has('lint') || have.has('cni') ? [] : createLintSet({
-        vxlanPorts: base.vxlanPorts, genevePorts: base.genevePorts, mtu: base.mtu, bgp: have.has('bgp') ? null : undefined,
+        vxlanPorts: base.vxlanPorts, genevePorts: base.genevePorts, mtu: base.mtu, bgp: have.has('bgp') ? null : undefined, tables: d.tables,
       }).analyses.filter((a) => !have.has(a.name));
       return [...callers, ...lintSet, new TimelineAnalysis()];
     },

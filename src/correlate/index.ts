@@ -205,7 +205,7 @@ export async function correlateNodes(inputs: readonly NodeInput[], opts: Correla
       return;
     }
     const dec = new PacketDecoder(opts);
-    const sel = new Selection(opts.select);
+    const sel = new Selection(opts.select, dec.tables);
     try {
       const info = await forEachRecord(gated(f), (r) => {
         f.packets++;

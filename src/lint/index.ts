@@ -1,5 +1,6 @@
 // The lint, CNI and L2 analyses wired together, for drivers (`lint`, `analyze`) and library users.
 import type { PacketAnalysis } from '../analysis.js';
+import type { DecodeTables } from '../dissector.js';
 import { BgpAnalysis } from '../bgp/analysis.js';
 import { CniAnalysis } from '../cni/analysis.js';
 import { L2Analysis } from '../cni/l2.js';
@@ -30,6 +31,8 @@ export interface LintSetOptions {
   mtu?: number;
   /** The BGP analysis lists every route (bgp --all-routes). */
   allRoutes?: boolean;
+  /** The decoder's binding tables: the BGP analysis this set creates follows their TCP ports (default: 179). */
+  tables?: DecodeTables;
   arpStormRate?: number;
   /**
    * Where BGP sessions come from. Absent: a new BgpAnalysis, put first in `analyses` so the driver
@@ -53,7 +56,7 @@ export function createLintSet(o: LintSetOptions = {}): LintSet {
   const analyses: PacketAnalysis[] = [];
   let source: BgpSource | null = null;
   if (o.bgp === undefined) {
-    source = { analysis: new BgpAnalysis(undefined, { allRoutes: o.allRoutes }), input: bgpInputFrom };
+    source = { analysis: new BgpAnalysis(undefined, { allRoutes: o.allRoutes, tables: o.tables }), input: bgpInputFrom };
     analyses.push(source.analysis);
   } else if (o.bgp instanceof BgpAnalysis) {
     source = { analysis: o.bgp, input: bgpInputFrom };
