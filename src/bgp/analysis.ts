@@ -69,7 +69,7 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
   readonly name = 'bgp';
   readonly tracker: BgpTracker;
   readonly sessions = new SessionTracker();
-  readonly rib = new RouteTable();
+  readonly rib: RouteTable;
   private messageCounts: MessageCounts = { OPEN: 0, UPDATE: 0, NOTIFICATION: 0, KEEPALIVE: 0, 'ROUTE-REFRESH': 0, UNKNOWN: 0 };
   private lostMessages = 0;
   private framingErrors = 0;
@@ -80,6 +80,8 @@ export class BgpAnalysis implements PacketAnalysis<BgpResult> {
   /** Pass a tracker to share one with `dissect` (it must be fed by exactly one caller). */
   constructor(tracker?: BgpTracker, opts: BgpOptions = {}) {
     this.listLimit = opts.allRoutes ? Infinity : MAX_LISTED_ROUTES;
+    // Route events beyond those listed are only counted (routeEventsDropped adds them up the same).
+    this.rib = new RouteTable(this.listLimit);
     this.tracker = tracker ?? new BgpTracker({ tables: opts.tables });
     this.tracker.addListener(this.sessions);
     this.tracker.addListener({

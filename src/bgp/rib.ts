@@ -156,13 +156,24 @@ export class RouteTable {
   private readonly others: string[] = [];
   readonly events: RouteEventJson[] = [];
   eventsDropped = 0;
+  /**
+   * Events kept (the rest are counted in eventsDropped): MAX_ROUTE_EVENTS, or fewer when the
+   * caller lists fewer (`routeEvents` shows the first 10000 unless --all-routes), so that events
+   * never listed are never built.
+   */
+  private readonly eventLimit: number;
+
+  constructor(eventLimit = MAX_ROUTE_EVENTS) {
+    this.eventLimit = Math.min(MAX_ROUTE_EVENTS, eventLimit);
+  }
   routesNotTracked = 0;
   announcements = 0;
   withdrawals = 0;
 
   /** Applies one UPDATE sent by `speaker` to `peer`. */
   update(u: BgpUpdate, speaker: string, peer: string, at: PacketTime): void {
-    const ts = formatTimestamp(at.tsSec, at.tsNsec);
+    // The time text only for the event log (no string per UPDATE once it is full).
+    const ts = this.events.length < this.eventLimit ? formatTimestamp(at.tsSec, at.tsNsec) : '';
     const dir = this.direction(speaker, peer);
     let wi = 0;
     const wids = u.withdrawnPathIds;
@@ -186,7 +197,7 @@ export class RouteTable {
 
   /** The session between a and b went down: routes either sent are no longer in use. */
   sessionDown(a: string, b: string, at: PacketTime): void {
-    const ts = formatTimestamp(at.tsSec, at.tsNsec);
+    const ts = this.events.length < this.eventLimit ? formatTimestamp(at.tsSec, at.tsNsec) : '';
     const c = this.cols;
     for (const d of [this.dirIds.get(`${a}|${b}`), this.dirIds.get(`${b}|${a}`)]) {
       if (d === undefined || this.dirs[d].announced === 0) continue;
@@ -195,7 +206,7 @@ export class RouteTable {
         c.status[r] = S_SESSION_DOWN;
         this.dirs[d].announced--;
         c.wdSec[r] = at.tsSec; c.wdNsec[r] = at.tsNsec; c.wdFrame[r] = at.frame; c.frame[r] = at.frame;
-        if (this.events.length < MAX_ROUTE_EVENTS) {
+        if (this.events.length < this.eventLimit) {
           const pathId = this.pathIdOf(r);
           this.log({ frame: at.frame, ts, action: 'session-down', prefix: this.prefixOf(r), family: this.families[c.family[r]], ...(pathId !== undefined ? { pathId } : {}), from: this.dirs[d].from, to: this.dirs[d].to });
         } else {
@@ -314,7 +325,7 @@ export class RouteTable {
       // Announced again: the earlier withdrawal is history (routeEvents keeps it).
       c.wdSec[r] = -1; c.wdFrame[r] = -1;
     }
-    if (this.events.length < MAX_ROUTE_EVENTS) {
+    if (this.events.length < this.eventLimit) {
       const d = this.dirs[dir];
       this.log({ frame: at.frame, ts, action: 'announce', prefix, family, ...(pathId !== undefined ? { pathId } : {}), from: d.from, to: d.to, ...this.attrSets[attrs] });
     } else {
@@ -334,7 +345,7 @@ export class RouteTable {
       c.wdSec[r] = at.tsSec; c.wdNsec[r] = at.tsNsec; c.wdFrame[r] = at.frame;
       c.frame[r] = at.frame;
     }
-    if (this.events.length < MAX_ROUTE_EVENTS) {
+    if (this.events.length < this.eventLimit) {
       const d = this.dirs[dir];
       this.log({ frame: at.frame, ts, action: 'withdraw', prefix, family, ...(pathId !== undefined ? { pathId } : {}), from: d.from, to: d.to });
     } else {
@@ -343,7 +354,7 @@ export class RouteTable {
   }
 
   private log(e: RouteEventJson): void {
-    if (this.events.length < MAX_ROUTE_EVENTS) this.events.push(e);
+    if (this.events.length < this.eventLimit) this.events.push(e);
     else this.eventsDropped++;
   }
 

@@ -197,7 +197,9 @@ export class Session {
   clusterIds = new Set<string>();
   reflectedBy = new Set<string>();
   firstTs: string;
-  lastTs: string;
+  /** The latest message or connection end: seconds and nanoseconds (formatted by toJSON). */
+  lastSec: number;
+  lastNsec: number;
   firstFrame = 0;
   /** Connections dropped from the list (MAX_LISTED_CONNECTIONS), the best state they reached, whether one exchanged OPENs. */
   connectionsNotListed = 0;
@@ -219,7 +221,15 @@ export class Session {
       ip, asn: null, myAs: null, routerId: null, holdTime: null, openSeen: false, openFrame: null, capabilities: [],
     });
     this.peers = [peer(a), peer(b)];
-    this.firstTs = this.lastTs = ts(at);
+    this.firstTs = ts(at);
+    this.lastSec = at.tsSec;
+    this.lastNsec = at.tsNsec;
+  }
+
+  /** Something happened at `at` (a message, a connection ending). */
+  touch(at: PacketTime): void {
+    this.lastSec = at.tsSec;
+    this.lastNsec = at.tsNsec;
   }
 
   /** 0 or 1: the index of the peer with address `ip`. */
@@ -295,7 +305,7 @@ export class Session {
       connectionsNotListed: this.connectionsNotListed,
       firstFrame: this.firstFrame,
       firstTs: this.firstTs,
-      lastTs: this.lastTs,
+      lastTs: formatTimestamp(this.lastSec, this.lastNsec),
     };
   }
 }
@@ -400,7 +410,7 @@ export class SessionTracker implements BgpListener {
     if (!sc) return;
     const [s, c] = sc;
     if (c.ended === null) c.ended = conn.closed;
-    s.lastTs = ts(at);
+    s.touch(at);
     // Keep the numbers, let the connection (and its buffers) go.
     c.snapshot = connectionJson(c, s);
     c.conn = null;
@@ -429,7 +439,7 @@ export class SessionTracker implements BgpListener {
     const from = conn.ends[dir].ip, to = conn.ends[1 - dir].ip;
     const i = s.index(from);
     const d = s.dirs[i];
-    s.lastTs = ts(at);
+    s.touch(at);
     d.messages[msg.type]++;
     if (msg.error) {
       d.malformed++;

@@ -118,18 +118,23 @@ export class BgpConnection {
   firstFrame: number;
   lastFrame: number;
   firstTs: [number, number];
-  lastTs: [number, number];
+  /** Updated in place with every packet. */
+  readonly lastTs: [number, number];
   packets = 0;
   /** Neighbours in the tracker's least-recently-active list. */
   lruPrev: BgpConnection | null = null;
   lruNext: BgpConnection | null = null;
   /** Parse contexts, made when the first message is parsed (most connections of a scan never get one). */
   private ctx: [ParseContext, ParseContext] | null = null;
+  /** IPv4 addresses of ends[0] and ends[1] as numbers (the tracker's string-free lookup), else -1. */
+  v4a = -1;
+  v4b = -1;
 
   constructor(readonly tracker: BgpTracker, readonly id: number, readonly key: string, readonly ends: [Endpoint, Endpoint], at: PacketTime) {
     this.dirs = [new Direction(this, 0), new Direction(this, 1)];
     this.firstFrame = this.lastFrame = at.frame;
-    this.firstTs = this.lastTs = [at.tsSec, at.tsNsec];
+    this.firstTs = [at.tsSec, at.tsNsec];
+    this.lastTs = [at.tsSec, at.tsNsec];
   }
 
   /** What the parser needs for messages sent in direction `dir`. */
@@ -171,6 +176,21 @@ export class BgpConnection {
   get isOpen(): boolean {
     return this.closed === null;
   }
+}
+
+/** A hash of an IPv4 4-tuple, the same in both directions (the key of BgpTracker.v4Conns). */
+function v4TupleHash(a: number, aPort: number, b: number, bPort: number): number {
+  const first = a < b || (a === b && aPort <= bPort);
+  const x = first ? a : b, xp = first ? aPort : bPort, y = first ? b : a, yp = first ? bPort : aPort;
+  let h = Math.imul(x ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ y, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ((xp << 16) | yp), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** The key of a connection in BgpTracker.conns: the 4-tuple, the same in both directions. */
+function connectionKey(src: string, sport: number, dst: string, dport: number): string {
+  return src < dst || (src === dst && sport <= dport) ? `${src}|${sport}|${dst}|${dport}` : `${dst}|${dport}|${src}|${sport}`;
 }
 
 /** Source and destination IP of layer `ip` as strings. */
@@ -219,6 +239,12 @@ export const MAX_CONNECTIONS = 16384;
 
 export class BgpTracker {
   private readonly conns = new Map<string, BgpConnection>();
+  /**
+   * The IPv4 connections of `conns` again, by v4TupleHash, checked against the connection's
+   * numbers: a packet of a known connection is matched without building address strings. A hash
+   * collision only sends the packet down the string lookup.
+   */
+  private readonly v4Conns = new Map<number, BgpConnection>();
   /** The connections of `conns`, least recently active first (a Map's delete-and-set reordering
    * leaves holes that make finding its oldest entry slow after many evictions). */
   private lruHead: BgpConnection | null = null;
@@ -280,6 +306,7 @@ export class BgpTracker {
   finish(): void {
     for (const c of this.conns.values()) if (c.isOpen) this.close(c, 'end-of-capture');
     this.conns.clear();
+    this.v4Conns.clear();
     this.lruHead = this.lruTail = null;
   }
 
@@ -302,15 +329,29 @@ export class BgpTracker {
     now.tsNsec = r.tsNsec;
     this.layersFrame = r.frame;
     const ip = st.innerIp;
-    const [src, dst] = ipPair(st, ip);
-    this.currentSrc = src;
-    const srcFirst = src < dst || (src === dst && sport <= dport);
-    const key = srcFirst ? `${src}|${sport}|${dst}|${dport}` : `${dst}|${dport}|${src}|${sport}`;
     const b = st.buf, o = st.off[l4];
+    let src = '', dst = '', key = '';
+    let conn: BgpConnection | undefined;
+    let v4src = -1, v4dst = -1, hash = 0;
+    if (st.kind[ip] === Proto.IPV4) {
+      v4src = u32(b, st.off[ip] + IPV4_SRC);
+      v4dst = u32(b, st.off[ip] + IPV4_DST);
+      hash = v4TupleHash(v4src, sport, v4dst, dport);
+      const c = this.v4Conns.get(hash);
+      if (c !== undefined && ((c.v4a === v4src && c.ends[0].port === sport && c.v4b === v4dst && c.ends[1].port === dport)
+        || (c.v4a === v4dst && c.ends[0].port === dport && c.v4b === v4src && c.ends[1].port === sport))) conn = c;
+    }
+    if (conn !== undefined) {
+      this.currentSrc = conn.v4a === v4src && conn.ends[0].port === sport ? conn.ends[0].ip : conn.ends[1].ip;
+    } else {
+      [src, dst] = ipPair(st, ip);
+      this.currentSrc = src;
+      key = connectionKey(src, sport, dst, dport);
+      conn = this.conns.get(key);
+    }
     const flags = tcpFlags(b, o);
     const syn = (flags & TCP_SYN) !== 0, ackf = (flags & TCP_ACK_FLAG) !== 0;
     const seq = u32(b, o + TCP_SEQ);
-    let conn = this.conns.get(key);
     if (conn && !conn.isOpen) {
       if (!(syn && !ackf)) {
         this.afterClose++;
@@ -319,7 +360,7 @@ export class BgpTracker {
       conn = undefined;
     } else if (conn && syn && !ackf) {
       // A new SYN from the client with another ISN: the old connection is over.
-      const d = conn.ends[0].ip === src && conn.ends[0].port === sport ? 0 : 1;
+      const d = conn.ends[0].ip === this.currentSrc && conn.ends[0].port === sport ? 0 : 1;
       const re = conn.dirs[d].reasm;
       if (re.isn !== seq || !conn.synSeen) {
         this.close(conn, 'replaced');
@@ -330,12 +371,21 @@ export class BgpTracker {
       // Only a SYN or payload starts tracking: stray ACKs, FINs and RSTs (after a close, of a
       // scan) do not make connections.
       if (!syn && st.end[l4] <= o + st.hlen[l4]) return;
+      if (key === '') {
+        [src, dst] = ipPair(st, ip);
+        key = connectionKey(src, sport, dst, dport);
+      }
       if (this.conns.size >= this.maxConnections) this.evict();
       this.connections++;
       const replaced = this.conns.get(key);
       if (replaced) this.unlink(replaced);
       conn = new BgpConnection(this, this.connections, key, [{ ip: src, port: sport }, { ip: dst, port: dport }], now);
       this.conns.set(key, conn);
+      if (v4src >= 0) {
+        conn.v4a = v4src;
+        conn.v4b = v4dst;
+        this.v4Conns.set(hash, conn);
+      }
       this.append(conn);
       for (const l of this.listeners) l.connectionStart?.(conn, { ...now });
     } else if (conn !== this.lruTail) {
@@ -345,8 +395,9 @@ export class BgpTracker {
     }
     conn.packets++;
     conn.lastFrame = r.frame;
-    conn.lastTs = [r.tsSec, r.tsNsec];
-    const dir: 0 | 1 = conn.ends[0].ip === src && conn.ends[0].port === sport ? 0 : 1;
+    conn.lastTs[0] = r.tsSec;
+    conn.lastTs[1] = r.tsNsec;
+    const dir: 0 | 1 = conn.ends[0].ip === this.currentSrc && conn.ends[0].port === sport ? 0 : 1;
     const d = conn.dirs[dir];
     if (syn) conn.synSeen = true;
     if (!d.reasm.started) d.framer.synced = syn;
@@ -379,6 +430,10 @@ export class BgpTracker {
     }
     this.unlink(c);
     if (this.conns.get(c.key) === c) this.conns.delete(c.key);
+    if (c.v4a >= 0) {
+      const h = v4TupleHash(c.v4a, c.ends[0].port, c.v4b, c.ends[1].port);
+      if (this.v4Conns.get(h) === c) this.v4Conns.delete(h);
+    }
   }
 
   private append(c: BgpConnection): void {
