@@ -261,16 +261,38 @@ export function hex(b: Uint8Array, s: number, e: number): string {
 }
 
 class Faults {
-  readonly list: string[] = [];
-  constructor(private readonly prefix: string) {}
+  /** Made with the first fault (most messages have none). */
+  private list: string[] | null = null;
+  /** `typeName`: the message type in the prefix ("bgp UPDATE: ..."), or null for just "bgp". */
+  constructor(private readonly typeName: string | null) {}
   add(msg: string): void {
-    if (this.list.length < 32) this.list.push(`${this.prefix}: ${msg}`);
+    const list = (this.list ??= []);
+    if (list.length < 32) list.push(`${this.typeName === null ? 'bgp' : `bgp ${this.typeName}`}: ${msg}`);
   }
   apply(m: BgpBase): void {
-    m.error = this.list.length ? this.list[0] : null;
-    if (this.list.length > 1) m.errors = this.list.slice();
+    const list = this.list;
+    m.error = list !== null ? list[0] : null;
+    if (list !== null && list.length > 1) m.errors = list.slice();
   }
 }
+
+/** `len` is `n`, else a fault naming attribute `name`. */
+function wantLen(f: Faults, name: string, len: number, n: number): boolean {
+  if (len === n) return true;
+  f.add(`${name} length ${len} (expected ${n})`);
+  return false;
+}
+
+/** `len` is a multiple of `n`, else a fault naming attribute `name`. */
+function wantMultiple(f: Faults, name: string, len: number, n: number): boolean {
+  if (len % n === 0) return true;
+  f.add(`${name} length ${len} is not a multiple of ${n}`);
+  return false;
+}
+
+/** Path attribute codes seen in the UPDATE being parsed: seenMark[code] === seenGeneration (no Set per UPDATE). */
+const seenMark = new Uint32Array(256);
+let seenGeneration = 0;
 
 const scratch = new Uint8Array(16);
 
@@ -751,7 +773,9 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
     aend = end;
   }
   let asPathStart = -1, asPathEnd = -1, as4PathStart = -1, as4PathEnd = -1, aggregatorLen = -1;
-  const seen = new Set<number>();
+  // A new generation per UPDATE: marks of earlier UPDATEs no longer count.
+  if (++seenGeneration === 0xffffffff) { seenMark.fill(0); seenGeneration = 1; }
+  const gen = seenGeneration;
   while (p < aend) {
     if (p + 3 > aend) { f.add(`path attribute header truncated (${aend - p} bytes left)`); break; }
     const flags = b[p], code = b[p + 1];
@@ -774,7 +798,7 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
       partial: (flags & ATTR_FLAG_PARTIAL) !== 0, extendedLength: (flags & ATTR_FLAG_EXTENDED) !== 0, length: len,
     };
     m.attributes.push(attr);
-    const repeated = seen.has(code);
+    const repeated = seenMark[code] === gen;
     if (repeated) {
       f.add(`path attribute ${name} appears more than once`);
       // A repeated MP_REACH_NLRI / MP_UNREACH_NLRI (another family) is still decoded; any other
@@ -784,20 +808,10 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
         continue;
       }
     }
-    seen.add(code);
-    const wantLen = (n: number): boolean => {
-      if (len === n) return true;
-      f.add(`${name} length ${len} (expected ${n})`);
-      return false;
-    };
-    const wantMultiple = (n: number): boolean => {
-      if (len % n === 0) return true;
-      f.add(`${name} length ${len} is not a multiple of ${n}`);
-      return false;
-    };
+    seenMark[code] = gen;
     switch (code) {
       case ATTR_ORIGIN:
-        if (wantLen(1)) {
+        if (wantLen(f, name, len, 1)) {
           m.origin = ORIGIN_NAME[b[vs]] ?? `UNKNOWN(${b[vs]})`;
           if (b[vs] > 2) f.add(`ORIGIN value ${b[vs]} is not IGP, EGP or INCOMPLETE`);
         }
@@ -809,16 +823,16 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
         as4PathStart = vs; as4PathEnd = ve;
         break;
       case ATTR_NEXT_HOP:
-        if (wantLen(4)) m.nextHop = ip4(b, vs);
+        if (wantLen(f, name, len, 4)) m.nextHop = ip4(b, vs);
         break;
       case ATTR_MED:
-        if (wantLen(4)) m.med = u32(b, vs);
+        if (wantLen(f, name, len, 4)) m.med = u32(b, vs);
         break;
       case ATTR_LOCAL_PREF:
-        if (wantLen(4)) m.localPref = u32(b, vs);
+        if (wantLen(f, name, len, 4)) m.localPref = u32(b, vs);
         break;
       case ATTR_ATOMIC_AGGREGATE:
-        if (wantLen(0)) m.atomicAggregate = true;
+        if (wantLen(f, name, len, 0)) m.atomicAggregate = true;
         break;
       case ATTR_AGGREGATOR:
         // AS (2 or 4 octets) + IPv4 address; the length says which.
@@ -828,25 +842,25 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
         else f.add(`AGGREGATOR length ${len} (expected 6 or 8)`);
         break;
       case ATTR_AS4_AGGREGATOR:
-        if (wantLen(8)) m.as4Aggregator = { asn: u32(b, vs), address: ip4(b, vs + 4) };
+        if (wantLen(f, name, len, 8)) m.as4Aggregator = { asn: u32(b, vs), address: ip4(b, vs + 4) };
         break;
       case ATTR_COMMUNITIES:
-        wantMultiple(4);
+        wantMultiple(f, name, len, 4);
         for (let q = vs; q + 4 <= ve; q += 4) m.communities.push(`${u16(b, q)}:${u16(b, q + 2)}`);
         break;
       case ATTR_LARGE_COMMUNITY:
-        wantMultiple(12);
+        wantMultiple(f, name, len, 12);
         for (let q = vs; q + 12 <= ve; q += 12) m.largeCommunities.push(`${u32(b, q)}:${u32(b, q + 4)}:${u32(b, q + 8)}`);
         break;
       case ATTR_EXTENDED_COMMUNITIES:
-        wantMultiple(8);
+        wantMultiple(f, name, len, 8);
         for (let q = vs; q + 8 <= ve; q += 8) m.extendedCommunities.push(extendedCommunity(b, q));
         break;
       case ATTR_ORIGINATOR_ID:
-        if (wantLen(4)) m.originatorId = ip4(b, vs);
+        if (wantLen(f, name, len, 4)) m.originatorId = ip4(b, vs);
         break;
       case ATTR_CLUSTER_LIST:
-        wantMultiple(4);
+        wantMultiple(f, name, len, 4);
         for (let q = vs; q + 4 <= ve; q += 4) m.clusterList.push(ip4(b, q));
         break;
       case ATTR_MP_REACH_NLRI: {
@@ -925,8 +939,8 @@ function parseUpdate(b: Uint8Array, o: number, end: number, m: BgpUpdate, ctx: P
   if (nlri.error) f.add(nlri.error);
   if (!m.nextHop && m.mpReach && m.mpReach.nextHops.length) m.nextHop = m.mpReach.nextHops[0];
   const reach = mpReachAll(m), unreach = mpUnreachAll(m);
-  m.withdrawn = wd.prefixes.concat(...unreach.map((x) => x.withdrawn));
-  m.nlri = ([] as string[]).concat(...reach.map((x) => x.nlri), nlri.prefixes);
+  m.withdrawn = unreach.length === 0 ? wd.prefixes : wd.prefixes.concat(...unreach.map((x) => x.withdrawn));
+  m.nlri = reach.length === 0 ? nlri.prefixes : ([] as string[]).concat(...reach.map((x) => x.nlri), nlri.prefixes);
   if (wd.pathIds || nlri.pathIds || reach.some((x) => x.pathIds) || unreach.some((x) => x.pathIds)) {
     const zeros = (n: number) => new Array<number>(n).fill(0);
     const w4 = wd.pathIds ?? zeros(wd.prefixes.length), n4 = nlri.pathIds ?? zeros(nlri.prefixes.length);
@@ -1032,7 +1046,7 @@ export function headerLength(b: Uint8Array, o: number): number {
 export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: ParseContext = {}): BgpMessage {
   const avail = end - o;
   if (avail < BGP_HEADER_LEN) {
-    const f = new Faults('bgp');
+    const f = new Faults(null);
     f.add(`header truncated (${avail} of 19 bytes)`);
     const m: BgpUnknown = { type: 'UNKNOWN', typeCode: avail > BGP_TYPE ? b[o + BGP_TYPE] : -1, length: avail, error: null };
     f.apply(m);
@@ -1041,7 +1055,7 @@ export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: Pars
   const typeCode = b[o + BGP_TYPE];
   const length = u16(b, o + BGP_LENGTH);
   const typeName = messageTypeName(typeCode);
-  const f = new Faults(`bgp ${typeName}`);
+  const f = new Faults(typeName);
   if (!isMarker(b, o)) f.add('marker is not all ones');
   let stop = end;
   if (length < BGP_HEADER_LEN) f.add(`length ${length} (minimum 19)`);
@@ -1051,12 +1065,11 @@ export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: Pars
   if (length > max) f.add(`length ${length} exceeds ${max}${max === BGP_MAX_LEN ? ' (no extended message capability seen)' : ''}`);
   const min = MIN_LENGTH[typeCode];
   if (min !== undefined && length >= BGP_HEADER_LEN && length < min) f.add(`length ${length} below the minimum ${min} for ${typeName}`);
-  const base = { typeCode, length, error: null };
   let m: BgpMessage;
   switch (typeCode) {
     case MSG_OPEN: {
       const open: BgpOpen = {
-        type: 'OPEN', ...base, version: 0, myAs: 0, asn: 0, holdTime: 0, routerId: '0.0.0.0',
+        type: 'OPEN', typeCode, length, error: null, version: 0, myAs: 0, asn: 0, holdTime: 0, routerId: '0.0.0.0',
         optionalParametersLength: 0, extendedOptionalParameters: false, capabilities: [],
       };
       parseOpen(b, o, stop, open, f);
@@ -1065,7 +1078,7 @@ export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: Pars
     }
     case MSG_UPDATE: {
       const u: BgpUpdate = {
-        type: 'UPDATE', ...base, withdrawn: [], nlri: [], origin: null, asPath: null, as4Path: null, nextHop: null,
+        type: 'UPDATE', typeCode, length, error: null, withdrawn: [], nlri: [], origin: null, asPath: null, as4Path: null, nextHop: null,
         med: null, localPref: null, atomicAggregate: false, aggregator: null, as4Aggregator: null, communities: [],
         largeCommunities: [], extendedCommunities: [], originatorId: null, clusterList: [], mpReach: null,
         mpUnreach: null, nlriFieldCount: 0, withdrawnFieldCount: 0, endOfRib: null, attributes: [],
@@ -1076,7 +1089,7 @@ export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: Pars
     }
     case MSG_NOTIFICATION: {
       const n: BgpNotification = {
-        type: 'NOTIFICATION', ...base, errorCode: 0, errorSubcode: 0, errorName: '', errorSubcodeName: null, name: '', data: '',
+        type: 'NOTIFICATION', typeCode, length, error: null, errorCode: 0, errorSubcode: 0, errorName: '', errorSubcodeName: null, name: '', data: '',
       };
       parseNotification(b, o, stop, n, f);
       m = n;
@@ -1084,17 +1097,17 @@ export function parseBgpMessage(b: Uint8Array, o: number, end: number, ctx: Pars
     }
     case MSG_KEEPALIVE:
       if (length !== BGP_HEADER_LEN) f.add(`length ${length} (a KEEPALIVE is 19 bytes)`);
-      m = { type: 'KEEPALIVE', ...base };
+      m = { type: 'KEEPALIVE', typeCode, length, error: null };
       break;
     case MSG_ROUTE_REFRESH: {
-      const r: BgpRouteRefresh = { type: 'ROUTE-REFRESH', ...base, afi: 0, safi: 0, family: '', subtype: 0, subtypeName: '' };
+      const r: BgpRouteRefresh = { type: 'ROUTE-REFRESH', typeCode, length, error: null, afi: 0, safi: 0, family: '', subtype: 0, subtypeName: '' };
       parseRouteRefresh(b, o, stop, r, f);
       m = r;
       break;
     }
     default:
       f.add(`unknown message type ${typeCode}`);
-      m = { type: 'UNKNOWN', ...base };
+      m = { type: 'UNKNOWN', typeCode, length, error: null };
   }
   f.apply(m);
   return m;

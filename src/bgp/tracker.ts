@@ -163,12 +163,19 @@ export class BgpConnection {
     const as4 = this.as4();
     const extendedMessage = sender && receiver
       ? hasCapability(sender, CAP_EXTENDED_MESSAGE) && hasCapability(receiver, CAP_EXTENDED_MESSAGE) : null;
+    // The answer per family, worked out once (the OPENs do not change under a context).
+    const addPathByFamily = new Map<number, boolean | null>();
     const addPath = (afi: number, safi: number): boolean | null => {
+      const family = afi * 256 + safi;
+      let answer = addPathByFamily.get(family);
+      if (answer !== undefined) return answer;
       // RFC 7911: the sender includes path identifiers when it advertised Send and the receiver Receive.
       const s = sender ? addPathMode(sender, afi, safi) : -1, r = receiver ? addPathMode(receiver, afi, safi) : -1;
-      if (s === 0 || r === 0 || (s > 0 && !(s & 2)) || (r > 0 && !(r & 1))) return false;
-      if (s < 0 || r < 0) return null;
-      return true;
+      if (s === 0 || r === 0 || (s > 0 && !(s & 2)) || (r > 0 && !(r & 1))) answer = false;
+      else if (s < 0 || r < 0) answer = null;
+      else answer = true;
+      addPathByFamily.set(family, answer);
+      return answer;
     };
     return { as4, extendedMessage, addPath };
   }
