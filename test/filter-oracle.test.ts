@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder, type DecoderOptions } from '../src/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { BgpTracker } from '../src/bgp/tracker.js';
 import { Selection } from '../src/filter/options.js';
@@ -102,9 +102,9 @@ function tsharkStacks(file: string, decodeAs: readonly string[]): Map<number, st
 }
 
 /** tunnelscope's frame numbers for each filter: one decode per packet, every filter asked (as dissect -Y does). */
-async function ourFrames(file: string, filters: readonly string[], stacks: Map<number, string>): Promise<number[][]> {
-  const decoder = new PacketDecoder();
-  const bgp = new BgpTracker({ layers: true });
+async function ourFrames(file: string, filters: readonly string[], stacks: Map<number, string>, opts: DecoderOptions = {}): Promise<number[][]> {
+  const decoder = new PacketDecoder(opts);
+  const bgp = new BgpTracker({ layers: true, tables: decoder.tables });
   const sels = filters.map((f) => new Selection({ filter: f }));
   for (const s of sels) { s.useBgpTracker(bgp); s.startFile(); }
   const out = filters.map(() => [] as number[]);
@@ -122,7 +122,11 @@ async function ourFrames(file: string, filters: readonly string[], stacks: Map<n
   return out;
 }
 
-interface Group { name: string; files: string[]; decodeAs: readonly string[]; filters: readonly string[]; prefs?: readonly string[] }
+interface Group {
+  name: string; files: string[]; decodeAs: readonly string[]; filters: readonly string[]; prefs?: readonly string[];
+  /** Our side of a decodeAs that our defaults do not already give (e.g. BGP on another TCP port). */
+  ours?: DecoderOptions;
+}
 
 const work = exe && mergecap ? mkdtempSync(join(tmpdir(), 'filter-oracle-')) : '';
 afterAll(() => { if (work) rmSync(work, { recursive: true, force: true }); });
@@ -147,7 +151,11 @@ function groups(): Group[] {
   ];
   // bgp-reassembly.pcap is left out: its out-of-order and retransmitted segments complete messages
   // in other frames in tshark's single-pass desegmentation (24 vs 28, 52 vs 51; test/bgp-reassembly.test.ts pins ours).
-  for (const f of findCaptures(join(ROOT, 'fixtures/bgp')).filter((p) => !p.endsWith('bgp-reassembly.pcap'))) out.push({ name: f.slice(ROOT.length + 1), files: [f], decodeAs: [], filters: BGP_FILTERS });
+  // bird-port-1179.pcap is BGP on TCP 1179: both tools bind it (tshark -d, our bgpPorts).
+  for (const f of findCaptures(join(ROOT, 'fixtures/bgp')).filter((p) => !p.endsWith('bgp-reassembly.pcap'))) {
+    const port1179 = f.endsWith('bird-port-1179.pcap');
+    out.push({ name: f.slice(ROOT.length + 1), files: [f], decodeAs: port1179 ? ['tcp.port==1179,bgp'] : [], filters: BGP_FILTERS, ...(port1179 ? { ours: { bgpPorts: [1179] } } : {}) });
+  }
   if (haveCorpus) {
     const manifest = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1).map((l) => l.split('\t'));
     // The overlay captures (VXLAN, Geneve, GRE, IP-in-IP, BGP): the ones whose every layer we decode.
@@ -168,7 +176,7 @@ describe.skipIf(!exe || !mergecap)('display filters agree with tshark -Y', () =>
         execFileSync(mergecap!, ['-a', '-w', file, ...g.files], { stdio: ['ignore', 'ignore', 'pipe'] });
       }
       const ourStacks = new Map<number, string>();
-      const [ours, theirs] = await Promise.all([ourFrames(file, g.filters, ourStacks), mapLimit(g.filters, 2, (f) => tsharkFrames(file, f, g.decodeAs, g.prefs))]);
+      const [ours, theirs] = await Promise.all([ourFrames(file, g.filters, ourStacks, g.ours), mapLimit(g.filters, 2, (f) => tsharkFrames(file, f, g.decodeAs, g.prefs))]);
       // Frames where the two tools decode different layers (tshark goes on into PPP, NHRP, Cisco
       // HDLC, a truncated header, or the frame is a pcapng custom block) are the main oracle's
       // business (test/oracle.test.ts): compared here are the frames both dissect alike.
