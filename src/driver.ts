@@ -40,12 +40,17 @@ export class Driver {
   private readonly select: ((r: CaptureRecord, st: PacketState) => boolean) | undefined;
   private readonly streamSinks: readonly PacketAnalysis[];
   private readonly replayRecord = new CaptureRecord();
+  /** Calls every sink's onPacket in order (see sinkDispatch). */
+  private readonly dispatch: SinkDispatch;
+  /** The reader's record callback, made once. */
+  private readonly onRecord = (r: CaptureRecord): void => { this.deliver(r); };
 
   constructor(readonly decoder: PacketDecoder, readonly sinks: readonly PacketAnalysis[], opts: DriverOptions = {}) {
     this.extract = opts.facts !== false;
     this.select = opts.select;
     this.streamSinks = opts.unselectedToStreams ? sinks.filter((s) => typeof s.wants === 'function') : [];
     this.ctx = { fileIndex: 0, fileName: '', facts: new PacketFacts(), capturePoint: 0, tables: decoder.tables };
+    this.dispatch = sinkDispatch(sinks);
   }
 
   /** Sets the file the next packets come from (capture points and evidence name it). */
@@ -69,8 +74,7 @@ export class Driver {
       for (let i = 0; i < streams.length; i++) if (streams[i].wants!(st)) streams[i].onPacket(r, st, ctx);
       return null;
     }
-    const sinks = this.sinks;
-    for (let i = 0; i < sinks.length; i++) sinks[i].onPacket(r, st, ctx);
+    this.dispatch(r, st, ctx);
     return st;
   }
 
@@ -80,7 +84,7 @@ export class Driver {
    */
   async readFile(input: CaptureInput, fileIndex: number, fileName: string, read: ReadOptions = {}): Promise<CaptureInfo> {
     this.startFile(fileIndex, fileName);
-    const info = await forEachRecord(input, (r) => { this.deliver(r); }, read);
+    const info = await forEachRecord(input, this.onRecord, read);
     for (const s of this.sinks) s.onFileEnd?.(info, this.ctx);
     return info;
   }
@@ -95,6 +99,20 @@ export class Driver {
       this.deliver(rec);
     }
   }
+}
+
+type SinkDispatch = (r: CaptureRecord, st: PacketState, ctx: AnalysisContext) => void;
+
+/**
+ * A function that calls sinks[0].onPacket, sinks[1].onPacket, ... one call site per sink. A loop
+ * over the sinks has one call site that sees every analysis class (megamorphic: no inlining, a
+ * lookup per call, per packet); generated code gives each sink its own site, which stays
+ * monomorphic. Only the sinks' count and order shape the code; the sinks are its arguments.
+ */
+export function sinkDispatch(sinks: readonly PacketAnalysis[]): SinkDispatch {
+  const names = sinks.map((_, i) => `s${i}`);
+  const body = names.map((n) => `${n}.onPacket(r, st, ctx);`).join(' ');
+  return new Function(...names, `return function dispatch(r, st, ctx) { ${body} };`)(...sinks) as SinkDispatch;
 }
 
 /** A sink that tracks the earliest and latest timestamps seen. */

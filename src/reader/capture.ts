@@ -252,7 +252,8 @@ export async function forEachRecord(input: CaptureInput, onRecord: (r: CaptureRe
   const limit = opts.limit ?? Infinity;
   let seen = 0;
   let limited = false;
-  const cb = (r: CaptureRecord) => {
+  // The callback itself when there is no limit: one call less per record.
+  const cb = limit === Infinity ? onRecord : (r: CaptureRecord) => {
     if (seen >= limit) { limited = true; return; }
     seen++;
     onRecord(r);
