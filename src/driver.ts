@@ -27,10 +27,25 @@ export interface DriverOptions {
   unselectedToStreams?: boolean;
 }
 
-/** A packet copied for another thread (or a later replay): its record fields and its bytes. */
-export interface ReplayPacket {
-  frame: number; tsSec: number; tsNsec: number; linktype: number; len: number; interfaceId: number;
-  direction: number; fileIndex: number; fileName: string; data: Uint8Array;
+/**
+ * Packets copied for another thread (a worker's BGP packets for the main thread to replay), packed:
+ * their bytes end to end in one buffer and their record fields in one Float64Array, REPLAY_FIELDS
+ * per packet. Posted as two transferable buffers instead of an object and an ArrayBuffer per packet
+ * (structured clone and garbage per packet).
+ */
+export interface ReplayBatch {
+  count: number;
+  data: Uint8Array;
+  meta: Float64Array;
+  /** File names by file index. */
+  fileNames: string[];
+}
+
+const F_FRAME = 0, F_TS_SEC = 1, F_TS_NSEC = 2, F_LINKTYPE = 3, F_LEN = 4, F_IFACE = 5, F_DIRECTION = 6, F_FILE = 7, F_START = 8, F_CAPLEN = 9;
+export const REPLAY_FIELDS = 10;
+
+export function emptyReplayBatch(): ReplayBatch {
+  return { count: 0, data: new Uint8Array(0), meta: new Float64Array(0), fileNames: [] };
 }
 
 export class Driver {
@@ -90,12 +105,15 @@ export class Driver {
   }
 
   /** Delivers packets copied elsewhere (a worker's forwarded BGP packets), in their order. */
-  replay(packets: readonly ReplayPacket[]): void {
-    const rec = this.replayRecord;
-    for (const p of packets) {
-      rec.frame = p.frame; rec.buf = p.data; rec.offset = 0; rec.caplen = p.data.length; rec.len = p.len;
-      rec.tsSec = p.tsSec; rec.tsNsec = p.tsNsec; rec.linktype = p.linktype; rec.interfaceId = p.interfaceId; rec.direction = p.direction;
-      this.startFile(p.fileIndex, p.fileName);
+  replay(batch: ReplayBatch): void {
+    const rec = this.replayRecord, m = batch.meta;
+    rec.buf = batch.data;
+    for (let i = 0, o = 0; i < batch.count; i++, o += REPLAY_FIELDS) {
+      rec.frame = m[o + F_FRAME]; rec.offset = m[o + F_START]; rec.caplen = m[o + F_CAPLEN]; rec.len = m[o + F_LEN];
+      rec.tsSec = m[o + F_TS_SEC]; rec.tsNsec = m[o + F_TS_NSEC]; rec.linktype = m[o + F_LINKTYPE];
+      rec.interfaceId = m[o + F_IFACE]; rec.direction = m[o + F_DIRECTION];
+      const file = m[o + F_FILE];
+      this.startFile(file, batch.fileNames[file]);
       this.deliver(rec);
     }
   }
@@ -131,11 +149,16 @@ export class TimeSpan implements PacketAnalysis<void> {
 
 /**
  * A sink on a worker thread: copies the packets that stream-following analyses (their wants())
- * select, for the main thread to replay in order, instead of feeding those analyses here.
+ * select, for the main thread to replay in order, instead of feeding those analyses here. The
+ * copies are packed into one growing batch (see ReplayBatch): no object per packet.
  */
 export class ReplayCopier implements PacketAnalysis<void> {
   readonly name = 'replay-copier';
-  readonly packets: ReplayPacket[] = [];
+  private data = new Uint8Array(1 << 16);
+  private meta = new Float64Array(REPLAY_FIELDS * 256);
+  private bytes = 0;
+  private count = 0;
+  private readonly fileNames: string[] = [];
 
   constructor(private readonly wanting: readonly PacketAnalysis[]) {}
 
@@ -145,21 +168,35 @@ export class ReplayCopier implements PacketAnalysis<void> {
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
-    for (let i = 0; i < this.wanting.length; i++) {
-      if (!this.wanting[i].wants!(st)) continue;
-      // A copy of exactly the packet: Buffer's slice() is a view that would keep (and post to the
-      // main thread) the whole read chunk, one chunk per forwarded packet.
-      const data = new Uint8Array(r.caplen);
-      data.set(r.buf.subarray(r.offset, r.offset + r.caplen));
-      this.packets.push({
-        frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
-        direction: r.direction, fileIndex: ctx.fileIndex, fileName: ctx.fileName, data,
-      });
-      return;
-    }
+    if (!this.wants(st)) return;
+    const n = r.caplen;
+    if (this.bytes + n > this.data.length) this.data = grown(this.data, this.bytes + n);
+    if ((this.count + 1) * REPLAY_FIELDS > this.meta.length) this.meta = grown(this.meta, (this.count + 1) * REPLAY_FIELDS);
+    this.data.set(r.buf.subarray(r.offset, r.offset + n), this.bytes);
+    const m = this.meta, o = this.count * REPLAY_FIELDS;
+    m[o + F_FRAME] = r.frame; m[o + F_TS_SEC] = r.tsSec; m[o + F_TS_NSEC] = r.tsNsec; m[o + F_LINKTYPE] = r.linktype;
+    m[o + F_LEN] = r.len; m[o + F_IFACE] = r.interfaceId; m[o + F_DIRECTION] = r.direction; m[o + F_FILE] = ctx.fileIndex;
+    m[o + F_START] = this.bytes; m[o + F_CAPLEN] = n;
+    this.fileNames[ctx.fileIndex] = ctx.fileName;
+    this.bytes += n;
+    this.count++;
+  }
+
+  /** The packets copied so far (the batch shares this copier's buffers: post it, then drop the copier). */
+  get batch(): ReplayBatch {
+    return { count: this.count, data: this.data, meta: this.meta, fileNames: this.fileNames };
   }
 
   finish(): void {}
+}
+
+/** A copy of `a` with room for at least `need` elements (doubling). */
+function grown<T extends Uint8Array | Float64Array>(a: T, need: number): T {
+  let size = a.length * 2;
+  while (size < need) size *= 2;
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }
 
 /** A sink from a function (a printer, a tracker that is no analysis). */

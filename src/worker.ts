@@ -54,6 +54,8 @@ function post(run: Awaited<ReturnType<typeof runSequential>>): void {
       files: run.files, packets: run.packets, wireBytes: run.wireBytes, linktypes: run.linktypes,
       interfaces: run.interfaces, first: run.first, last: run.last,
     };
-    parentPort!.postMessage({ ok: true, result }, [flows.table.keys.buffer as ArrayBuffer, flows.table.rows.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ ok: true, result }, [
+      flows.table.keys.buffer as ArrayBuffer, flows.table.rows.buffer as ArrayBuffer, run.replay.data.buffer as ArrayBuffer, run.replay.meta.buffer as ArrayBuffer,
+    ]);
   }
 }
