@@ -2,7 +2,7 @@
 // cut into ranges of records), all through the one driver (src/driver.ts); then assembling the
 // `analyze --json` document.
 import { PacketDecoder, type DecoderOptions } from './decoder.js';
-import { Driver, ReplayCopier, TimeSpan, emptyReplayBatch, type ReplayBatch } from './driver.js';
+import { Driver, ReplayCopier, TimeSpan, emptyReplayBatch, finishAll, type ReplayBatch } from './driver.js';
 import type { PacketAnalysis } from './analysis.js';
 import { addRecordsRead, stopSignal, type CaptureInput } from './reader/capture.js';
 import { PartBoard, partRange, planSplit, type ReadRange, type SplitPlan } from './reader/split.js';
@@ -437,7 +437,7 @@ export async function analyze<A extends PacketAnalysis = never>(
   let bgpPrefixes: string[] = [];
   let run: RunResult | null = await runSplit(inputs, opts);
   if (run !== null) {
-    for (const a of run.extra) extraResults[a.name] = a.finish();
+    Object.assign(extraResults, finishAll(run.extra));
     bgpPrefixes = bgpAnnounced(run.extra);
   } else if (canSplitByAnalysis(inputs, opts)) {
     // Two cores on one input: this thread decodes for flows and overhead (and the caller's
@@ -450,10 +450,10 @@ export async function analyze<A extends PacketAnalysis = never>(
     run = core;
     Object.assign(extraResults, std.results);
     bgpPrefixes = std.bgpPrefixes;
-    for (const a of run.extra) extraResults[a.name] = a.finish();
+    Object.assign(extraResults, finishAll(run.extra));
   } else {
     run = canRunParallel(inputs, opts) ? await runParallel(inputs as string[], opts) : await runSequential(inputs, opts);
-    for (const a of run.extra) extraResults[a.name] = a.finish();
+    Object.assign(extraResults, finishAll(run.extra));
     bgpPrefixes = bgpAnnounced(run.extra);
   }
   // Prefixes announced over BGP are pod CIDRs (Calico announces its /26 blocks); a default route

@@ -199,6 +199,32 @@ function grown<T extends Uint8Array | Float64Array>(a: T, need: number): T {
   return b;
 }
 
+/**
+ * Calls every analysis' finish() once, each after those it declares in dependsOn, and returns the
+ * results by name in the analyses' own order (the order of the document's sections). Throws on a
+ * cycle of dependencies.
+ */
+export function finishAll(analyses: readonly PacketAnalysis[]): Record<string, unknown> {
+  const byName = new Map(analyses.map((a) => [a.name, a]));
+  const done = new Map<string, unknown>();
+  const visiting = new Set<string>();
+  const visit = (a: PacketAnalysis): void => {
+    if (done.has(a.name)) return;
+    if (visiting.has(a.name)) throw new Error(`analyses depend on each other in a cycle through '${a.name}'`);
+    visiting.add(a.name);
+    for (const dep of a.dependsOn ?? []) {
+      const d = byName.get(dep);
+      if (d !== undefined) visit(d);
+    }
+    visiting.delete(a.name);
+    done.set(a.name, a.finish());
+  };
+  analyses.forEach(visit);
+  const results: Record<string, unknown> = {};
+  for (const a of analyses) results[a.name] = done.get(a.name);
+  return results;
+}
+
 /** A sink from a function (a printer, a tracker that is no analysis). */
 export function sink(name: string, onPacket: (r: CaptureRecord, st: PacketState, ctx: AnalysisContext) => void): PacketAnalysis<void> {
   return { name, onPacket, finish() {} };

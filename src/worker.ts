@@ -8,6 +8,7 @@ import { PartBoard, partFrameBase, partRange, type SplitPlan } from './reader/sp
 import { CaptureError } from './reader/record.js';
 import { setStopSignal } from './reader/capture.js';
 import { isMergeable, type MergeableAnalysis } from './standard.js';
+import { finishAll } from './driver.js';
 
 type Job =
   | { mode: 'file'; file: string; fileIndex: number; opts: AnalyzeOptions; stop?: Int32Array }
@@ -24,7 +25,7 @@ try {
   if (job.mode === 'standard') {
     const run = await runSequential(job.files, { ...job.opts, core: false });
     const result: StandardResult = { results: {}, bgpPrefixes: [] };
-    for (const a of run.extra) result.results[a.name] = a.finish();
+    result.results = finishAll(run.extra);
     result.bgpPrefixes = bgpAnnounced(run.extra);
     parentPort!.postMessage({ ok: true, result });
   } else if (job.mode === 'part') {
