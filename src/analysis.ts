@@ -35,6 +35,12 @@ export interface PacketAnalysis<Result = unknown> {
    * packets this selects.
    */
   wants?(st: PacketState): boolean;
+  /**
+   * Names of the analyses whose finish() must run before this one's (it reads their results: lint
+   * and CNI read BGP's, CNI reads L2's). finishAll (src/driver.ts) orders by it; a name that is not
+   * in the run is no dependency.
+   */
+  dependsOn?: readonly string[];
   /** Builds the JSON-ready result once all input is read. */
   finish(): Result;
 }

@@ -2,7 +2,7 @@
 // cut into ranges of records), all through the one driver (src/driver.ts); then assembling the
 // `analyze --json` document.
 import { PacketDecoder, type DecoderOptions } from './decoder.js';
-import { Driver, ReplayCopier, TimeSpan, type ReplayPacket } from './driver.js';
+import { Driver, ReplayCopier, TimeSpan, emptyReplayBatch, finishAll, type ReplayBatch } from './driver.js';
 import type { PacketAnalysis } from './analysis.js';
 import { addRecordsRead, stopSignal, type CaptureInput } from './reader/capture.js';
 import { PartBoard, partRange, planSplit, type ReadRange, type SplitPlan } from './reader/split.js';
@@ -82,7 +82,7 @@ interface RunTotals {
   first: [number, number];
   last: [number, number];
   /** Worker runs: the packets the main-thread analyses (those with wants()) must see, in order. */
-  replay: ReplayPacket[];
+  replay: ReplayBatch;
 }
 
 interface RunResult extends RunTotals {
@@ -93,7 +93,7 @@ interface RunResult extends RunTotals {
   cuts?: number[];
 }
 
-export type { ReplayPacket } from './driver.js';
+export type { ReplayBatch } from './driver.js';
 
 /** Everything a worker posts back for one file: the analyses' state instead of the analyses. */
 export interface WorkerResult extends RunTotals {
@@ -172,7 +172,7 @@ export async function runSequential(inputs: readonly CaptureInput[], opts: Analy
   }
   return {
     flows, overhead, extra, files, packets, wireBytes, linktypes: [...linktypes], interfaces,
-    first: [span.firstSec, span.firstNsec], last: [span.lastSec, span.lastNsec], replay: copier.packets,
+    first: [span.firstSec, span.firstNsec], last: [span.lastSec, span.lastNsec], replay: copier.batch,
   };
 }
 
@@ -243,7 +243,7 @@ async function runParallel(inputs: readonly string[], opts: AnalyzeOptions): Pro
   // Merge in file order so frame evidence and flow ids stay deterministic.
   const decoder = new PacketDecoder(plain);
   const { flows, overhead, extra } = newAnalyses(plain, decoder);
-  const out: RunResult = { flows, overhead, extra, files: [], packets: 0, wireBytes: 0, linktypes: [], interfaces: 0, first: [Infinity, 0], last: [-Infinity, 0], replay: [] };
+  const out: RunResult = { flows, overhead, extra, files: [], packets: 0, wireBytes: 0, linktypes: [], interfaces: 0, first: [Infinity, 0], last: [-Infinity, 0], replay: emptyReplayBatch() };
   const merger = new WorkerMerger(out, decoder);
   for (const r of results) {
     if (r === undefined) continue;
@@ -437,7 +437,7 @@ export async function analyze<A extends PacketAnalysis = never>(
   let bgpPrefixes: string[] = [];
   let run: RunResult | null = await runSplit(inputs, opts);
   if (run !== null) {
-    for (const a of run.extra) extraResults[a.name] = a.finish();
+    Object.assign(extraResults, finishAll(run.extra));
     bgpPrefixes = bgpAnnounced(run.extra);
   } else if (canSplitByAnalysis(inputs, opts)) {
     // Two cores on one input: this thread decodes for flows and overhead (and the caller's
@@ -450,10 +450,10 @@ export async function analyze<A extends PacketAnalysis = never>(
     run = core;
     Object.assign(extraResults, std.results);
     bgpPrefixes = std.bgpPrefixes;
-    for (const a of run.extra) extraResults[a.name] = a.finish();
+    Object.assign(extraResults, finishAll(run.extra));
   } else {
     run = canRunParallel(inputs, opts) ? await runParallel(inputs as string[], opts) : await runSequential(inputs, opts);
-    for (const a of run.extra) extraResults[a.name] = a.finish();
+    Object.assign(extraResults, finishAll(run.extra));
     bgpPrefixes = bgpAnnounced(run.extra);
   }
   // Prefixes announced over BGP are pod CIDRs (Calico announces its /26 blocks); a default route

@@ -27,10 +27,25 @@ export interface DriverOptions {
   unselectedToStreams?: boolean;
 }
 
-/** A packet copied for another thread (or a later replay): its record fields and its bytes. */
-export interface ReplayPacket {
-  frame: number; tsSec: number; tsNsec: number; linktype: number; len: number; interfaceId: number;
-  direction: number; fileIndex: number; fileName: string; data: Uint8Array;
+/**
+ * Packets copied for another thread (a worker's BGP packets for the main thread to replay), packed:
+ * their bytes end to end in one buffer and their record fields in one Float64Array, REPLAY_FIELDS
+ * per packet. Posted as two transferable buffers instead of an object and an ArrayBuffer per packet
+ * (structured clone and garbage per packet).
+ */
+export interface ReplayBatch {
+  count: number;
+  data: Uint8Array;
+  meta: Float64Array;
+  /** File names by file index. */
+  fileNames: string[];
+}
+
+const F_FRAME = 0, F_TS_SEC = 1, F_TS_NSEC = 2, F_LINKTYPE = 3, F_LEN = 4, F_IFACE = 5, F_DIRECTION = 6, F_FILE = 7, F_START = 8, F_CAPLEN = 9;
+export const REPLAY_FIELDS = 10;
+
+export function emptyReplayBatch(): ReplayBatch {
+  return { count: 0, data: new Uint8Array(0), meta: new Float64Array(0), fileNames: [] };
 }
 
 export class Driver {
@@ -40,12 +55,17 @@ export class Driver {
   private readonly select: ((r: CaptureRecord, st: PacketState) => boolean) | undefined;
   private readonly streamSinks: readonly PacketAnalysis[];
   private readonly replayRecord = new CaptureRecord();
+  /** Calls every sink's onPacket in order (see sinkDispatch). */
+  private readonly dispatch: SinkDispatch;
+  /** The reader's record callback, made once. */
+  private readonly onRecord = (r: CaptureRecord): void => { this.deliver(r); };
 
   constructor(readonly decoder: PacketDecoder, readonly sinks: readonly PacketAnalysis[], opts: DriverOptions = {}) {
     this.extract = opts.facts !== false;
     this.select = opts.select;
     this.streamSinks = opts.unselectedToStreams ? sinks.filter((s) => typeof s.wants === 'function') : [];
     this.ctx = { fileIndex: 0, fileName: '', facts: new PacketFacts(), capturePoint: 0, tables: decoder.tables };
+    this.dispatch = sinkDispatch(sinks);
   }
 
   /** Sets the file the next packets come from (capture points and evidence name it). */
@@ -69,8 +89,7 @@ export class Driver {
       for (let i = 0; i < streams.length; i++) if (streams[i].wants!(st)) streams[i].onPacket(r, st, ctx);
       return null;
     }
-    const sinks = this.sinks;
-    for (let i = 0; i < sinks.length; i++) sinks[i].onPacket(r, st, ctx);
+    this.dispatch(r, st, ctx);
     return st;
   }
 
@@ -80,21 +99,38 @@ export class Driver {
    */
   async readFile(input: CaptureInput, fileIndex: number, fileName: string, read: ReadOptions = {}): Promise<CaptureInfo> {
     this.startFile(fileIndex, fileName);
-    const info = await forEachRecord(input, (r) => { this.deliver(r); }, read);
+    const info = await forEachRecord(input, this.onRecord, read);
     for (const s of this.sinks) s.onFileEnd?.(info, this.ctx);
     return info;
   }
 
   /** Delivers packets copied elsewhere (a worker's forwarded BGP packets), in their order. */
-  replay(packets: readonly ReplayPacket[]): void {
-    const rec = this.replayRecord;
-    for (const p of packets) {
-      rec.frame = p.frame; rec.buf = p.data; rec.offset = 0; rec.caplen = p.data.length; rec.len = p.len;
-      rec.tsSec = p.tsSec; rec.tsNsec = p.tsNsec; rec.linktype = p.linktype; rec.interfaceId = p.interfaceId; rec.direction = p.direction;
-      this.startFile(p.fileIndex, p.fileName);
+  replay(batch: ReplayBatch): void {
+    const rec = this.replayRecord, m = batch.meta;
+    rec.buf = batch.data;
+    for (let i = 0, o = 0; i < batch.count; i++, o += REPLAY_FIELDS) {
+      rec.frame = m[o + F_FRAME]; rec.offset = m[o + F_START]; rec.caplen = m[o + F_CAPLEN]; rec.len = m[o + F_LEN];
+      rec.tsSec = m[o + F_TS_SEC]; rec.tsNsec = m[o + F_TS_NSEC]; rec.linktype = m[o + F_LINKTYPE];
+      rec.interfaceId = m[o + F_IFACE]; rec.direction = m[o + F_DIRECTION];
+      const file = m[o + F_FILE];
+      this.startFile(file, batch.fileNames[file]);
       this.deliver(rec);
     }
   }
+}
+
+type SinkDispatch = (r: CaptureRecord, st: PacketState, ctx: AnalysisContext) => void;
+
+/**
+ * A function that calls sinks[0].onPacket, sinks[1].onPacket, ... one call site per sink. A loop
+ * over the sinks has one call site that sees every analysis class (megamorphic: no inlining, a
+ * lookup per call, per packet); generated code gives each sink its own site, which stays
+ * monomorphic. Only the sinks' count and order shape the code; the sinks are its arguments.
+ */
+export function sinkDispatch(sinks: readonly PacketAnalysis[]): SinkDispatch {
+  const names = sinks.map((_, i) => `s${i}`);
+  const body = names.map((n) => `${n}.onPacket(r, st, ctx);`).join(' ');
+  return new Function(...names, `return function dispatch(r, st, ctx) { ${body} };`)(...sinks) as SinkDispatch;
 }
 
 /** A sink that tracks the earliest and latest timestamps seen. */
@@ -113,11 +149,16 @@ export class TimeSpan implements PacketAnalysis<void> {
 
 /**
  * A sink on a worker thread: copies the packets that stream-following analyses (their wants())
- * select, for the main thread to replay in order, instead of feeding those analyses here.
+ * select, for the main thread to replay in order, instead of feeding those analyses here. The
+ * copies are packed into one growing batch (see ReplayBatch): no object per packet.
  */
 export class ReplayCopier implements PacketAnalysis<void> {
   readonly name = 'replay-copier';
-  readonly packets: ReplayPacket[] = [];
+  private data = new Uint8Array(1 << 16);
+  private meta = new Float64Array(REPLAY_FIELDS * 256);
+  private bytes = 0;
+  private count = 0;
+  private readonly fileNames: string[] = [];
 
   constructor(private readonly wanting: readonly PacketAnalysis[]) {}
 
@@ -127,21 +168,61 @@ export class ReplayCopier implements PacketAnalysis<void> {
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
-    for (let i = 0; i < this.wanting.length; i++) {
-      if (!this.wanting[i].wants!(st)) continue;
-      // A copy of exactly the packet: Buffer's slice() is a view that would keep (and post to the
-      // main thread) the whole read chunk, one chunk per forwarded packet.
-      const data = new Uint8Array(r.caplen);
-      data.set(r.buf.subarray(r.offset, r.offset + r.caplen));
-      this.packets.push({
-        frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec, linktype: r.linktype, len: r.len, interfaceId: r.interfaceId,
-        direction: r.direction, fileIndex: ctx.fileIndex, fileName: ctx.fileName, data,
-      });
-      return;
-    }
+    if (!this.wants(st)) return;
+    const n = r.caplen;
+    if (this.bytes + n > this.data.length) this.data = grown(this.data, this.bytes + n);
+    if ((this.count + 1) * REPLAY_FIELDS > this.meta.length) this.meta = grown(this.meta, (this.count + 1) * REPLAY_FIELDS);
+    this.data.set(r.buf.subarray(r.offset, r.offset + n), this.bytes);
+    const m = this.meta, o = this.count * REPLAY_FIELDS;
+    m[o + F_FRAME] = r.frame; m[o + F_TS_SEC] = r.tsSec; m[o + F_TS_NSEC] = r.tsNsec; m[o + F_LINKTYPE] = r.linktype;
+    m[o + F_LEN] = r.len; m[o + F_IFACE] = r.interfaceId; m[o + F_DIRECTION] = r.direction; m[o + F_FILE] = ctx.fileIndex;
+    m[o + F_START] = this.bytes; m[o + F_CAPLEN] = n;
+    this.fileNames[ctx.fileIndex] = ctx.fileName;
+    this.bytes += n;
+    this.count++;
+  }
+
+  /** The packets copied so far (the batch shares this copier's buffers: post it, then drop the copier). */
+  get batch(): ReplayBatch {
+    return { count: this.count, data: this.data, meta: this.meta, fileNames: this.fileNames };
   }
 
   finish(): void {}
+}
+
+/** A copy of `a` with room for at least `need` elements (doubling). */
+function grown<T extends Uint8Array | Float64Array>(a: T, need: number): T {
+  let size = a.length * 2;
+  while (size < need) size *= 2;
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Calls every analysis' finish() once, each after those it declares in dependsOn, and returns the
+ * results by name in the analyses' own order (the order of the document's sections). Throws on a
+ * cycle of dependencies.
+ */
+export function finishAll(analyses: readonly PacketAnalysis[]): Record<string, unknown> {
+  const byName = new Map(analyses.map((a) => [a.name, a]));
+  const done = new Map<string, unknown>();
+  const visiting = new Set<string>();
+  const visit = (a: PacketAnalysis): void => {
+    if (done.has(a.name)) return;
+    if (visiting.has(a.name)) throw new Error(`analyses depend on each other in a cycle through '${a.name}'`);
+    visiting.add(a.name);
+    for (const dep of a.dependsOn ?? []) {
+      const d = byName.get(dep);
+      if (d !== undefined) visit(d);
+    }
+    visiting.delete(a.name);
+    done.set(a.name, a.finish());
+  };
+  analyses.forEach(visit);
+  const results: Record<string, unknown> = {};
+  for (const a of analyses) results[a.name] = done.get(a.name);
+  return results;
 }
 
 /** A sink from a function (a printer, a tracker that is no analysis). */

@@ -8,6 +8,7 @@ import { PartBoard, partFrameBase, partRange, type SplitPlan } from './reader/sp
 import { CaptureError } from './reader/record.js';
 import { setStopSignal } from './reader/capture.js';
 import { isMergeable, type MergeableAnalysis } from './standard.js';
+import { finishAll } from './driver.js';
 
 type Job =
   | { mode: 'file'; file: string; fileIndex: number; opts: AnalyzeOptions; stop?: Int32Array }
@@ -24,7 +25,7 @@ try {
   if (job.mode === 'standard') {
     const run = await runSequential(job.files, { ...job.opts, core: false });
     const result: StandardResult = { results: {}, bgpPrefixes: [] };
-    for (const a of run.extra) result.results[a.name] = a.finish();
+    result.results = finishAll(run.extra);
     result.bgpPrefixes = bgpAnnounced(run.extra);
     parentPort!.postMessage({ ok: true, result });
   } else if (job.mode === 'part') {
@@ -54,6 +55,8 @@ function post(run: Awaited<ReturnType<typeof runSequential>>): void {
       files: run.files, packets: run.packets, wireBytes: run.wireBytes, linktypes: run.linktypes,
       interfaces: run.interfaces, first: run.first, last: run.last,
     };
-    parentPort!.postMessage({ ok: true, result }, [flows.table.keys.buffer as ArrayBuffer, flows.table.rows.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ ok: true, result }, [
+      flows.table.keys.buffer as ArrayBuffer, flows.table.rows.buffer as ArrayBuffer, run.replay.data.buffer as ArrayBuffer, run.replay.meta.buffer as ArrayBuffer,
+    ]);
   }
 }

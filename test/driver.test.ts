@@ -43,17 +43,21 @@ describe('Driver', () => {
     expect(frames).toEqual([1, 3]);
   });
 
-  it('a forwarded packet is a copy of its bytes alone, not a view that keeps the read chunk', async () => {
-    // The reader hands records inside its read chunk (a Buffer); a worker posts the copies to the
-    // main thread, where a view would carry (and clone) the whole chunk with each packet.
-    const wantsAll: PacketAnalysis = { name: 'w', onPacket() {}, wants: () => true, finish() {} };
-    const copier = new ReplayCopier([wantsAll]);
-    await new Driver(new PacketDecoder(), [copier]).readFile(capture(), 0, 'x');
-    expect(copier.packets.length).toBe(3);
-    for (const p of copier.packets) {
-      expect(p.data.byteOffset).toBe(0);
-      expect(p.data.buffer.byteLength).toBe(p.data.length);
-      expect(Array.from(p.data.subarray(12, 14))).toEqual([0x08, 0x00]);
-    }
+  it('forwarded packets are packed copies of their bytes and record fields, replayed in order', async () => {
+    // The reader hands records inside its read chunk; a worker posts the copies to the main thread
+    // as one batch (two buffers), where the replay must give the sinks the same records.
+    const wantsDns: PacketAnalysis = { name: 'w', onPacket() {}, wants: (st) => st.l4 >= 0 && st.buf[st.off[st.l4] + 3] === 53, finish() {} };
+    const copier = new ReplayCopier([wantsDns]);
+    await new Driver(new PacketDecoder(), [copier]).readFile(capture(), 2, 'x.pcap');
+    const batch = copier.batch;
+    expect(batch.count).toBe(2);
+    const one = packet(53).length;
+    // Only the bytes of the two packets wanted, end to end (no read chunk carried along).
+    expect(Array.from(batch.data.subarray(0, 2 * one))).toEqual([...packet(53), ...packet(53)]);
+    const seen: string[] = [];
+    new Driver(new PacketDecoder(), [sink('s', (r, st, ctx) => {
+      seen.push(`${r.frame} ${r.tsSec}.${r.tsNsec} ${r.caplen}/${r.len} ${ctx.fileIndex} ${ctx.fileName} ${st.buf[st.off[st.l4] + 3]}`);
+    })]).replay(batch);
+    expect(seen).toEqual([`1 100.5000 ${one}/${one} 2 x.pcap 53`, `3 101.7000 ${one}/${one} 2 x.pcap 53`]);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planSplit, partShares, RESYNC_CHAIN } from '../src/reader/split.js';
+import { FRAMING_COST, planSplit, partShares, RESYNC_CHAIN, STREAM_COST } from '../src/reader/split.js';
 import { writePcap, pcapRecord, type PcapRecord } from '../test-support/capture.js';
 import { generate } from '../bench/gen-mix.js';
 
@@ -68,10 +68,15 @@ describe('planSplit (record boundaries without reading from the start)', () => {
     expect(RESYNC_CHAIN).toBeGreaterThan(3);
   });
 
-  it('gives each later part a little less (its thread first frames the part before it)', () => {
+  it('gives part 0 less (its thread also runs BGP) and each later part a little less than the one before (its thread first frames the part before it)', () => {
+    // The model in partShares' comment, by hand for 3 parts.
+    const x = [1, 1 + STREAM_COST - FRAMING_COST, 1 + STREAM_COST - FRAMING_COST * (1 + STREAM_COST - FRAMING_COST)];
+    const sum = x[0] + x[1] + x[2];
     const s = partShares(3);
+    s.forEach((v, i) => expect(v).toBeCloseTo(x[i] / sum, 12));
     expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
-    expect(s[0]).toBeGreaterThan(s[1]);
+    expect(s[0]).toBeLessThan(s[1]);
+    expect(s[1]).toBeGreaterThan(s[2]);
     expect(partShares(1)).toEqual([1]);
   });
 

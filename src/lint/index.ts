@@ -74,5 +74,8 @@ export function createLintSet(o: LintSetOptions = {}): LintSet {
   const l2 = new L2Analysis();
   const cni = new CniAnalysis({ vxlanPorts: o.vxlanPorts, genevePorts: o.genevePorts, l2, bgp });
   analyses.push(l2, cni, lint);
+  // Lint and CNI read BGP's result (through `bgp`), CNI reads L2's: finishAll runs those first.
+  (lint as PacketAnalysis).dependsOn = src ? [src.analysis.name] : [];
+  (cni as PacketAnalysis).dependsOn = src ? [src.analysis.name, l2.name] : [l2.name];
   return { lint, cni, l2, analyses };
 }
