@@ -13,7 +13,7 @@ import { ICMPV6_ND_TARGET, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, icmp
 import { IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_SRC } from '../../dissectors/ipv6.js';
 import { PACKET_BROADCAST, PACKET_OUTGOING, SLL_ADDR, SLL_HALEN, SLL2_ADDR, SLL2_HALEN, sllHatype } from '../../dissectors/sll.js';
-import { CountTable, type CountTableState, RateWindow, growU8, ipText, ipv4Text, macHi, macLo, macText } from '../lint/tables.js';
+import { CountTable, type CountTableState, RateWindow, type RateWindowState, growU8, ipText, ipv4Text, macHi, macLo, macText } from '../lint/tables.js';
 
 export const CALICO_PROXY_ARP_MAC = 'ee:ee:ee:ee:ee:ee';
 const EE_HI = 0xeeee;
@@ -76,7 +76,7 @@ export interface L2State {
   bindings: CountTableState;
   sources: Uint8Array;
   linkMacs: CountTableState;
-  arpRate: { peak: number; peakStart: number; total: number };
+  arpRate: RateWindowState;
   scalars: Record<(typeof L2_SCALARS)[number], number>;
 }
 
@@ -216,7 +216,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
     if (linkIdx >= 0 && st.kind[linkIdx] === Proto.ETH) broadcast = ethDstIsBroadcast(st, linkIdx);
     else if (st.pktType === PACKET_BROADCAST) broadcast = true;
     else if (st.pktType === PACKET_OUTGOING && op === ARP_REQUEST) broadcast = arpTargetMacUnknown(st, i);
-    if (broadcast) this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file);
+    if (broadcast) this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file, r.frame);
   }
 
   /** NDP options after the 24-byte NS/NA body: type 1 source / type 2 target link-layer address. */
