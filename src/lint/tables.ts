@@ -114,6 +114,12 @@ export class CountTable {
     return e;
   }
 
+  /** One more for entry e that add() returned before (-1: a key the full table dropped, dropped again). */
+  bump(e: number): void {
+    if (e >= 0) this.counts[e]++;
+    else this.dropped++;
+  }
+
   private grow(): void {
     const n = this.counts.length * 2;
     const keys = new Uint32Array(n * this.width);
