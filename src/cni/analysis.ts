@@ -540,7 +540,8 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     const consistent = list.every((x) => x.macs.length === 1) && macsSeen.size >= 2;
     const betweenNodes = [...macsSeen].every((m) => macNode.has(m));
     const prefixes = (bgp?.routes ?? []).map((r) => r.prefix);
-    const covered = list.filter((x) => prefixes.some((p) => blockInPrefix(x.block, p))).length;
+    const v4 = ipv4Prefixes(prefixes);
+    const covered = list.filter((x) => blockInPrefixes(x.block, v4)).length;
     return { packets, firstFrame: first, blocks: list, consistent, betweenNodes, macs: macsSeen.size, blocksInBgpRoutes: covered };
   }
 
@@ -574,15 +575,28 @@ function summarizeBgp(bgp: BgpInput): NonNullable<CniEvidence['bgp']> {
   };
 }
 
-function blockInPrefix(block24: string, prefix: string): boolean {
-  const pm = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(prefix);
-  const bm = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/24$/.exec(block24);
-  if (!pm || !bm) return false;
-  const v = (m: RegExpExecArray) => ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-  const len = Number(pm[5]);
-  const blk = v(bm), pre = v(pm);
-  // The /24 holds the prefix (a /26 block inside it) or lies inside the prefix.
-  const shorter = Math.min(len, 24);
-  const mask = shorter === 0 ? 0 : (0xffffffff << (32 - shorter)) >>> 0;
-  return ((blk & mask) >>> 0) === ((pre & mask) >>> 0);
+const IPV4_DOTTED = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/;
+const dottedValue = (m: RegExpExecArray): number => ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+
+/** The IPv4 prefixes among `prefixes` as [address, length], each parsed once (not once per block). */
+function ipv4Prefixes(prefixes: readonly string[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const p of prefixes) {
+    const m = IPV4_DOTTED.exec(p);
+    if (m) out.push([dottedValue(m), Number(m[5])]);
+  }
+  return out;
+}
+
+/** Whether the /24 `block24` holds one of the prefixes (a /26 block inside it) or lies inside one. */
+function blockInPrefixes(block24: string, prefixes: readonly [number, number][]): boolean {
+  const bm = IPV4_DOTTED.exec(block24);
+  if (!bm || bm[5] !== '24') return false;
+  const blk = dottedValue(bm);
+  for (const [pre, len] of prefixes) {
+    const shorter = Math.min(len, 24);
+    const mask = shorter === 0 ? 0 : (0xffffffff << (32 - shorter)) >>> 0;
+    if (((blk & mask) >>> 0) === ((pre & mask) >>> 0)) return true;
+  }
+  return false;
 }
