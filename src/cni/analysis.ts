@@ -15,7 +15,7 @@ import { ipv4Dst, ipv4Src } from '../../dissectors/ipv4.js';
 import { ipv6DstWord, ipv6SrcWord } from '../../dissectors/ipv6.js';
 import { tcpDstPort, tcpSrcPort } from '../../dissectors/tcp.js';
 import { isBgpPortPair } from '../../dissectors/bgp.js';
-import { CountTable, type CountTableState, ipv4Text, macHi, macLo, macText, mix32 } from '../lint/tables.js';
+import { CountTable, type CountTableState, growI32, ipv4Text, macHi, macLo, macText, mix32 } from '../lint/tables.js';
 import { tunnelPort, udpBindings, vxlanLooksReal } from '../tunnel.js';
 import type { BgpInput } from '../lint/bgp.js';
 import { L2Analysis, type L2Result, type L2State } from './l2.js';
@@ -35,6 +35,20 @@ export interface CniOptions {
 }
 
 const OVN_CLASS = 0x0102;
+
+// Tunnel routes (see CniAnalysis.routes): their kinds, and the slots of the entries kept per route.
+const ROUTE_VXLAN = 1;
+const ROUTE_GENEVE = 2;
+const ROUTE_IPIP = 3;
+const SLOT_MAIN = 0;
+const SLOT_SRC = 1;
+const SLOT_INNER16 = 2;
+const SLOT_PAIRS = 3;
+const SLOT_NODE_SRC = 4;
+const SLOT_NODE_DST = 5;
+const ROUTE_SLOTS = 6;
+/** A slot the route's packets add nothing to (no inner IP, an IPv6 outer without node addresses). */
+const NO_ENTRY = -2;
 
 function isPrivate4(a: number): boolean {
   const o1 = a >>> 24, o2 = (a >>> 16) & 255;
@@ -103,6 +117,19 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
   private readonly routed = new CountTable(6, 16384);
   private routedByCidr = 0;
   private routedByCidrFirst = 0;
+  /**
+   * Tunnel routes [kind | outer family << 4 | inner family << 8, port, VNI, outer source, outer
+   * destination, inner source, VNI of the inner-source table]: every packet of one route adds the same keys to the tables above,
+   * so the entries its first packet got are kept (ROUTE_SLOTS per route) and its later packets bump
+   * their counts instead of looking up each key again. Only this thread's shortcut: not merged.
+   */
+  private readonly routes = new CountTable(7, 65536, 256);
+  private routeEntries = new Int32Array(256 * ROUTE_SLOTS);
+  private readonly routeKey = new Uint32Array(7);
+  /** Per route kind, the table of each slot. */
+  private readonly routeTables: CountTable[][] = [];
+  /** The entries of the route being filled (its first packet), or -1 when the route table is full. */
+  private fill = -1;
   /** Every tunnelled packet by kind (whether or not it matches a CNI signature), for the verdict's reason. */
   private readonly tunnelPkts = new Float64Array(TUNNEL_SLOT_NAME.length);
   private readonly tunnelFirst = new Float64Array(TUNNEL_SLOT_NAME.length);
@@ -112,6 +139,9 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     this.ownL2 = opts.l2 === undefined;
     this.l2 = opts.l2 ?? new L2Analysis();
     this.bgp = opts.bgp ?? null;
+    this.routeTables[ROUTE_VXLAN] = [this.vxlan, this.vxlanSrc, this.vxlanInner16, this.vxlanPairs, this.nodeIps, this.nodeIps];
+    this.routeTables[ROUTE_GENEVE] = [this.geneve, this.geneveSrc, this.geneve, this.genevePairs, this.nodeIps, this.nodeIps];
+    this.routeTables[ROUTE_IPIP] = [this.ipipPairs, this.ipipInner16, this.ipipInner16, this.ipipPairs, this.nodeIps, this.nodeIps];
   }
 
   /** 32-bit address (IPv4) or hash (IPv6) of one side of IP layer `ip`. */
@@ -132,9 +162,47 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
   private node(st: PacketState, ip: number, frame: number, file: number): void {
     if (st.kind[ip] !== Proto.IPV4) return;
     this.key[0] = this.addr(st, ip, false);
-    this.nodeIps.add(this.key, frame, file);
+    this.keep(SLOT_NODE_SRC, this.nodeIps.add(this.key, frame, file));
     this.key[0] = this.addr(st, ip, true);
-    this.nodeIps.add(this.key, frame, file);
+    this.keep(SLOT_NODE_DST, this.nodeIps.add(this.key, frame, file));
+  }
+
+  /**
+   * True when an earlier packet of this tunnel route added its keys: their counts are bumped and
+   * the caller skips the lookups. Else the caller adds the keys, and keep() notes their entries.
+   */
+  private knownRoute(
+    kind: number, st: PacketState, outer: number, port: number, vni: number, srcVni: number, inner: number, innerFamily: number, frame: number, file: number,
+  ): boolean {
+    const k = this.routeKey;
+    k[0] = kind | (st.kind[outer] === Proto.IPV4 ? 4 << 4 : 6 << 4) | (innerFamily << 8);
+    k[1] = port;
+    k[2] = vni;
+    k[3] = this.addr(st, outer, false);
+    k[4] = this.addr(st, outer, true);
+    k[5] = inner;
+    k[6] = srcVni;
+    const r = this.routes.add(k, frame, file);
+    if (r >= 0 && this.routes.counts[r] > 1) {
+      const ents = this.routeEntries, base = r * ROUTE_SLOTS;
+      for (let s = 0; s < ROUTE_SLOTS; s++) {
+        const e = ents[base + s];
+        if (e !== NO_ENTRY) this.routeTables[kind][s].bump(e);
+      }
+      this.fill = -1;
+      return true;
+    }
+    if (r >= 0) {
+      if ((r + 1) * ROUTE_SLOTS > this.routeEntries.length) this.routeEntries = growI32(this.routeEntries, this.routeEntries.length * 2);
+      this.routeEntries.fill(NO_ENTRY, r * ROUTE_SLOTS, (r + 1) * ROUTE_SLOTS);
+    }
+    this.fill = r;
+    return false;
+  }
+
+  /** Notes the entry a route's first packet got in the table of `slot`. */
+  private keep(slot: number, e: number): void {
+    if (this.fill >= 0) this.routeEntries[this.fill * ROUTE_SLOTS + slot] = e;
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
@@ -154,22 +222,27 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
         if (!vxlanLooksReal(st, t)) return;
         const port = tunnelPort(this.tables, st, udp, Proto.VXLAN);
+        const vni = vxlanVni(st, t);
+        if (vxlanFlags(st, t) & VXLAN_FLAG_G) {
+          this.key[0] = port;
+          this.vxlanGbp.add(this.key, frame, file);
+        }
+        if (this.knownRoute(ROUTE_VXLAN, st, outer, port, vni, vni, this.innerSource(st), this.innerFamily(st), frame, file)) return;
         this.key[0] = port;
-        this.key[1] = vxlanVni(st, t);
-        this.vxlan.add(this.key, frame, file);
-        if (vxlanFlags(st, t) & VXLAN_FLAG_G) this.vxlanGbp.add(this.key, frame, file);
+        this.key[1] = vni;
+        this.keep(SLOT_MAIN, this.vxlan.add(this.key, frame, file));
         this.innerFacts(st, port, this.vxlanSrc, this.vxlanInner16, frame, file);
         this.key[0] = port;
         this.pair(st, outer, 1);
-        this.vxlanPairs.add(this.key, frame, file);
+        this.keep(SLOT_PAIRS, this.vxlanPairs.add(this.key, frame, file));
         this.node(st, outer, frame, file);
       } else if (k === Proto.GENEVE) {
         const udp = t - 1;
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
         const port = tunnelPort(this.tables, st, udp, Proto.GENEVE);
+        const vni = geneveVni(st, t);
         this.key[0] = port;
-        this.key[1] = geneveVni(st, t);
-        this.geneve.add(this.key, frame, file);
+        this.key[1] = vni;
         let ovn = false;
         const optEnd = geneveOptionsEnd(st, t);
         if (optEnd === geneveFirstOption(st, t)) this.geneveNoOpt.add(this.key, frame, file);
@@ -182,24 +255,32 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
         }
         this.key[0] = port;
         if (ovn) this.geneveOvn.add(this.key, frame, file);
+        // innerFacts takes the VNI from key[1], where the option loop leaves the last option's class.
+        const srcVni = this.key[1];
+        if (this.knownRoute(ROUTE_GENEVE, st, outer, port, vni, srcVni, this.innerSource(st), this.innerFamily(st), frame, file)) return;
+        this.key[0] = port;
+        this.key[1] = vni;
+        this.keep(SLOT_MAIN, this.geneve.add(this.key, frame, file));
+        this.key[1] = srcVni;
         this.innerFacts(st, port, this.geneveSrc, null, frame, file);
         this.key[0] = port;
         this.pair(st, outer, 1);
-        this.genevePairs.add(this.key, frame, file);
+        this.keep(SLOT_PAIRS, this.genevePairs.add(this.key, frame, file));
         this.node(st, outer, frame, file);
       } else if (st.cls === TrafficClass.IPIP) {
         // Calico's IP-in-IP is IPv4 in IPv4 (protocol 4); 6in4/4in6 tunnels are something else.
         if (st.kind[outer] !== Proto.IPV4 || st.kind[t] !== Proto.IPV4) return;
+        const inner16 = ipv4Src(st, t) >>> 16;
+        if (this.knownRoute(ROUTE_IPIP, st, outer, 0, 0, 0, inner16, 4, frame, file)) return;
         this.pair(st, outer, 0);
-        this.ipipPairs.add(this.key, frame, file);
+        this.keep(SLOT_MAIN, this.ipipPairs.add(this.key, frame, file));
         this.node(st, outer, frame, file);
-        if (st.kind[t] === Proto.IPV4) {
-          this.key[0] = ipv4Src(st, t) >>> 16;
-          this.ipipInner16.add(this.key, frame, file);
-        }
+        this.key[0] = inner16;
+        this.keep(SLOT_INNER16, this.ipipInner16.add(this.key, frame, file));
       } else if (k === Proto.WIREGUARD) {
         const udp = t - 1;
         if (udp < 0 || st.kind[udp] !== Proto.UDP) return;
+        this.fill = -1;
         this.key[0] = tunnelPort(this.tables, st, udp, Proto.WIREGUARD);
         this.wireguard.add(this.key, frame, file);
         this.node(st, outer, frame, file);
@@ -215,6 +296,7 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     if (l4 >= 0 && st.kind[l4] === Proto.TCP) {
       // BGP by the decoder's TCP port binding (179, and -d tcp.port==P,bgp).
       if (isBgpPortPair((ctx.tables ?? this.tables).tcpPort, tcpSrcPort(st, l4), tcpDstPort(st, l4))) {
+        this.fill = -1;
         this.pair(st, outer, 0);
         this.bgpPairs.add(this.key, frame, file);
         this.node(st, outer, frame, file);
@@ -251,12 +333,24 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     this.key[0] = port;
     this.key[1] = vni;
     this.key[2] = a;
-    srcTable.add(this.key, frame, file);
+    this.keep(SLOT_SRC, srcTable.add(this.key, frame, file));
     if (inner16 && st.kind[inner] === Proto.IPV4) {
       this.key[0] = port;
       this.key[1] = a >>> 16;
-      inner16.add(this.key, frame, file);
+      this.keep(SLOT_INNER16, inner16.add(this.key, frame, file));
     }
+  }
+
+  /** The inner source innerFacts counts (address or IPv6 hash), 0 when there is no inner IP. */
+  private innerSource(st: PacketState): number {
+    const inner = st.innerIp;
+    return inner < 0 || inner === st.outerIp ? 0 : this.addr(st, inner, false);
+  }
+
+  /** 4 or 6 for the inner IP innerFacts counts, 0 when none. */
+  private innerFamily(st: PacketState): number {
+    const inner = st.innerIp;
+    return inner < 0 || inner === st.outerIp ? 0 : st.kind[inner] === Proto.IPV4 ? 4 : 6;
   }
 
   exportState(): CniState {
@@ -447,7 +541,8 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
     const consistent = list.every((x) => x.macs.length === 1) && macsSeen.size >= 2;
     const betweenNodes = [...macsSeen].every((m) => macNode.has(m));
     const prefixes = (bgp?.routes ?? []).map((r) => r.prefix);
-    const covered = list.filter((x) => prefixes.some((p) => blockInPrefix(x.block, p))).length;
+    const v4 = ipv4Prefixes(prefixes);
+    const covered = list.filter((x) => blockInPrefixes(x.block, v4)).length;
     return { packets, firstFrame: first, blocks: list, consistent, betweenNodes, macs: macsSeen.size, blocksInBgpRoutes: covered };
   }
 
@@ -481,15 +576,28 @@ function summarizeBgp(bgp: BgpInput): NonNullable<CniEvidence['bgp']> {
   };
 }
 
-function blockInPrefix(block24: string, prefix: string): boolean {
-  const pm = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(prefix);
-  const bm = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/24$/.exec(block24);
-  if (!pm || !bm) return false;
-  const v = (m: RegExpExecArray) => ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-  const len = Number(pm[5]);
-  const blk = v(bm), pre = v(pm);
-  // The /24 holds the prefix (a /26 block inside it) or lies inside the prefix.
-  const shorter = Math.min(len, 24);
-  const mask = shorter === 0 ? 0 : (0xffffffff << (32 - shorter)) >>> 0;
-  return ((blk & mask) >>> 0) === ((pre & mask) >>> 0);
+const IPV4_DOTTED = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/;
+const dottedValue = (m: RegExpExecArray): number => ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+
+/** The IPv4 prefixes among `prefixes` as [address, length], each parsed once (not once per block). */
+function ipv4Prefixes(prefixes: readonly string[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const p of prefixes) {
+    const m = IPV4_DOTTED.exec(p);
+    if (m) out.push([dottedValue(m), Number(m[5])]);
+  }
+  return out;
+}
+
+/** Whether the /24 `block24` holds one of the prefixes (a /26 block inside it) or lies inside one. */
+function blockInPrefixes(block24: string, prefixes: readonly [number, number][]): boolean {
+  const bm = IPV4_DOTTED.exec(block24);
+  if (!bm || bm[5] !== '24') return false;
+  const blk = dottedValue(bm);
+  for (const [pre, len] of prefixes) {
+    const shorter = Math.min(len, 24);
+    const mask = shorter === 0 ? 0 : (0xffffffff << (32 - shorter)) >>> 0;
+    if (((blk & mask) >>> 0) === ((pre & mask) >>> 0)) return true;
+  }
+  return false;
 }

@@ -13,7 +13,7 @@ import { ICMPV6_ND_TARGET, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, icmp
 import { IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_SRC } from '../../dissectors/ipv6.js';
 import { PACKET_BROADCAST, PACKET_OUTGOING, SLL_ADDR, SLL_HALEN, SLL2_ADDR, SLL2_HALEN, sllHatype } from '../../dissectors/sll.js';
-import { CountTable, type CountTableState, RateWindow, growU8, ipText, ipv4Text, macHi, macLo, macText } from '../lint/tables.js';
+import { CountTable, type CountTableState, RateWindow, type RateWindowState, growI32, growU8, ipText, ipv4Text, macHi, macLo, macText } from '../lint/tables.js';
 
 export const CALICO_PROXY_ARP_MAC = 'ee:ee:ee:ee:ee:ee';
 const EE_HI = 0xeeee;
@@ -76,7 +76,7 @@ export interface L2State {
   bindings: CountTableState;
   sources: Uint8Array;
   linkMacs: CountTableState;
-  arpRate: { peak: number; peakStart: number; total: number };
+  arpRate: RateWindowState;
   scalars: Record<(typeof L2_SCALARS)[number], number>;
 }
 
@@ -85,6 +85,9 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
   /** [macHi, macLo, family | scope << 8, addr x4] */
   readonly bindings = new CountTable(7, 65536, 256);
   private sources = new Uint8Array(256);
+  /** Per binding: the capture point whose linkMacs entry of the binding's MAC is known (-1: none), and that entry. */
+  private bindingLinkPoint = new Int32Array(256).fill(-1);
+  private bindingLinkEntry = new Int32Array(256);
   /** [capturePoint, macHi, macLo] for the outermost link source MAC. */
   private readonly linkMacs = new CountTable(3, 65536, 64);
   private readonly key = new Uint32Array(8);
@@ -107,30 +110,60 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
     this.manyMacs = opts.manyMacs ?? 16;
   }
 
-  private bind(mHi: number, mLo: number, family: number, scope: number, st: PacketState, addrOff: number, source: number, frame: number, file: number): void {
-    if ((mHi >>> 8) & 1) return; // group (multicast/broadcast) MAC: not a host
-    if (mHi === 0 && mLo === 0) return;
+  /** Counts the binding of MAC to the address at addrOff; returns its entry, or -1 when none was counted. */
+  private bind(mHi: number, mLo: number, family: number, scope: number, st: PacketState, addrOff: number, source: number, frame: number, file: number): number {
+    if ((mHi >>> 8) & 1) return -1; // group (multicast/broadcast) MAC: not a host
+    if (mHi === 0 && mLo === 0) return -1;
     const k = this.key, b = st.buf;
     k[0] = mHi;
     k[1] = mLo;
     k[2] = family | (scope << 8);
     if (family === 4) {
       const a = u32(b, addrOff);
-      if (a === 0) return;
+      if (a === 0) return -1;
       k[3] = a; k[4] = 0; k[5] = 0; k[6] = 0;
     } else {
       k[3] = u32(b, addrOff); k[4] = u32(b, addrOff + 4); k[5] = u32(b, addrOff + 8); k[6] = u32(b, addrOff + 12);
-      if ((k[3] | k[4] | k[5] | k[6]) === 0) return; // :: (duplicate address detection)
+      if ((k[3] | k[4] | k[5] | k[6]) === 0) return -1; // :: (duplicate address detection)
     }
     const e = this.bindings.add(k, frame, file);
-    if (e < 0) return;
-    if (e >= this.sources.length) this.sources = growU8(this.sources, this.sources.length * 2);
+    if (e < 0) return -1;
+    if (e >= this.sources.length) this.growBindings();
     this.sources[e] |= source;
+    return e;
+  }
+
+  private growBindings(): void {
+    const n = this.sources.length * 2;
+    this.sources = growU8(this.sources, n);
+    this.bindingLinkPoint = growI32(this.bindingLinkPoint, n, -1);
+    this.bindingLinkEntry = growI32(this.bindingLinkEntry, n);
+  }
+
+  /**
+   * The link MAC of the outermost Ethernet header, once the binding of its source MAC to the IP
+   * source right after it is counted (entry `e`, -1: none): a binding always has the same MAC, so
+   * at the same capture point it is the same linkMacs entry as last time, bumped without a lookup.
+   */
+  private linkMacOfBinding(e: number, cp: number, hi: number, lo: number, frame: number, file: number): void {
+    if (e < 0) {
+      this.linkMac(cp, hi, lo, frame, file);
+      return;
+    }
+    if (this.bindingLinkPoint[e] === cp) {
+      this.linkMacs.bump(this.bindingLinkEntry[e]);
+      return;
+    }
+    this.bindingLinkEntry[e] = this.linkMac(cp, hi, lo, frame, file);
+    this.bindingLinkPoint[e] = cp;
   }
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
     const b = st.buf, n = st.count, frame = r.frame, file = ctx.fileIndex;
     let mHi = -1, mLo = 0, linkIdx = -1, scope = 0;
+    // The outermost Ethernet source MAC is counted in linkMacs with the IP binding after it (or at the end).
+    let linkPending = false;
+    const cp = ctx.capturePoint >>> 0;
     for (let i = 0; i < n; i++) {
       if (st.quoted[i]) break;
       const k = st.kind[i], o = st.off[i];
@@ -144,7 +177,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
           if (this.eeFrames === 0) this.eeFirst = frame;
           this.eeFrames++;
         }
-        if (i === 0) this.linkMac(ctx.capturePoint, mHi, mLo, frame, file);
+        if (i === 0) linkPending = true;
         continue;
       }
       if (k === Proto.SLL || k === Proto.SLL2) {
@@ -176,8 +209,13 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
         let p = i - 1;
         while (p >= 0 && st.kind[p] === Proto.VLAN) p--;
         if (mHi >= 0 && p === linkIdx) {
-          if (k === Proto.IPV4) this.bind(mHi, mLo, 4, scope, st, o + IPV4_SRC, SRC_TRAFFIC, frame, file);
-          else this.bind(mHi, mLo, 6, scope, st, o + IPV6_SRC, SRC_TRAFFIC, frame, file);
+          const e = k === Proto.IPV4
+            ? this.bind(mHi, mLo, 4, scope, st, o + IPV4_SRC, SRC_TRAFFIC, frame, file)
+            : this.bind(mHi, mLo, 6, scope, st, o + IPV6_SRC, SRC_TRAFFIC, frame, file);
+          if (linkPending && linkIdx === 0) {
+            linkPending = false;
+            this.linkMacOfBinding(e, cp, mHi, mLo, frame, file);
+          }
         }
         continue;
       }
@@ -187,14 +225,16 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
         continue;
       }
     }
+    if (linkPending) this.linkMac(cp, macHi(b, st.off[0] + ETH_SRC), macLo(b, st.off[0] + ETH_SRC), frame, file);
   }
 
-  private linkMac(cp: number, hi: number, lo: number, frame: number, file: number): void {
-    if ((hi >>> 8) & 1) return;
+  /** Counts a source MAC on a capture point; returns its linkMacs entry (-1: a group MAC, or the table is full). */
+  private linkMac(cp: number, hi: number, lo: number, frame: number, file: number): number {
+    if ((hi >>> 8) & 1) return -1;
     this.key[0] = cp >>> 0;
     this.key[1] = hi;
     this.key[2] = lo;
-    this.linkMacs.add(this.key, frame, file);
+    return this.linkMacs.add(this.key, frame, file);
   }
 
   private arp(r: CaptureRecord, st: PacketState, i: number, linkIdx: number, file: number): void {
@@ -216,7 +256,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
     if (linkIdx >= 0 && st.kind[linkIdx] === Proto.ETH) broadcast = ethDstIsBroadcast(st, linkIdx);
     else if (st.pktType === PACKET_BROADCAST) broadcast = true;
     else if (st.pktType === PACKET_OUTGOING && op === ARP_REQUEST) broadcast = arpTargetMacUnknown(st, i);
-    if (broadcast) this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file);
+    if (broadcast) this.arpRate.push(r.tsSec + r.tsNsec * 1e-9, file, r.frame);
   }
 
   /** NDP options after the 24-byte NS/NA body: type 1 source / type 2 target link-layer address. */
@@ -252,7 +292,7 @@ export class L2Analysis implements PacketAnalysis<L2Result> {
     for (let i = 0; i < map.length; i++) {
       const e = map[i];
       if (e < 0) continue;
-      while (e >= this.sources.length) this.sources = growU8(this.sources, this.sources.length * 2);
+      while (e >= this.sources.length) this.growBindings();
       this.sources[e] |= s.sources[i];
     }
     this.linkMacs.mergeState(s.linkMacs);

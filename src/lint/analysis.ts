@@ -61,6 +61,8 @@ export interface LintState {
 
 export const IANA_VXLAN_PORT = VXLAN_IANA_PORT;
 
+type HookName = 'onPathMtu' | 'onArp' | 'onVxlan' | 'onNotVxlan' | 'onGeneve' | 'onGre' | 'onUnboundUdp' | 'onEncap';
+
 export class LintAnalysis implements PacketAnalysis<LintResult> {
   readonly name = 'lint';
   readonly settings: RuleSettings;
@@ -71,15 +73,16 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
   private files: string[] = [];
   private readonly tunnel = new TunnelView();
 
-  // The modules that subscribe to each event (built once; the per-packet loops only call these).
-  private readonly pathMtuHooks: RuleModule[];
-  private readonly arpHooks: RuleModule[];
-  private readonly vxlanHooks: RuleModule[];
-  private readonly notVxlanHooks: RuleModule[];
-  private readonly geneveHooks: RuleModule[];
-  private readonly greHooks: RuleModule[];
-  private readonly unboundUdpHooks: RuleModule[];
-  private readonly encapHooks: RuleModule[];
+  // The modules' handlers for each event, bound once: the per-packet loops call plain functions
+  // from an array (a module's hook read through RuleModule would be a megamorphic property load).
+  private readonly pathMtuHooks: NonNullable<RuleModule['onPathMtu']>[];
+  private readonly arpHooks: NonNullable<RuleModule['onArp']>[];
+  private readonly vxlanHooks: NonNullable<RuleModule['onVxlan']>[];
+  private readonly notVxlanHooks: NonNullable<RuleModule['onNotVxlan']>[];
+  private readonly geneveHooks: NonNullable<RuleModule['onGeneve']>[];
+  private readonly greHooks: NonNullable<RuleModule['onGre']>[];
+  private readonly unboundUdpHooks: NonNullable<RuleModule['onUnboundUdp']>[];
+  private readonly encapHooks: NonNullable<RuleModule['onEncap']>[];
 
   constructor(opts: LintOptions = {}) {
     this.settings = ruleSettings(opts.rules);
@@ -102,7 +105,8 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     };
     this.counts = new RuleCounts(this.settings.enabled);
     this.modules = RULE_MODULES.map((make) => make(this.env, this.counts));
-    const having = (hook: keyof RuleModule) => this.modules.filter((m) => m[hook] !== undefined);
+    const having = <H extends HookName>(hook: H): NonNullable<RuleModule[H]>[] =>
+      this.modules.filter((m) => m[hook] !== undefined).map((m) => (m[hook] as (...a: unknown[]) => void).bind(m) as NonNullable<RuleModule[H]>);
     this.pathMtuHooks = having('onPathMtu');
     this.arpHooks = having('onArp');
     this.vxlanHooks = having('onVxlan');
@@ -124,15 +128,15 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
       if (st.quoted[i]) break;
       const k = st.kind[i];
       if (k === Proto.ARP) {
-        for (const m of this.arpHooks) m.onArp!(r, st, i, file);
+        { const hs = this.arpHooks; for (let h = 0; h < hs.length; h++) hs[h](r, st, i, file); }
         break;
       }
       if (k === Proto.ICMP) {
-        if (icmpIsFragNeeded(st, i)) for (const m of this.pathMtuHooks) m.onPathMtu!(st, i, 4, frame, file);
+        if (icmpIsFragNeeded(st, i)) { const hs = this.pathMtuHooks; for (let h = 0; h < hs.length; h++) hs[h](st, i, 4, frame, file); }
         break;
       }
       if (k === Proto.ICMPV6) {
-        if (icmpv6IsPacketTooBig(st, i)) for (const m of this.pathMtuHooks) m.onPathMtu!(st, i, 6, frame, file);
+        if (icmpv6IsPacketTooBig(st, i)) { const hs = this.pathMtuHooks; for (let h = 0; h < hs.length; h++) hs[h](st, i, 6, frame, file); }
         break;
       }
     }
@@ -153,20 +157,20 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
           p.sport = udpSrcPort(st, udp);
           p.port = tunnelPort(this.env.tables, st, udp, Proto.VXLAN);
           if (!this.vxlanIsReal(st, t, p.port, frame, file)) return;
-          for (const m of this.vxlanHooks) m.onVxlan!(p);
+          { const hs = this.vxlanHooks; for (let h = 0; h < hs.length; h++) hs[h](p); }
         }
       } else if (tk === Proto.GENEVE) {
         p.sport = udp >= 0 ? udpSrcPort(st, udp) : 0;
         p.port = udp >= 0 ? tunnelPort(this.env.tables, st, udp, Proto.GENEVE) : 6081;
-        for (const m of this.geneveHooks) m.onGeneve!(p);
+        { const hs = this.geneveHooks; for (let h = 0; h < hs.length; h++) hs[h](p); }
       } else if (tk === Proto.GRE) {
         p.sport = 0;
         p.port = 0;
-        for (const m of this.greHooks) m.onGre!(p);
+        { const hs = this.greHooks; for (let h = 0; h < hs.length; h++) hs[h](p); }
       }
       if (f.cls >= TrafficClass.VXLAN) {
         const direction = captureDirection(st.pktType, r.direction);
-        for (const m of this.encapHooks) m.onEncap!(f, f.cls as TrafficClassId, direction, frame, file);
+        { const hs = this.encapHooks; for (let h = 0; h < hs.length; h++) hs[h](f, f.cls as TrafficClassId, direction, frame, file); }
       }
       return;
     }
@@ -183,9 +187,9 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
         const cutShort = st.snapCut && st.end[l4] >= st.capEnd && payload < VXLAN_HEADER_LEN + 14;
         // The decoder declines VXLAN on 8472/6784 when the header or inner frame is implausible
         // (dissectors/vxlan.ts plausibleVxlan), not only when the payload is too short.
-        if (!cutShort) for (const m of this.notVxlanHooks) m.onNotVxlan!(port, payload < VXLAN_HEADER_LEN + 14, frame, file);
+        if (!cutShort) { const hs = this.notVxlanHooks; for (let h = 0; h < hs.length; h++) hs[h](port, payload < VXLAN_HEADER_LEN + 14, frame, file); }
       } else if (bound === Proto.NONE) {
-        for (const m of this.unboundUdpHooks) m.onUnboundUdp!(st, l4, dport, frame, file);
+        { const hs = this.unboundUdpHooks; for (let h = 0; h < hs.length; h++) hs[h](st, l4, dport, frame, file); }
       }
     }
   }
@@ -203,7 +207,7 @@ export class LintAnalysis implements PacketAnalysis<LintResult> {
     const short = inner + 14 > end;
     const lengthField = !short && u16(b, inner + ETH_TYPE) < ETHERTYPE_MIN;
     if (short || lengthField || (!headerOk && !plausibleVxlanInner(b, inner, end))) {
-      for (const m of this.notVxlanHooks) m.onNotVxlan!(port, short, frame, file);
+      { const hs = this.notVxlanHooks; for (let h = 0; h < hs.length; h++) hs[h](port, short, frame, file); }
       return false;
     }
     return true;

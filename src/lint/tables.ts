@@ -114,6 +114,12 @@ export class CountTable {
     return e;
   }
 
+  /** One more for entry e that add() returned before (-1: a key the full table dropped, dropped again). */
+  bump(e: number): void {
+    if (e >= 0) this.counts[e]++;
+    else this.dropped++;
+  }
+
   private grow(): void {
     const n = this.counts.length * 2;
     const keys = new Uint32Array(n * this.width);
@@ -284,8 +290,45 @@ export function countsObject(pairs: Iterable<[number | string, number]>): Record
   return o;
 }
 
-/** Events in a sliding window of `span` seconds: push() returns how many fall in the window ending now. */
+/** Rate statistics over a run of window steps: the most events in one window (and when), and the steps above the threshold. */
+export interface RateStats {
+  peak: number;
+  peakStart: number;
+  hits: number;
+  firstHit: number;
+  firstHitFile: number;
+}
+
+/** A RateWindow's state for another thread (see RateWindow.mergeState). */
+export interface RateWindowState extends RateStats {
+  total: number;
+  /** File of the first event (-1: none) and of the last. */
+  firstFile: number;
+  file: number;
+  /** The first events (at most RateWindow.LEAD_MAX): times, frames and files, replayed by mergeState. */
+  lead: Float64Array;
+  leadFrames: Float64Array;
+  leadFiles: Int32Array;
+  /** The statistics of the steps after the lead. */
+  after: RateStats;
+  /** The times still in the window after the last event. */
+  ring: Float64Array;
+}
+
+const noRateStats = (): RateStats => ({ peak: 0, peakStart: 0, hits: 0, firstHit: 0, firstHitFile: 0 });
+
+/**
+ * Events in a sliding window of `span` seconds: push() returns how many fall in the window ending
+ * now; steps with more than `threshold` events count as hits (the first one's frame kept).
+ *
+ * Mergeable across ranges of one file: the events of a range's first window depend on the range
+ * before it, so a window keeps its first events (the lead) and the statistics of the steps after
+ * them apart; mergeState replays the lead on the earlier range's window, and once both windows hold
+ * the same events the later steps' statistics are the same as one thread's.
+ */
 export class RateWindow {
+  /** Events kept for the replay: far more than one window holds at the cut in any real capture. */
+  static readonly LEAD_MAX = 65536;
   private ring = new Float64Array(256);
   private head = 0;
   private tail = 0;
@@ -293,12 +336,61 @@ export class RateWindow {
   peak = 0;
   peakStart = 0;
   total = 0;
+  /** Steps with more than `threshold` events in the window, and the first one's frame and file. */
+  hits = 0;
+  firstHit = 0;
+  firstHitFile = 0;
   private file = 0;
+  private firstFile = -1;
+  private lead = new Float64Array(0);
+  private leadFrames = new Float64Array(0);
+  private leadFiles = new Int32Array(0);
+  private leadLen = 0;
+  private readonly after = noRateStats();
+  /** Set by mergeState: a merged window's lead and after-lead statistics no longer describe one run. */
+  private merged = false;
 
-  constructor(readonly span = 1) {}
+  constructor(readonly span = 1, readonly threshold = Infinity) {}
 
   /** Records an event at time ts (seconds) of capture file `file`; returns the events in the window ending now. */
-  push(ts: number, file = 0): number {
+  push(ts: number, file = 0, frame = 0): number {
+    if (this.firstFile < 0) this.firstFile = file;
+    if (!this.merged && this.leadLen < RateWindow.LEAD_MAX) {
+      this.keepLead(ts, file, frame);
+      return this.step(ts, file, frame);
+    }
+    const inWindow = this.step(ts, file, frame);
+    const a = this.after;
+    if (inWindow > a.peak) {
+      a.peak = inWindow;
+      a.peakStart = this.windowStart();
+    }
+    if (inWindow > this.threshold) {
+      if (a.hits === 0) {
+        a.firstHit = frame;
+        a.firstHitFile = file;
+      }
+      a.hits++;
+    }
+    return inWindow;
+  }
+
+  private keepLead(ts: number, file: number, frame: number): void {
+    const n = this.leadLen;
+    if (n >= this.lead.length) {
+      const m = Math.max(64, n * 2);
+      this.lead = growF64(this.lead, m);
+      this.leadFrames = growF64(this.leadFrames, m);
+      this.leadFiles = growI32(this.leadFiles, m);
+    }
+    this.lead[n] = ts;
+    this.leadFrames[n] = frame;
+    this.leadFiles[n] = file;
+    this.leadLen = n + 1;
+  }
+
+  /** One event through the window and the statistics. */
+  private step(ts: number, file: number, frame: number): number {
     if (file !== this.file) {
       this.file = file;
       this.restart();
@@ -319,11 +411,25 @@ export class RateWindow {
       this.peak = inWindow;
       this.peakStart = this.ring[this.head & mask];
     }
+    if (inWindow > this.threshold) {
+      if (this.hits === 0) {
+        this.firstHit = frame;
+        this.firstHitFile = file;
+      }
+      this.hits++;
+    }
     return inWindow;
   }
 
-  exportState(): { peak: number; peakStart: number; total: number } {
-    return { peak: this.peak, peakStart: this.peakStart, total: this.total };
+  exportState(): RateWindowState {
+    const ring = new Float64Array(this.tail - this.head), mask = this.ring.length - 1;
+    for (let k = this.head; k < this.tail; k++) ring[k - this.head] = this.ring[k & mask];
+    return {
+      peak: this.peak, peakStart: this.peakStart, total: this.total, hits: this.hits, firstHit: this.firstHit, firstHitFile: this.firstHitFile,
+      firstFile: this.firstFile, file: this.file,
+      lead: this.lead.slice(0, this.leadLen), leadFrames: this.leadFrames.slice(0, this.leadLen), leadFiles: this.leadFiles.slice(0, this.leadLen),
+      after: { ...this.after }, ring,
+    };
   }
 
   /** Starts a new window sequence (a new capture file: windows never span files). */
@@ -331,13 +437,52 @@ export class RateWindow {
     this.head = this.tail = 0;
   }
 
-  /** Windows do not span files: the merged peak is the larger of the two. */
-  mergeState(s: { peak: number; peakStart: number; total: number }): void {
+  /**
+   * Adds the events of a later part (the next file, or the next range of the same file), in order.
+   * Windows do not span files: a part that starts another file only adds its statistics. A part
+   * that continues this window's file is replayed from its lead until both windows agree.
+   */
+  mergeState(s: RateWindowState): void {
+    this.merged = true;
+    if (s.total === 0) return;
+    if (this.total === 0 || s.firstFile !== this.file) {
+      this.addStats(s);
+      this.total += s.total;
+    } else {
+      // The lead goes through this window as one thread would have sent it; by its end the events
+      // of this part have left the window, so the later part's own statistics after the lead hold.
+      // (Not so only when a window at the cut held more than LEAD_MAX events: then the steps after
+      // the lead count the later part's events alone.)
+      const n = s.lead.length;
+      for (let j = 0; j < n; j++) this.step(s.lead[j], s.leadFiles[j], s.leadFrames[j]);
+      this.addStats(s.after);
+      this.total += s.total - n;
+    }
+    if (this.firstFile < 0) this.firstFile = s.firstFile;
+    this.file = s.file;
+    this.loadRing(s.ring);
+  }
+
+  private addStats(s: RateStats): void {
     if (s.peak > this.peak) {
       this.peak = s.peak;
       this.peakStart = s.peakStart;
     }
-    this.total += s.total;
+    if (s.hits > 0 && this.hits === 0) {
+      this.firstHit = s.firstHit;
+      this.firstHitFile = s.firstHitFile;
+    }
+    this.hits += s.hits;
+  }
+
+  /** The window's events become `times` (the later part's last window). */
+  private loadRing(times: Float64Array): void {
+    let n = 256;
+    while (n < times.length) n <<= 1;
+    if (n > this.ring.length) this.ring = new Float64Array(n);
+    this.ring.set(times);
+    this.head = 0;
+    this.tail = times.length;
   }
 
   /** Start time of the current window. */

@@ -5,10 +5,10 @@ import type { CaptureRecord } from '../../reader/record.js';
 import { ethDstIsBroadcast } from '../../../dissectors/ethernet.js';
 import { ARP_HLEN, ARP_PLEN, ARP_REQUEST, arpOperation, arpSenderIpv4, arpTargetMacUnknown } from '../../../dissectors/arp.js';
 import { PACKET_BROADCAST, PACKET_OUTGOING } from '../../../dissectors/sll.js';
-import { CountTable, type CountTableState, RateWindow, ipv4Text } from '../tables.js';
+import { CountTable, type CountTableState, RateWindow, type RateWindowState, ipv4Text } from '../tables.js';
 import { type FindingSink, type LintEnv, type RuleCounts, type RuleModule } from '../rule.js';
 
-interface State { senders: CountTableState; rate: { peak: number; peakStart: number; total: number } }
+interface State { senders: CountTableState; rate: RateWindowState }
 
 /** True when the ARP packet at layer i was broadcast: Ethernet to ff:..:ff (below any VLAN tags), SLL broadcast, or an outgoing request for an unknown MAC. */
 function isBroadcast(st: PacketState, i: number): boolean {
@@ -25,8 +25,10 @@ export function arpBroadcastStorm(env: LintEnv, counts: RuleCounts): RuleModule<
   const rule = R.ARP_BROADCAST_STORM;
   /** [sender IPv4] */
   const senders = new CountTable(1, 4096);
-  // ARP broadcasts in a sliding one-second window.
-  const rate = new RateWindow(1);
+  // ARP broadcasts in a sliding one-second window; each broadcast that finds more than the rate in
+  // it is a match. The window counts the matches itself: a window that straddles the cut between
+  // two ranges of a file is only known when the ranges merge (RateWindow.mergeState).
+  const rate = new RateWindow(1, env.thresholds.arpStormRate);
   return {
     rules: [rule],
     onArp(r: CaptureRecord, st: PacketState, i: number, file: number): void {
@@ -36,8 +38,7 @@ export function arpBroadcastStorm(env: LintEnv, counts: RuleCounts): RuleModule<
         env.key[0] = arpSenderIpv4(st, i);
         senders.add(env.key, r.frame, file);
       }
-      const inWindow = rate.push(r.tsSec + r.tsNsec * 1e-9, file);
-      if (inWindow > env.thresholds.arpStormRate) counts.hit(rule, r.frame, file);
+      rate.push(r.tsSec + r.tsNsec * 1e-9, file, r.frame);
     },
     exportState: () => ({ senders: senders.exportState(), rate: rate.exportState() }),
     mergeState(s: State): void {
@@ -45,7 +46,10 @@ export function arpBroadcastStorm(env: LintEnv, counts: RuleCounts): RuleModule<
       rate.mergeState(s.rate);
     },
     finish(out: FindingSink): void {
-      if (counts.count[rule] === 0) return;
+      if (rate.hits === 0) return;
+      counts.count[rule] = rate.hits;
+      counts.first[rule] = rate.firstHit;
+      counts.firstFile[rule] = rate.firstHitFile;
       const top = senders.sorted().slice(0, 10).map((e) => ({ ip: ipv4Text(senders.keyOf(e)[0]), packets: senders.counts[e] }));
       out.add(rule, {
         count: counts.count[rule], firstFrame: counts.first[rule],

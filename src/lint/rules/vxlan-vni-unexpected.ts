@@ -12,10 +12,10 @@ export function vxlanVniUnexpected(env: LintEnv, counts: RuleCounts): RuleModule
   const vniText = () => (ranges ?? []).map(([a, b]) => (a === b ? String(a) : `${a}-${b}`));
   return {
     rules: [rule],
-    onVxlan(p: TunnelView): void {
-      if (ranges === null || !counts.on(rule)) return;
+    // Without --vni (or with the rule off) there is nothing to match: no hook on every VXLAN packet.
+    onVxlan: ranges === null || !counts.on(rule) ? undefined : (p: TunnelView): void => {
       const vni = vxlanVni(p.st, p.t);
-      for (let k = 0; k < ranges.length; k++) if (vni >= ranges[k][0] && vni <= ranges[k][1]) return;
+      for (let k = 0; k < ranges!.length; k++) if (vni >= ranges![k][0] && vni <= ranges![k][1]) return;
       counts.hit(rule, p.frame, p.file);
       env.key[0] = vni;
       unexpected.add(env.key, p.frame, p.file);
