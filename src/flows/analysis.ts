@@ -169,18 +169,26 @@ export class FlowAnalysis implements PacketAnalysis<FlowSummary> {
 
   onPacket(r: CaptureRecord, st: PacketState, ctx: AnalysisContext): void {
     const f = ctx.facts;
-    this.table.add(st, f, r.tsSec, r.tsNsec, ctx.capturePoint);
-    if (this.infer && st.tunnel >= 0 && st.innerIp !== st.outerIp) this.learnInner(st);
+    const flow = this.table.add(st, f, r.tsSec, r.tsNsec, ctx.capturePoint);
+    if (this.infer && st.tunnel >= 0 && st.innerIp !== st.outerIp) this.learnInner(st, flow, f.fragment !== 2);
   }
 
-  /** Feeds pod CIDR inference with a tunnelled packet's inner addresses and its tunnel endpoints. */
-  private learnInner(st: PacketState): void {
+  /**
+   * Feeds pod CIDR inference with a tunnelled packet's inner addresses and its tunnel endpoints.
+   * Learning is idempotent, and a flow's key fixes the inner addresses (by direction) and the
+   * outer pair, so it runs once per flow, direction and `dstIsGroup` (`memo`: the flow was found
+   * by the packet's own key; a later fragment joins its first fragment's flow by inner addresses
+   * only and may come through another tunnel).
+   */
+  private learnInner(st: PacketState, flow: number, memo: boolean): void {
     const b = st.buf, ii = st.innerIp, io = st.off[ii];
     // The inner frame sent to a link-layer broadcast or multicast address: its IP destination is
     // not a host (a directed broadcast such as 10.244.1.255), so it is not learned as one.
     let link = ii - 1;
     while (link > st.tunnel && st.kind[link] === Proto.VLAN) link--;
     const dstIsGroup = link > st.tunnel && st.kind[link] === Proto.ETH && (b[st.off[link]] & 1) === 1;
+    // The key holds the inner IP only when it is past the tunnel (else the flow is keyed by MACs).
+    if (memo && ii > st.tunnel && !this.table.firstTime(flow, 1 << (this.table.lastSrcIsA * 2 + (dstIsGroup ? 1 : 0)))) return;
     const inner = st.kind[ii];
     if (inner === Proto.IPV4) this.inference.addInnerV4(u32(b, io + IPV4_SRC), u32(b, io + IPV4_DST), dstIsGroup);
     else if (inner === Proto.IPV6) this.inference.addInnerV6(b, io + IPV6_SRC, io + IPV6_DST, dstIsGroup);

@@ -71,7 +71,7 @@ export const ORIG_PKTS = 0, RESP_PKTS = 1, ORIG_BYTES = 2, RESP_BYTES = 3, INNER
   IP_BYTES = 6, LAST_SEC = 7, LAST_NSEC = 8, MIN_SIZE = 9, MAX_SIZE = 10, ORIG_FLAGS = 11, RESP_FLAGS = 12,
   ORIG_IS_A = 13, SEQ_END_A = 14, SEQ_END_B = 15, HIST = 16, FIRST_SEC = 16 + NBINS, FIRST_NSEC = FIRST_SEC + 1,
   TUN_ORIG_IS_A = FIRST_SEC + 2, TUN_DST_PORT = FIRST_SEC + 3, COPY_PKTS = FIRST_SEC + 4, RETRANS = FIRST_SEC + 5,
-  FRAG_PKTS = FIRST_SEC + 6, ID = FIRST_SEC + 7, PART = FIRST_SEC + 8;
+  FRAG_PKTS = FIRST_SEC + 6, ID = FIRST_SEC + 7, PART = FIRST_SEC + 8, LEARNED = FIRST_SEC + 9;
 
 /** The columns in row order: those every packet updates first, so they share cache lines. */
 export const COLUMNS: readonly Column[] = [
@@ -107,12 +107,18 @@ export const COLUMNS: readonly Column[] = [
   { name: 'id', merge: 'keep', init: 0 },
   /** Records already written for this flow by --active-timeout splits. */
   { name: 'part', merge: 'keep', init: 0 },
+  /**
+   * Which (direction, inner destination is a link-layer group) combinations of this flow's packets
+   * already fed pod CIDR inference: one bit each (see FlowAnalysis.learnInner). Per table: a flow
+   * merged in from another table starts at 0.
+   */
+  { name: 'learned', merge: 'keep', init: 0 },
 ];
 export const ROW = COLUMNS.length;
-for (const [at, name] of [[ORIG_PKTS, 'origPkts'], [SEQ_END_B, 'seqEndB'], [HIST, 'hist0'], [FIRST_SEC, 'firstSec'], [PART, 'part']] as const) {
+for (const [at, name] of [[ORIG_PKTS, 'origPkts'], [SEQ_END_B, 'seqEndB'], [HIST, 'hist0'], [FIRST_SEC, 'firstSec'], [PART, 'part'], [LEARNED, 'learned']] as const) {
   if (COLUMNS[at].name !== name) throw new Error(`flowtable: column ${at} is ${COLUMNS[at].name}, not ${name}`);
 }
-if (PART !== ROW - 1) throw new Error('flowtable: a column constant is missing');
+if (LEARNED !== ROW - 1) throw new Error('flowtable: a column constant is missing');
 /** A new flow's row; after a split, only the SPLIT_COLUMNS start again. */
 const INIT_ROW = Float64Array.from(COLUMNS, (c) => c.init);
 const SPLIT_COLUMNS = Int32Array.from(COLUMNS.flatMap((c, i) => (c.split ? [i] : [])));
@@ -158,6 +164,10 @@ export class FlowTable {
   /** Up to MAX_LINKS other flows, by id, that carried copies of this one's packets (-1 = none). */
   links = new Float64Array(0);
   private nextId = 1;
+  /** The flow of the previous packet that went through the key (-1: none, or it left the table). */
+  private lastFlow = -1;
+  /** 1 when the source of the packet last passed to add() is key side A of its flow. */
+  lastSrcIsA = 0;
 
   // Counters across the table.
   uniquePackets = 0;
@@ -210,7 +220,8 @@ export class FlowTable {
    */
   private buildKey(st: PacketState, f: PacketFacts): number {
     const k = this.key;
-    k.fill(0);
+    // Word by word: TypedArray.fill is a builtin call that cost more than the rest of the key.
+    for (let i = 0; i < KEY_WORDS; i++) k[i] = 0;
     const b = st.buf;
     // Plain traffic is keyed as one provisional class; routed vs underlay is settled at the end,
     // once the pod CIDRs (flags, BGP, tunnel inner addresses) are all known.
@@ -330,10 +341,18 @@ export class FlowTable {
     } else {
       srcIsA = this.buildKey(st, f);
       if (this.index.size >= this.maxFlows) this.evict();
-      flow = this.index.findOrInsert(this.key);
-      if (this.index.inserted) this.initFlow(flow, srcIsA, st, tsSec, tsNsec);
+      // Packets come in bursts of one flow: the previous packet's flow is checked first, which
+      // skips the hash and the probe (the key words compared are in cache).
+      const last = this.lastFlow;
+      if (last >= 0 && this.index.keyEquals(last, this.key)) flow = last;
+      else {
+        flow = this.index.findOrInsert(this.key);
+        if (this.index.inserted) this.initFlow(flow, srcIsA, st, tsSec, tsNsec);
+        this.lastFlow = flow;
+      }
       if (f.fragment === 1) this.rememberFragment(st, f, flow);
     }
+    this.lastSrcIsA = srcIsA;
     const rows = this.rows, b = flow * ROW;
     // The first packet after an --active-timeout split starts the next record.
     if (rows[b + ORIG_PKTS] + rows[b + RESP_PKTS] === 0) { rows[b + FIRST_SEC] = tsSec; rows[b + FIRST_NSEC] = tsNsec; }
@@ -342,8 +361,8 @@ export class FlowTable {
     // Copies of one packet at several capture points count once.
     let isCopy = false;
     if (st.innerIp >= 0) {
-      const h1 = this.fingerprint(st, f, 0x9e3779b1), h2 = this.fingerprint(st, f, 0x85ebca77);
-      const first = this.copies.observe(h1, h2, tsSec, tsNsec, point, flow);
+      this.fingerprint(st, f);
+      const first = this.copies.observe(this.fp1, this.fp2, tsSec, tsNsec, point, flow);
       if (first >= 0) {
         isCopy = true;
         this.copyPackets++;
@@ -392,15 +411,27 @@ export class FlowTable {
     this.rows[at] = end === 0 ? 1 : end;
   }
 
-  private fingerprint(st: PacketState, f: PacketFacts, seed: number): number {
+  /**
+   * Two independent 32-bit fingerprints of the innermost packet into fp1 and fp2 (seeds differ).
+   * The two multiply chains run side by side in one pass, so the CPU overlaps them.
+   */
+  private fingerprint(st: PacketState, f: PacketFacts): void {
     const b = st.buf, o = st.off[st.innerIp];
-    let h = seed | 0;
-    if (st.kind[st.innerIp] === Proto.IPV4) { h = mix(h, u32(b, o + IPV4_SRC)); h = mix(h, u32(b, o + IPV4_DST)); }
-    else for (let w = 0; w < 8; w++) h = mix(h, u32(b, o + IPV6_SRC + 4 * w));
-    h = mix(h, f.protocol); h = mix(h, f.ipId); h = mix(h, (f.srcPort << 16) | f.dstPort);
-    h = mix(h, f.tcpSeq); h = mix(h, f.innerIpBytes);
-    return h >>> 0;
+    let h1 = 0x9e3779b1 | 0, h2 = 0x85ebca77 | 0, v = 0;
+    if (st.kind[st.innerIp] === Proto.IPV4) {
+      v = u32(b, o + IPV4_SRC); h1 = mix(h1, v); h2 = mix(h2, v);
+      v = u32(b, o + IPV4_DST); h1 = mix(h1, v); h2 = mix(h2, v);
+    } else for (let w = 0; w < 8; w++) { v = u32(b, o + IPV6_SRC + 4 * w); h1 = mix(h1, v); h2 = mix(h2, v); }
+    v = f.protocol; h1 = mix(h1, v); h2 = mix(h2, v);
+    v = f.ipId; h1 = mix(h1, v); h2 = mix(h2, v);
+    v = (f.srcPort << 16) | f.dstPort; h1 = mix(h1, v); h2 = mix(h2, v);
+    v = f.tcpSeq; h1 = mix(h1, v); h2 = mix(h2, v);
+    v = f.innerIpBytes; h1 = mix(h1, v); h2 = mix(h2, v);
+    this.fp1 = h1 >>> 0;
+    this.fp2 = h2 >>> 0;
   }
+  private fp1 = 0;
+  private fp2 = 0;
 
   /** Notes flow b (by id) among flow a's linked flows. */
   private link(a: number, b: number): void {
@@ -437,11 +468,11 @@ export class FlowTable {
   private initFlow(flow: number, srcIsA: number, st: PacketState, tsSec: number, tsNsec: number): void {
     if (flow >= this.cap) this.grow(this.cap * 2);
     const rows = this.rows, b = flow * ROW;
-    rows.set(INIT_ROW, b);
+    for (let c = 0; c < ROW; c++) rows[b + c] = INIT_ROW[c];
     rows[b + FIRST_SEC] = tsSec; rows[b + FIRST_NSEC] = tsNsec; rows[b + LAST_SEC] = tsSec; rows[b + LAST_NSEC] = tsNsec;
     rows[b + ORIG_IS_A] = srcIsA;
     rows[b + ID] = this.nextId++;
-    this.links.fill(-1, flow * MAX_LINKS, flow * MAX_LINKS + MAX_LINKS);
+    for (let i = flow * MAX_LINKS; i < flow * MAX_LINKS + MAX_LINKS; i++) this.links[i] = -1;
     if (st.tunnel >= 0) {
       const outer = st.outerIp, buf = st.buf, o = st.off[outer];
       // Outer side A is the smaller address (see orderedPair); note which one sent first. An IPv6
@@ -458,6 +489,7 @@ export class FlowTable {
 
   /** Removes flow f from the table (its number is reused; its id never is). */
   private remove(f: number): void {
+    if (f === this.lastFlow) this.lastFlow = -1;
     this.index.delete(f);
   }
 
@@ -589,6 +621,7 @@ export class FlowTable {
         if (e >= this.cap) this.grow(this.cap * 2);
         this.rows.set(a, e * ROW);
         this.rows[e * ROW + ID] = this.nextId++;
+        this.rows[e * ROW + LEARNED] = 0;
         this.links.fill(-1, e * MAX_LINKS, e * MAX_LINKS + MAX_LINKS);
         continue;
       }
@@ -642,6 +675,17 @@ export class FlowTable {
     if (a[LAST_SEC] > r[b + LAST_SEC] || (a[LAST_SEC] === r[b + LAST_SEC] && a[LAST_NSEC] > r[b + LAST_NSEC])) {
       r[b + LAST_SEC] = a[LAST_SEC]; r[b + LAST_NSEC] = a[LAST_NSEC];
     }
+  }
+
+  /**
+   * True the first time `bit` is asked for flow f (and notes it): callers run work whose result
+   * cannot change for the flow once per flow instead of once per packet.
+   */
+  firstTime(f: number, bit: number): boolean {
+    const at = f * ROW + LEARNED, seen = this.rows[at];
+    if ((seen & bit) !== 0) return false;
+    this.rows[at] = seen | bit;
+    return true;
   }
 
   packets(f: number): number {

@@ -51,6 +51,11 @@ export class KeyTable {
     return (h ^ (h >>> 16)) | 0;
   }
 
+  /** Whether entry `entry` (live) holds key `k`. */
+  keyEquals(entry: number, k: Uint32Array): boolean {
+    return this.equals(entry, k);
+  }
+
   private equals(entry: number, k: Uint32Array): boolean {
     const w = this.width, base = entry * w, keys = this.keys;
     for (let i = 0; i < w; i++) if (keys[base + i] !== k[i]) return false;
@@ -144,12 +149,19 @@ export class KeyTable {
     this.capacity *= 2;
   }
 
-  private rehash(n: number): void {
-    const slots = new Int32Array(2 * n).fill(-1);
-    const mask = n - 1, w = this.width;
-    for (let e = 0; e < this.used; e++) {
-      if (!this.alive[e]) continue;
-      const h = KeyTable.hash(this.keys, w, e * w);
+  /**
+   * Moves every (entry, hash) pair into a slot array of n slots. The hashes stored in the slots are
+   * reused (no key is read or hashed again); `renumber`, when given, maps old entries to new ones
+   * (-1 drops the entry).
+   */
+  private rehash(n: number, renumber?: Int32Array): void {
+    const old = this.slots, slots = new Int32Array(2 * n).fill(-1);
+    const mask = n - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      let e = old[i];
+      if (e < 0) continue;
+      if (renumber !== undefined && (e = renumber[e]) < 0) continue;
+      const h = old[i + 1];
       let s = h & mask;
       while (slots[2 * s] >= 0) s = (s + 1) & mask;
       slots[2 * s] = e; slots[2 * s + 1] = h;
@@ -176,7 +188,7 @@ export class KeyTable {
     this.size = n;
     this.used = n;
     this.freeCount = 0;
-    this.rehash(this.mask + 1);
+    this.rehash(this.mask + 1, map);
     return map;
   }
 
