@@ -1,7 +1,7 @@
 // Command-line entry: `tunnelscope <command> [options] FILE...`. Exit status: 0 success, 1 lint
 // findings at or above --fail-on, 2 usage error, 3 unreadable input (or output that could not be
 // written), 130 a second interrupt (the first one stops the reading and keeps the results).
-import { OutputClosed, UsageError, closest, loadYargs, outputFailure, printError, watchOutput, yargsOptions, type Command } from './commands/common.js';
+import { OutputClosed, UsageError, closest, helpWidth, loadYargs, outputFailure, printError, separateHelpTags, watchOutput, yargsOptions, type Command } from './commands/common.js';
 import { CaptureError } from './reader/record.js';
 import { recordsRead, setStopSignal } from './reader/capture.js';
 import { VERSION } from './version.js';
@@ -42,7 +42,7 @@ async function fullYargs(args: string[] = []) {
     'Usage: tunnelscope <command> [options] FILE...   (FILE may be - for standard input)');
   for (const c of commands) y.command(c.name, c.summary, (b) => b.options(yargsOptions(c.options)));
   y.command('completion [shell]', 'print a bash or zsh completion script (source it from your shell\'s rc file)');
-  y.completion('completion', false);
+  y.completion('completion', false, uniqueCompletions);
   y.option('help', { alias: 'h', type: 'boolean', describe: 'show this help' });
   y.option('version', { alias: 'V', type: 'boolean', global: false, describe: "print tunnelscope's version" });
   y.epilogue('Run `tunnelscope <command> --help` for the options of a command.\nExit status: ' +
@@ -53,7 +53,7 @@ async function fullYargs(args: string[] = []) {
 async function help(): Promise<string> {
   let text = '';
   (await fullYargs()).showHelp((s: string) => { text = s; });
-  return text + '\n';
+  return separateHelpTags(text, helpWidth()) + '\n';
 }
 
 /** `tunnelscope completion [bash|zsh]`: the script (the shell from $SHELL unless named). */
@@ -68,6 +68,25 @@ async function completionScript(shell: string | undefined): Promise<string> {
   console.log = (s: string) => { text += s + '\n'; };
   try { y.showCompletionScript(); } finally { console.log = log; }
   return text;
+}
+
+/**
+ * yargs' own completions, each option once under its long name: yargs also offers an option's
+ * alias as a word of its own (`--help -h`, `--quiet --q`: `--q` is no option at all). Four
+ * parameters: yargs passes its default completion only to a function declared with four.
+ */
+function uniqueCompletions(_current: string, _argv: unknown, defaults: (done: (err: Error | null, words?: string[]) => void) => void, done: (words: string[]) => void): void {
+  defaults((err, words = []) => {
+    if (err) throw err;
+    const seen = new Set<string>();
+    done(words.filter((w) => {
+      // zsh's words carry their description after a colon (`--quiet:no progress bar ...`).
+      const name = w.replace(/(?<!\\):.*$/s, '');
+      if (/^--?[A-Za-z]$/.test(name) || seen.has(name)) return false;
+      seen.add(name);
+      return true;
+    }));
+  });
 }
 
 /** The words completing the command line (the script calls `tunnelscope --get-yargs-completions ...`). */

@@ -103,11 +103,33 @@ function seeHelp(cmd: Command): string {
   return `(tunnelscope ${cmd.name} --help lists the options)`;
 }
 
+/** The width --help is laid out in: the terminal's, within 100 off a terminal and 120 at most. */
+export function helpWidth(): number {
+  return Math.min(terminalColumns() ?? 100, 120);
+}
+
 /** yargs itself, loaded (synchronously, its CommonJS build) only for --help and completion. */
 export function loadYargs(args: string[] = []): Argv {
   const factory = createRequire(import.meta.url)('yargs/yargs') as (a: string[]) => Argv;
   return factory(args).scriptName('tunnelscope').version(false).help(false).strictOptions(false)
-    .wrap(Math.min(terminalColumns() ?? 100, 120));
+    .wrap(helpWidth());
+}
+
+/** The tags yargs adds after an option's description, joined by spaces. */
+const YARGS_TAGS = /^(.*\S)((?:\[(?:boolean|string|number|array|count|required|deprecated[^\]]*|choices: [^\]]*|default: [^\]]*)\] ?)+)$/;
+
+/**
+ * yargs' layout (cliui) puts its right-aligned tags on the description's last line when they fit,
+ * with no space at all when they fit exactly: `[N][default: "2000000"]`. Such tags go on a line of
+ * their own, right-aligned, as cliui does when they do not fit.
+ */
+export function separateHelpTags(text: string, width: number): string {
+  return text.split('\n').map((line) => {
+    const m = YARGS_TAGS.exec(line);
+    if (!m || !m[1].endsWith(']')) return line;
+    const tags = m[2].trimEnd();
+    return `${m[1]}\n${' '.repeat(Math.max(0, width - tags.length))}${tags}`;
+  }).join('\n');
 }
 
 /** An option table as yargs declares it: the same meaning, default and choices, for help and completion. */
@@ -127,7 +149,7 @@ export function yargsOptions(options: Options): Record<string, YargsOption> {
 export function commandHelp(cmd: Command, options: Options): string {
   let text = '';
   loadYargs().usage(`${cmd.usage}\n\n${cmd.summary}`).options(yargsOptions(options)).showHelp((s: string) => { text = s; });
-  return text + '\n';
+  return separateHelpTags(text, helpWidth()) + '\n';
 }
 
 /** The terminal's width for help (undefined when not a terminal). */
