@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { Out, RANGES, TIME_OPTION, UsageError, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command, type Options, type Parsed } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
+import { jsonPieces } from '../report/json.js';
 import type { ClusterSection } from '../correlate/cluster.js';
 import type { AnalysisDocument } from '../analyze.js';
 import { stopSignal } from '../reader/capture.js';
@@ -90,7 +91,14 @@ export const analyzeCommand: Command = {
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
     const cluster = await addClusterSection(doc, files, named, p.values);
     const out = new Out(p.values.json === true);
-    await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : await documentText(doc, cluster));
+    if (p.values.json) {
+      // In pieces as it is serialised (src/report/json.ts): the same text as JSON.stringify(doc, null, 2).
+      for (const piece of jsonPieces(doc)) {
+        const behind = out.write(piece);
+        if (behind) await behind;
+      }
+      await out.write('\n');
+    } else await out.write(await documentText(doc, cluster));
     await out.end();
     for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
     return fileErrorsStatus(doc.summary.files);
