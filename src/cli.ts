@@ -1,10 +1,20 @@
 // Command-line entry: `tunnelscope <command> [options] FILE...`. Exit status: 0 success, 1 lint
 // findings at or above --fail-on, 2 usage error, 3 unreadable input (or output that could not be
 // written), 130 a second interrupt (the first one stops the reading and keeps the results).
-import { OutputClosed, UsageError, closest, loadYargs, outputFailure, printError, watchOutput, yargsOptions, type Command } from './commands/common.js';
-import { CaptureError } from './reader/record.js';
-import { recordsRead, setStopSignal } from './reader/capture.js';
+// Loaded before the command line is read: only what `--version` needs (start-up time); the rest
+// (option parsing, the reader, the decoder) once a command or help is asked for.
+import type { Command } from './commands/common.js';
+import { OutputClosed, outputFailure, watchOutput } from './commands/output.js';
 import { VERSION } from './version.js';
+
+/** What the commands, help and completion need from the rest of the program (loaded by main). */
+type CliLib = typeof import('./commands/common.js') & typeof import('./reader/capture.js') & Pick<typeof import('./reader/record.js'), 'CaptureError'>;
+let lib: CliLib;
+
+async function loadLib(): Promise<void> {
+  const [common, capture, { CaptureError }] = await Promise.all([import('./commands/common.js'), import('./reader/capture.js'), import('./reader/record.js')]);
+  lib = { ...common, ...capture, CaptureError };
+}
 
 /**
  * The commands, each loaded when it runs: `analyze` does not pay for loading `report` or
@@ -38,11 +48,11 @@ export const EXIT_STATUSES: readonly [number, string][] = [
 /** yargs with every command and its options: for the top-level help and completion. */
 async function fullYargs(args: string[] = []) {
   const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
-  const y = loadYargs(args).usage('tunnelscope: what a Kubernetes node capture says about its overlay and underlay\n\n' +
+  const y = lib.loadYargs(args).usage('tunnelscope: what a Kubernetes node capture says about its overlay and underlay\n\n' +
     'Usage: tunnelscope <command> [options] FILE...   (FILE may be - for standard input)');
-  for (const c of commands) y.command(c.name, c.summary, (b) => b.options(yargsOptions(c.options)));
+  for (const c of commands) y.command(c.name, c.summary, (b) => b.options(lib.yargsOptions(c.options)));
   y.command('completion [shell]', 'print a bash or zsh completion script (source it from your shell\'s rc file)');
-  y.completion('completion', false);
+  y.completion('completion', false, uniqueCompletions);
   y.option('help', { alias: 'h', type: 'boolean', describe: 'show this help' });
   y.option('version', { alias: 'V', type: 'boolean', global: false, describe: "print tunnelscope's version" });
   y.epilogue('Run `tunnelscope <command> --help` for the options of a command.\nExit status: ' +
@@ -53,12 +63,12 @@ async function fullYargs(args: string[] = []) {
 async function help(): Promise<string> {
   let text = '';
   (await fullYargs()).showHelp((s: string) => { text = s; });
-  return text + '\n';
+  return lib.separateHelpTags(text, lib.helpWidth()) + '\n';
 }
 
 /** `tunnelscope completion [bash|zsh]`: the script (the shell from $SHELL unless named). */
 async function completionScript(shell: string | undefined): Promise<string> {
-  if (shell !== undefined && shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: '${shell}' is not one of bash, zsh`);
+  if (shell !== undefined && shell !== 'bash' && shell !== 'zsh') throw new lib.UsageError(`completion: '${shell}' is not one of bash, zsh`);
   // yargs picks the zsh script from $SHELL when it starts.
   if (shell === 'zsh') process.env.SHELL = '/bin/zsh';
   else if (shell === 'bash') process.env.SHELL = '/bin/bash';
@@ -68,6 +78,25 @@ async function completionScript(shell: string | undefined): Promise<string> {
   console.log = (s: string) => { text += s + '\n'; };
   try { y.showCompletionScript(); } finally { console.log = log; }
   return text;
+}
+
+/**
+ * yargs' own completions, each option once under its long name: yargs also offers an option's
+ * alias as a word of its own (`--help -h`, `--quiet --q`: `--q` is no option at all). Four
+ * parameters: yargs passes its default completion only to a function declared with four.
+ */
+function uniqueCompletions(_current: string, _argv: unknown, defaults: (done: (err: Error | null, words?: string[]) => void) => void, done: (words: string[]) => void): void {
+  defaults((err, words = []) => {
+    if (err) throw err;
+    const seen = new Set<string>();
+    done(words.filter((w) => {
+      // zsh's words carry their description after a colon (`--quiet:no progress bar ...`).
+      const name = w.replace(/(?<!\\):.*$/s, '');
+      if (/^--?[A-Za-z]$/.test(name) || seen.has(name)) return false;
+      seen.add(name);
+      return true;
+    }));
+  });
 }
 
 /** The words completing the command line (the script calls `tunnelscope --get-yargs-completions ...`). */
@@ -81,34 +110,35 @@ async function completions(words: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   watchOutput(process.stdout);
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`tunnelscope ${VERSION}\n`);
+    return 0;
+  }
+  await loadLib();
   try {
     if (name === 'help' && rest.length === 1 && COMMANDS[rest[0]]) return await (await COMMANDS[rest[0]]()).run(['--help']);
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(await help());
       return name === undefined ? 2 : 0;
     }
-    if (name === '--version' || name === '-V') {
-      process.stdout.write(`tunnelscope ${VERSION}\n`);
-      return 0;
-    }
     if (name === '--get-yargs-completions') {
       await completions(rest);
       return 0;
     }
     if (name === 'completion') {
-      if (rest.length > 1) throw new UsageError('completion takes one word: bash or zsh');
+      if (rest.length > 1) throw new lib.UsageError('completion takes one word: bash or zsh');
       process.stdout.write(await completionScript(rest[0]));
       return 0;
     }
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    printError(`tunnelscope ${e.message}`);
+    if (!(e instanceof lib.UsageError)) throw e;
+    lib.printError(`tunnelscope ${e.message}`);
     return 2;
   }
   const load = COMMANDS[name];
   if (!load) {
-    const guess = closest(name.replace(/^-+/, ''), [...Object.keys(COMMANDS), 'completion']);
-    printError(name.startsWith('-')
+    const guess = lib.closest(name.replace(/^-+/, ''), [...Object.keys(COMMANDS), 'completion']);
+    lib.printError(name.startsWith('-')
       ? `tunnelscope: '${name}' comes after the command: tunnelscope <command> ${name} (try --help)`
       : `tunnelscope: unknown command '${name}'${guess ? `: did you mean ${guess}?` : ''} (try --help)`);
     return 2;
@@ -118,22 +148,22 @@ export async function main(argv: string[]): Promise<number> {
   const cmd = await load();
   try {
     const status = await cmd.run(rest);
-    if (stop.aborted) printError(`tunnelscope: interrupted: results cover the first ${recordsRead()} packets`);
+    if (stop.aborted) lib.printError(`tunnelscope: interrupted: results cover the first ${lib.recordsRead()} packets`);
     return status;
   } catch (e) {
-    if (e instanceof UsageError) {
-      for (const line of `tunnelscope ${name}: ${e.message}`.split('\n')) printError(line);
+    if (e instanceof lib.UsageError) {
+      for (const line of `tunnelscope ${name}: ${e.message}`.split('\n')) lib.printError(line);
       return 2;
     }
-    if (e instanceof CaptureError) {
-      printError(`tunnelscope: ${e.message}`);
+    if (e instanceof lib.CaptureError) {
+      lib.printError(`tunnelscope: ${e.message}`);
       return 3;
     }
     if (e instanceof OutputClosed || outputFailure() !== undefined) {
       // The reader of standard output went away (`| head`): stop quietly, as tshark and tcpdump do.
       const code = e instanceof OutputClosed ? e.code : outputFailure();
       if (code === 'EPIPE') return 0;
-      printError(`tunnelscope: writing the output failed (${code})`);
+      lib.printError(`tunnelscope: writing the output failed (${code})`);
       return 3;
     }
     throw e;
@@ -147,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
  */
 function interruptHandling(): AbortSignal {
   const controller = new AbortController();
-  setStopSignal(controller.signal);
+  lib.setStopSignal(controller.signal);
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
     controller.abort();

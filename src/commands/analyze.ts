@@ -2,13 +2,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// What only some runs need is loaded when they do (start-up time): the text report without
+// --json, the rolling view with --interval, correlation with --node, --window or several files.
 import { analyze, type AnalyzeOptions } from '../analyze.js';
-import { analysisText } from '../report/text.js';
 import { Out, RANGES, TIME_OPTION, UsageError, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command, type Options, type Parsed } from './common.js';
-import { withRollingView, withoutRollingView } from '../live/rolling.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
-import { formatClusterText, parseNodeSpecs, parseWindow } from './correlate.js';
-import { clusterView, type ClusterSection } from '../correlate/cluster.js';
+import { jsonPieces } from '../report/json.js';
+import type { ClusterSection } from '../correlate/cluster.js';
 import type { AnalysisDocument } from '../analyze.js';
 import { stopSignal } from '../reader/capture.js';
 
@@ -33,10 +33,22 @@ export async function addClusterSection(doc: AnalysisDocument, files: readonly s
   const readable = doc.summary.files.filter((f) => f.error === null).map((f) => f.name);
   // Interrupted (SIGINT/SIGTERM): the results cover what was read; nothing more is read.
   if (readable.length < 2 || stopSignal()?.aborted) return null;
+  const [{ clusterView }, { parseWindow }] = await Promise.all([import('../correlate/cluster.js'), import('./correlate.js')]);
   const cluster = await clusterView(files.filter((f) => readable.includes(f)), named, { ...decoderOptions(values), windowS: parseWindow(values.window) });
   if (cluster) doc.cluster = cluster;
   if (cluster && values.quiet !== true) for (const w of cluster.warnings) process.stderr.write(`tunnelscope: warning: cluster: ${w}\n`);
   return cluster;
+}
+
+/**
+ * --node and --window, checked before the run (a bad value is a usage error before the run, not
+ * after): the files named by --node. The parsers live with `correlate`, loaded only when asked.
+ */
+export async function clusterOptions(values: Parsed['values']): Promise<Map<string, string>> {
+  if (values.node === undefined && values.window === undefined) return new Map();
+  const { parseNodeSpecs, parseWindow } = await import('./correlate.js');
+  parseWindow(values.window);
+  return parseNodeSpecs(values.node);
 }
 
 /** The package root, found from this module whether it runs from src/ or dist/src/. */
@@ -62,8 +74,7 @@ export const analyzeCommand: Command = {
   async run(args) {
     const p = parse(this, args, this.options);
     if (!p) return 0;
-    const named = parseNodeSpecs(p.values.node);
-    parseWindow(p.values.window); // a bad value is a usage error before the run, not after
+    const named = await clusterOptions(p.values);
     let files = withNodeFiles(p.positionals, named);
     if (files.length === 0) {
       files = [sampleCapture()];
@@ -73,14 +84,29 @@ export const analyzeCommand: Command = {
     // --interval: a rolling view on standard error while reading (src/live/rolling.ts).
     const interval = p.values.interval === undefined ? undefined : Number(p.values.interval);
     if (interval !== undefined && !(interval >= 0.1 && interval <= 86400)) throw new UsageError(`--interval: '${p.values.interval}' is not a number of seconds (0.1 to 86400)`);
-    if (interval !== undefined) opts = withRollingView(opts, { intervalS: interval, json: p.values.json === true, out: process.stderr });
-    const doc = withoutRollingView(await analyze(files, opts));
+    const rolling = interval === undefined ? null : await import('../live/rolling.js');
+    if (rolling) opts = rolling.withRollingView(opts, { intervalS: interval!, json: p.values.json === true, out: process.stderr });
+    let doc = await analyze(files, opts);
+    if (rolling) doc = rolling.withoutRollingView(doc);
     if (!someReadable(doc.summary.files)) return fileErrorsStatus(doc.summary.files);
     const cluster = await addClusterSection(doc, files, named, p.values);
     const out = new Out(p.values.json === true);
-    await out.write(p.values.json ? JSON.stringify(doc, null, 2) + '\n' : analysisText(doc) + (cluster ? formatClusterText(cluster) : ''));
+    if (p.values.json) {
+      // In pieces as it is serialised (src/report/json.ts): the same text as JSON.stringify(doc, null, 2).
+      for (const piece of jsonPieces(doc)) {
+        const behind = out.write(piece);
+        if (behind) await behind;
+      }
+      await out.write('\n');
+    } else await out.write(await documentText(doc, cluster));
     await out.end();
     for (const f of doc.summary.files) printWarnings(f.warnings, f.name);
     return fileErrorsStatus(doc.summary.files);
   },
 };
+
+/** The text report (the modules that write it are loaded only for text output). */
+export async function documentText(doc: AnalysisDocument, cluster: ClusterSection | null): Promise<string> {
+  const { analysisText } = await import('../report/text.js');
+  return analysisText(doc) + (cluster ? (await import('./correlate.js')).formatClusterText(cluster) : '');
+}

@@ -7,6 +7,7 @@ import { parseCidr } from '../cidr.js';
 import { parseDecodeAs, type DecoderOptions } from '../decoder.js';
 import { escapeControls, escapeJsonControls } from '../report/escape.js';
 import { applyColor, setTerminalStyle } from '../report/style.js';
+import { OutputClosed, outputFailure, watchOutput } from './output.js';
 
 export class UsageError extends Error {}
 
@@ -103,11 +104,33 @@ function seeHelp(cmd: Command): string {
   return `(tunnelscope ${cmd.name} --help lists the options)`;
 }
 
+/** The width --help is laid out in: the terminal's, within 100 off a terminal and 120 at most. */
+export function helpWidth(): number {
+  return Math.min(terminalColumns() ?? 100, 120);
+}
+
 /** yargs itself, loaded (synchronously, its CommonJS build) only for --help and completion. */
 export function loadYargs(args: string[] = []): Argv {
   const factory = createRequire(import.meta.url)('yargs/yargs') as (a: string[]) => Argv;
   return factory(args).scriptName('tunnelscope').version(false).help(false).strictOptions(false)
-    .wrap(Math.min(terminalColumns() ?? 100, 120));
+    .wrap(helpWidth());
+}
+
+/** The tags yargs adds after an option's description, joined by spaces. */
+const YARGS_TAGS = /^(.*\S)((?:\[(?:boolean|string|number|array|count|required|deprecated[^\]]*|choices: [^\]]*|default: [^\]]*)\] ?)+)$/;
+
+/**
+ * yargs' layout (cliui) puts its right-aligned tags on the description's last line when they fit,
+ * with no space at all when they fit exactly: `[N][default: "2000000"]`. Such tags go on a line of
+ * their own, right-aligned, as cliui does when they do not fit.
+ */
+export function separateHelpTags(text: string, width: number): string {
+  return text.split('\n').map((line) => {
+    const m = YARGS_TAGS.exec(line);
+    if (!m || !m[1].endsWith(']')) return line;
+    const tags = m[2].trimEnd();
+    return `${m[1]}\n${' '.repeat(Math.max(0, width - tags.length))}${tags}`;
+  }).join('\n');
 }
 
 /** An option table as yargs declares it: the same meaning, default and choices, for help and completion. */
@@ -127,7 +150,7 @@ export function yargsOptions(options: Options): Record<string, YargsOption> {
 export function commandHelp(cmd: Command, options: Options): string {
   let text = '';
   loadYargs().usage(`${cmd.usage}\n\n${cmd.summary}`).options(yargsOptions(options)).showHelp((s: string) => { text = s; });
-  return text + '\n';
+  return separateHelpTags(text, helpWidth()) + '\n';
 }
 
 /** The terminal's width for help (undefined when not a terminal). */
@@ -244,38 +267,7 @@ export function requireFiles(cmd: Command, p: Parsed, allowNone = false): string
   return p.positionals;
 }
 
-/** Standard output went away (EPIPE: `| head` closed it) or failed: the command stops. */
-export class OutputClosed extends Error {
-  constructor(readonly code: string) {
-    super(`writing the output failed (${code})`);
-  }
-}
-
-/** Output streams watched, and the error code of those that failed. */
-const watched = new WeakSet<NodeJS.WritableStream>();
-const failed = new WeakMap<NodeJS.WritableStream, string>();
-
-/**
- * Makes a closed or failing output a state instead of an uncaught 'error' event (the stack trace
- * and exit 1 of `| head`); the CLI calls it for stdout before any command runs.
- */
-export function watchOutput(stream: NodeJS.WritableStream = process.stdout): void {
-  if (watched.has(stream)) return;
-  watched.add(stream);
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (!failed.has(stream)) failed.set(stream, e.code ?? 'EIO');
-  });
-}
-
-/** The error code when the stream failed (EPIPE: the reader closed it), else undefined. */
-export function outputFailure(stream: NodeJS.WritableStream = process.stdout): string | undefined {
-  const seen = failed.get(stream);
-  if (seen !== undefined) return seen;
-  // The 'error' event comes a tick after the failed write; the stream knows before.
-  const w = stream as NodeJS.WritableStream & { errored?: Error | null; destroyed?: boolean };
-  if (w.errored) return (w.errored as NodeJS.ErrnoException).code ?? 'EIO';
-  return w.destroyed ? 'EPIPE' : undefined;
-}
+export { OutputClosed, outputFailure, watchOutput } from './output.js';
 
 const FLUSH_AT = 1 << 16;
 
