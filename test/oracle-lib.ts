@@ -11,7 +11,7 @@ import { describeLayers } from '../src/dissect.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import type { LayerObject } from '../src/dissector.js';
 import { CLASS_NAME, PROTO_NAME } from '../src/packet.js';
-import { runTshark } from './helpers/tshark.js';
+import { runTshark, type TsharkRun } from './helpers/tshark.js';
 
 /** The tshark fields compared (frame.number is implied). */
 export const ORACLE_FIELDS = [
@@ -402,8 +402,16 @@ async function ourDissection(file: string): Promise<OurFrame[]> {
   return frames;
 }
 
-/** Compares one capture. `label` is the path used in reports and matched by exclusions. */
-export async function compareFile(file: string, label: string, exclusions: readonly Exclusion[]): Promise<FileResult> {
+/** The tshark -d rules compareFile uses for a capture (by its label), when not the default ones. */
+export function decodeAsFor(label: string): readonly string[] | undefined {
+  return DECODE_AS.find((d) => d.file.test(label))?.decodeAs;
+}
+
+/**
+ * Compares one capture. `label` is the path used in reports and matched by exclusions. `tsharkRun`:
+ * tshark's fields for this file when already read (runTsharkMerged), else tshark runs on it here.
+ */
+export async function compareFile(file: string, label: string, exclusions: readonly Exclusion[], tsharkRun?: TsharkRun): Promise<FileResult> {
   const res: FileResult = {
     file, label, packets: 0, values: 0, mismatches: [], excluded: 0, usedExclusions: new Map(), tsharkStderr: '', classes: new Map(),
   };
@@ -418,9 +426,9 @@ export async function compareFile(file: string, label: string, exclusions: reado
       res.mismatches.push(m);
     }
   };
-  const decodeAs = DECODE_AS.find((d) => d.file.test(label))?.decodeAs;
+  const decodeAs = decodeAsFor(label);
   const [tshark, ours] = await Promise.all([
-    runTshark(file, ORACLE_FIELDS, decodeAs ? { decodeAs } : {}),
+    tsharkRun ?? runTshark(file, ORACLE_FIELDS, decodeAs ? { decodeAs } : {}),
     ourDissection(file).catch((e: Error) => e),
   ]);
   res.tsharkStderr = tshark.stderr.trim();
