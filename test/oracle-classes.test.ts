@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PacketDecoder } from '../src/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CLASS_NAME } from '../src/packet.js';
-import { mapLimit, runTsharkMany, tsharkPath, type TsharkFrame } from './helpers/tshark.js';
+import { mapLimit, tsharkPath, type TsharkFrame } from './helpers/tshark.js';
+import { runTsharkBatched } from './oracle-lib.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 const CORPUS = CORPUS_DIR;
@@ -101,7 +102,7 @@ const results = new Map<string, Result>();
 (haveTshark && haveCorpus ? describe : describe.skip)('oracle: traffic classes vs tshark and the corpus manifest', () => {
   beforeAll(async () => {
     // tshark over all the files first, with few processes (its start-up is most of its time here).
-    const runs = await runTsharkMany(entries.map((e) => e.path), FIELDS);
+    const runs = await runTsharkBatched(entries.map((e) => e.path), FIELDS);
     const all = await mapLimit(entries, 1, async (e): Promise<Result> => {
       const decoder = new PacketDecoder();
       const ours: string[] = [];

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ORACLE_FIELDS, compareFile, decodeAsFor, findCaptures, type Exclusion, type FileResult } from './oracle-lib.js';
-import { isClassicPcap, mapLimit, runTshark, runTsharkMerged, tsharkPath, tsharkVersion, type TsharkRun } from './helpers/tshark.js';
+import { ORACLE_FIELDS, compareFile, decodeAsFor, findCaptures, runTsharkBatched, type Exclusion, type FileResult } from './oracle-lib.js';
+import { isClassicPcap, mapLimit, runTshark, tsharkPath, tsharkVersion, type TsharkRun } from './helpers/tshark.js';
 import { SHARED_DIR } from '../test-support/shared.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,14 +58,12 @@ const targets: Target[] = [
 
 const results = new Map<string, FileResult>();
 
-/** Classic pcap files per tshark process (runTsharkMerged). */
-const MERGE_BATCH = 30;
 /**
  * Files whose batched tshark output is compared with tshark run on the file alone: a few always
- * (one per directory kind), every batched file with ORACLE_CHECK_MERGE=1.
+ * (calico-ipip.pcap shares a BGP session's addresses with calico-bgp.pcap), every one with ORACLE_CHECK_MERGE=1.
  */
 const CHECK_MERGE = new Set(targets.filter((t) => isClassicPcap(t.path)).map((t) => t.label)
-  .filter((l, i, all) => process.env.ORACLE_CHECK_MERGE === '1' || i === 1 || i === all.length - 1 || l === 'fixtures/gre.pcap'));
+  .filter((l, i, all) => process.env.ORACLE_CHECK_MERGE === '1' || i === 1 || i === all.length - 1 || l === 'fixtures/cni/calico-ipip.pcap'));
 const mergeChecks = new Map<string, { merged: TsharkRun; alone: TsharkRun }>();
 
 function fmt(r: FileResult): string {
@@ -76,34 +74,23 @@ function fmt(r: FileResult): string {
 
 (haveTshark ? describe : describe.skip)(`oracle: tunnelscope vs tshark ${haveTshark ? tsharkVersion() ?? '' : '(tshark not installed)'}`, () => {
   beforeAll(async () => {
-    // tshark's start-up (about 0.6 s of CPU) costs more than the packets of a small capture: the
-    // classic pcap files run in batches, one tshark per batch of files with the same -d rules
-    // (runTsharkMerged), the others (pcapng, gzip) one tshark each; two processes at a time
-    // (this machine has 2 cores). Each file is compared on its own as before.
-    const batches: Target[][] = [];
-    const single: Target[] = [];
+    // tshark first, with few processes (runTsharkBatched: classic pcap files that share no address
+    // pair go to one tshark, up to 30 at a time), per set of -d rules; then each file is compared on
+    // its own as before.
     const byRules = new Map<string, Target[]>();
     for (const t of targets) {
-      if (!isClassicPcap(t.path)) { single.push(t); continue; }
       const key = JSON.stringify(decodeAsFor(t.label) ?? null);
       byRules.set(key, [...(byRules.get(key) ?? []), t]);
     }
-    for (const group of byRules.values()) for (let i = 0; i < group.length; i += MERGE_BATCH) batches.push(group.slice(i, i + MERGE_BATCH));
-    const jobs: (() => Promise<FileResult[]>)[] = [
-      ...batches.map((b) => async () => {
-        const decodeAs = decodeAsFor(b[0].label);
-        const runs = await runTsharkMerged(b.map((t) => t.path), ORACLE_FIELDS, decodeAs ? { decodeAs } : {});
-        const out: FileResult[] = [];
-        for (const t of b) {
-          const run = runs.get(t.path)!;
-          if (CHECK_MERGE.has(t.label)) mergeChecks.set(t.label, { merged: run, alone: await runTshark(t.path, ORACLE_FIELDS, decodeAs ? { decodeAs } : {}) });
-          out.push(await compareFile(t.path, t.label, EXCLUSIONS, run));
-        }
-        return out;
-      }),
-      ...single.map((t) => async () => [await compareFile(t.path, t.label, EXCLUSIONS)]),
-    ];
-    const all = (await mapLimit(jobs, 2, (job) => job())).flat();
+    const runs = new Map<string, TsharkRun>();
+    for (const group of byRules.values()) {
+      const decodeAs = decodeAsFor(group[0].label);
+      for (const [f, run] of await runTsharkBatched(group.map((t) => t.path), ORACLE_FIELDS, decodeAs ? { decodeAs } : {})) runs.set(f, run);
+      for (const t of group.filter((x) => CHECK_MERGE.has(x.label))) {
+        mergeChecks.set(t.label, { merged: runs.get(t.path)!, alone: await runTshark(t.path, ORACLE_FIELDS, decodeAs ? { decodeAs } : {}) });
+      }
+    }
+    const all = await mapLimit(targets, 1, (t) => compareFile(t.path, t.label, EXCLUSIONS, runs.get(t.path)));
     for (const r of all) results.set(r.label, r);
     let packets = 0, values = 0, mismatches = 0, excluded = 0;
     const rows: string[] = [];

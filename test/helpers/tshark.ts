@@ -241,16 +241,3 @@ export async function runTsharkMerged(files: readonly string[], fields: readonly
   }
 }
 
-/**
- * runTshark over many files with few tshark processes: the classic pcap files in batches of
- * `batch` (runTsharkMerged), the others one process each, `parallel` processes at a time.
- */
-export async function runTsharkMany(files: readonly string[], fields: readonly string[], opts: { decodeAs?: readonly string[]; batch?: number; parallel?: number } = {}): Promise<Map<string, TsharkRun>> {
-  const batch = opts.batch ?? 30;
-  const classic = files.filter(isClassicPcap);
-  const jobs: (() => Promise<Map<string, TsharkRun>>)[] = [];
-  for (let i = 0; i < classic.length; i += batch) jobs.push(() => runTsharkMerged(classic.slice(i, i + batch), fields, opts));
-  for (const f of files) if (!classic.includes(f)) jobs.push(async () => new Map([[f, await runTshark(f, fields, opts)]]));
-  const maps = await mapLimit(jobs, opts.parallel ?? 2, (job) => job());
-  return new Map(maps.flatMap((m) => [...m]));
-}
