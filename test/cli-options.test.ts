@@ -185,6 +185,7 @@ describe.skipIf(!built)('terminal output', () => {
     const one = cli(['dissect', VXLAN]).stdout.trimEnd().split('\n');
     const two = cli(['dissect', VXLAN, SAMPLE, '-c', '3']).stdout.trimEnd().split('\n');
     expect(two.slice(0, 3)).toEqual(one.slice(0, 3).map((l) => `${VXLAN}: ${l}`));
+    expect(two.length).toBeGreaterThan(3);
     expect(two.slice(3).every((l) => l.startsWith(`${SAMPLE}: `))).toBe(true);
     const objs = cli(['dissect', '--json', VXLAN, SAMPLE, '-c', '2']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(objs.map((o) => [o.file, o.frame])).toEqual([[VXLAN, 1], [VXLAN, 2], [SAMPLE, 1], [SAMPLE, 2]]);

@@ -126,6 +126,8 @@ describe('fingerprint facts', () => {
     expect(cni.status).toBe('mixed');
     expect(cni.reason).toMatch(/flannel/);
     expect(cni.reason).toMatch(/Calico/);
+    // Both CNIs are candidates (every() of none would pass).
+    expect(cni.candidates.length).toBeGreaterThanOrEqual(2);
     expect(cni.candidates.every((c) => c.confidence >= 0.6)).toBe(true);
   });
 
@@ -244,7 +246,9 @@ describe('L2 evidence', () => {
     const { l2 } = await run('weave-fastdp.pcap');
     const inner = l2.bindings.filter((b) => b.scope === 'overlay');
     expect(inner.map((b) => `${b.mac} ${b.ip}`).sort()).toEqual(['02:32:00:00:00:02 10.32.0.2', '02:44:00:00:00:01 10.44.0.1']);
-    expect(l2.bindings.filter((b) => b.scope === 'underlay').every((b) => b.ip.startsWith('192.168.100.'))).toBe(true);
+    const underlay = l2.bindings.filter((b) => b.scope === 'underlay');
+    expect(underlay.length).toBeGreaterThan(0);
+    expect(underlay.every((b) => b.ip.startsWith('192.168.100.'))).toBe(true);
   });
 
   it('ARP storm capture: peak broadcast rate', async () => {

@@ -67,6 +67,8 @@ describe.skipIf(!built)('tunnelscope correlate (CLI)', () => {
     expect(Object.keys(p)).toEqual(expect.arrayContaining(['from', 'to', 'class', 'tunnel', 'sent', 'received', 'lost', 'duplicated', 'reordered', 'delay', 'lostBySize', 'rewrites']));
     expect(Object.keys(p.delay)).toEqual(expect.arrayContaining(['p50', 'p90', 'p99', 'max']));
     expect(Object.keys(p.rewrites)).toEqual(expect.arrayContaining(['outerSrc', 'outerDst', 'ttlDecrement', 'dscp']));
+    // The pair has findings (a loop over none would check nothing).
+    expect(doc.findings.length).toBeGreaterThan(0);
     for (const f of doc.findings) expect(Object.keys(f)).toEqual(expect.arrayContaining(['rule', 'severity', 'message', 'evidence']));
   });
 

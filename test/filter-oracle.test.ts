@@ -1,9 +1,10 @@
 // Display-filter oracle (issue 13): each filter below selects the same frames in tunnelscope as in
 // `tshark -Y` (4.0), over the fixtures and the shared corpus. The captures are concatenated with
-// mergecap into one pcapng per group (one tshark run per filter and group, not per file), and
+// mergecap into one pcapng per group, tshark runs once per group with a Lua tap per filter
+// (test/helpers/frames-per-filter.lua: the frames each filter matches, as -Y gives them), and
 // tunnelscope decodes each packet once and asks every compiled filter, as `dissect -Y` does.
 // Skips visibly without tshark/mergecap, and the corpus part without /work/shared.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,7 +16,7 @@ import { BgpTracker } from '../src/bgp/tracker.js';
 import { Selection } from '../src/filter/options.js';
 import { PROTO_NAME } from '../src/packet.js';
 import { findCaptures } from './oracle-lib.js';
-import { TSHARK_DEFAULT_DECODE_AS, mapLimit, tsharkPath } from './helpers/tshark.js';
+import { TSHARK_DEFAULT_DECODE_AS, tsharkFilterPass, tsharkPath } from './helpers/tshark.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,40 +66,24 @@ if (!exe || !mergecap) console.warn('filter oracle: SKIPPED: tshark or mergecap 
 const haveCorpus = existsSync(CORPUS_DIR);
 if (exe && !haveCorpus) console.warn(`filter oracle: corpus SKIPPED: ${CORPUS_DIR} is absent; only fixtures/ is compared`);
 
-/** tshark's frame numbers for one filter (no IP reassembly, as tunnelscope dissects each frame on its own). */
-function tsharkFrames(file: string, filter: string, decodeAs: readonly string[], prefs: readonly string[] = []): Promise<number[]> {
-  const args = ['-n', '-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', ...prefs, ...decodeAs.flatMap((d) => ['-d', d]),
-    '-Y', filter, '-T', 'fields', '-e', 'frame.number'];
-  return new Promise((resolve, reject) => {
-    const p = spawn(exe!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on('data', (c: Buffer) => out.push(c));
-    p.stderr.on('data', (c: Buffer) => err.push(c));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const stderr = Buffer.concat(err).toString('utf8').replace(/^Running as user "root".*\n/m, '');
-      if (code !== 0) return reject(new Error(`tshark -Y '${filter}' failed (${code}): ${stderr}`));
-      resolve(Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== '').map(Number));
-    });
-  });
-}
-
 /** The layers both tools decode, in tshark's names: frames whose stacks differ in these are not compared. */
 const COMMON_LAYERS = new Set(['eth', 'vlan', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp', 'vxlan', 'gre', 'geneve']);
 const OUR_NAMES: Record<string, string> = { ipv4: 'ip' };
 
-/** tshark's layer stack per frame, reduced to COMMON_LAYERS. */
-function tsharkStacks(file: string, decodeAs: readonly string[]): Map<number, string> {
-  const out = execFileSync(exe!, ['-n', '-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', ...decodeAs.flatMap((d) => ['-d', d]),
-    '-T', 'fields', '-e', 'frame.number', '-e', 'frame.protocols'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
-  const m = new Map<number, string>();
-  for (const line of out.split('\n')) {
-    if (!line) continue;
-    const [n, protos] = line.split('\t');
-    m.set(Number(n), (protos ?? '').split(':').map((p) => (p === 'ieee8021ad' ? 'vlan' : p)).filter((p) => COMMON_LAYERS.has(p)).join(':'));
+/**
+ * tshark's frame numbers for every filter (as `-Y FILTER`, no IP reassembly: tunnelscope dissects
+ * each frame on its own), and its layer stack per frame reduced to COMMON_LAYERS, in one pass.
+ */
+async function tsharkGroup(file: string, filters: readonly string[], decodeAs: readonly string[], prefs: readonly string[] = []): Promise<{ frames: number[][]; stacks: Map<number, string> }> {
+  const pass = await tsharkFilterPass(file, filters, {
+    args: ['-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', ...prefs, ...decodeAs.flatMap((d) => ['-d', d])],
+    fields: ['frame.protocols'],
+  });
+  const stacks = new Map<number, string>();
+  for (const [n, protos] of pass.rows) {
+    stacks.set(Number(n), (protos ?? '').split(':').map((p) => (p === 'ieee8021ad' ? 'vlan' : p)).filter((p) => COMMON_LAYERS.has(p)).join(':'));
   }
-  return m;
+  return { frames: pass.frames, stacks };
 }
 
 /** tunnelscope's frame numbers for each filter: one decode per packet, every filter asked (as dissect -Y does). */
@@ -176,11 +161,10 @@ describe.skipIf(!exe || !mergecap)('display filters agree with tshark -Y', () =>
         execFileSync(mergecap!, ['-a', '-w', file, ...g.files], { stdio: ['ignore', 'ignore', 'pipe'] });
       }
       const ourStacks = new Map<number, string>();
-      const [ours, theirs] = await Promise.all([ourFrames(file, g.filters, ourStacks, g.ours), mapLimit(g.filters, 2, (f) => tsharkFrames(file, f, g.decodeAs, g.prefs))]);
+      const [ours, { frames: theirs, stacks: theirStacks }] = await Promise.all([ourFrames(file, g.filters, ourStacks, g.ours), tsharkGroup(file, g.filters, g.decodeAs, g.prefs)]);
       // Frames where the two tools decode different layers (tshark goes on into PPP, NHRP, Cisco
       // HDLC, a truncated header, or the frame is a pcapng custom block) are the main oracle's
       // business (test/oracle.test.ts): compared here are the frames both dissect alike.
-      const theirStacks = tsharkStacks(file, g.decodeAs);
       const skip = new Set<number>();
       for (const [n, s] of theirStacks) if (ourStacks.get(n) !== s) skip.add(n);
       console.log(`filter oracle: ${g.name}: ${theirStacks.size - skip.size} of ${theirStacks.size} frames compared (${skip.size} decoded differently)`);

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PacketDecoder } from '../src/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CLASS_NAME } from '../src/packet.js';
-import { mapLimit, runTshark, tsharkPath, type TsharkFrame } from './helpers/tshark.js';
+import { mapLimit, tsharkPath, type TsharkFrame } from './helpers/tshark.js';
+import { runTsharkBatched } from './oracle-lib.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 const CORPUS = CORPUS_DIR;
@@ -100,13 +101,13 @@ const results = new Map<string, Result>();
 
 (haveTshark && haveCorpus ? describe : describe.skip)('oracle: traffic classes vs tshark and the corpus manifest', () => {
   beforeAll(async () => {
-    const all = await mapLimit(entries, 4, async (e): Promise<Result> => {
+    // tshark over all the files first, with few processes (its start-up is most of its time here).
+    const runs = await runTsharkBatched(entries.map((e) => e.path), FIELDS);
+    const all = await mapLimit(entries, 1, async (e): Promise<Result> => {
       const decoder = new PacketDecoder();
       const ours: string[] = [];
-      const [ts] = await Promise.all([
-        runTshark(e.path, FIELDS),
-        forEachRecord(e.path, (r) => { ours.push(CLASS_NAME[decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype).cls]); }),
-      ]);
+      await forEachRecord(e.path, (r) => { ours.push(CLASS_NAME[decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype).cls]); });
+      const ts = runs.get(e.path)!;
       const frames = ts.frames.filter((f) => (f.fields.get('frame.cb_pen') ?? []).length === 0);
       const res: Result = { file: e.file, packets: 0, ourClasses: new Map(), mismatches: [] };
       if (frames.length !== ours.length) res.mismatches.push(`packet count: ours ${ours.length}, tshark ${frames.length}`);

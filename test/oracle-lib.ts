@@ -11,7 +11,7 @@ import { describeLayers } from '../src/dissect.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import type { LayerObject } from '../src/dissector.js';
 import { CLASS_NAME, PROTO_NAME } from '../src/packet.js';
-import { runTshark } from './helpers/tshark.js';
+import { isClassicPcap, mapLimit, runTshark, runTsharkMerged, type TsharkRun } from './helpers/tshark.js';
 
 /** The tshark fields compared (frame.number is implied). */
 export const ORACLE_FIELDS = [
@@ -402,8 +402,16 @@ async function ourDissection(file: string): Promise<OurFrame[]> {
   return frames;
 }
 
-/** Compares one capture. `label` is the path used in reports and matched by exclusions. */
-export async function compareFile(file: string, label: string, exclusions: readonly Exclusion[]): Promise<FileResult> {
+/** The tshark -d rules compareFile uses for a capture (by its label), when not the default ones. */
+export function decodeAsFor(label: string): readonly string[] | undefined {
+  return DECODE_AS.find((d) => d.file.test(label))?.decodeAs;
+}
+
+/**
+ * Compares one capture. `label` is the path used in reports and matched by exclusions. `tsharkRun`:
+ * tshark's fields for this file when already read (runTsharkMerged), else tshark runs on it here.
+ */
+export async function compareFile(file: string, label: string, exclusions: readonly Exclusion[], tsharkRun?: TsharkRun): Promise<FileResult> {
   const res: FileResult = {
     file, label, packets: 0, values: 0, mismatches: [], excluded: 0, usedExclusions: new Map(), tsharkStderr: '', classes: new Map(),
   };
@@ -418,9 +426,9 @@ export async function compareFile(file: string, label: string, exclusions: reado
       res.mismatches.push(m);
     }
   };
-  const decodeAs = DECODE_AS.find((d) => d.file.test(label))?.decodeAs;
+  const decodeAs = decodeAsFor(label);
   const [tshark, ours] = await Promise.all([
-    runTshark(file, ORACLE_FIELDS, decodeAs ? { decodeAs } : {}),
+    tsharkRun ?? runTshark(file, ORACLE_FIELDS, decodeAs ? { decodeAs } : {}),
     ourDissection(file).catch((e: Error) => e),
   ]);
   res.tsharkStderr = tshark.stderr.trim();
@@ -499,4 +507,55 @@ export function findCaptures(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * The unordered address pairs of every IPv4 and IPv6 layer in a capture (outer, inner, quoted),
+ * or null when tunnelscope cannot read it. tshark keys its conversations (TCP sequence analysis,
+ * protocols bound to a conversation) on address pairs: two captures that share none cannot change
+ * each other's dissection when one tshark reads both.
+ */
+export async function addressPairs(file: string): Promise<Set<string> | null> {
+  const decoder = new PacketDecoder();
+  const pairs = new Set<string>();
+  try {
+    await forEachRecord(file, (r) => {
+      for (const l of describeLayers(decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype))) {
+        if (l.proto !== 'ipv4' && l.proto !== 'ipv6') continue;
+        const a = String(l.src), b = String(l.dst);
+        pairs.add(a < b ? `${a} ${b}` : `${b} ${a}`);
+      }
+    });
+  } catch {
+    return null;
+  }
+  return pairs;
+}
+
+/**
+ * tshark's fields for many captures with few tshark processes (its start-up, about 0.6 s of CPU,
+ * is most of its time on a small capture): classic pcap files go to runTsharkMerged in batches of
+ * up to `batch` files that share no address pair (see addressPairs: in one tshark process, a TCP
+ * session seen in one file would otherwise change the next file's dissection); the rest (pcapng,
+ * gzip, unreadable) run alone. `parallel` tshark processes at a time.
+ */
+export async function runTsharkBatched(files: readonly string[], fields: readonly string[], opts: { decodeAs?: readonly string[]; batch?: number; parallel?: number } = {}): Promise<Map<string, TsharkRun>> {
+  const size = opts.batch ?? 30;
+  const batches: { files: string[]; pairs: Set<string> }[] = [];
+  const alone: string[] = [];
+  for (const f of files) {
+    const pairs = isClassicPcap(f) ? await addressPairs(f) : null;
+    if (!pairs) { alone.push(f); continue; }
+    let b = batches.find((x) => x.files.length < size && ![...pairs].some((p) => x.pairs.has(p)));
+    if (!b) batches.push((b = { files: [], pairs: new Set() }));
+    b.files.push(f);
+    for (const p of pairs) b.pairs.add(p);
+  }
+  const tsharkOpts = opts.decodeAs ? { decodeAs: opts.decodeAs } : {};
+  const jobs: (() => Promise<Map<string, TsharkRun>>)[] = [
+    ...batches.map((b) => () => runTsharkMerged(b.files, fields, tsharkOpts)),
+    ...alone.map((f) => async () => new Map([[f, await runTshark(f, fields, tsharkOpts)]])),
+  ];
+  const maps = await mapLimit(jobs, opts.parallel ?? 2, (job) => job());
+  return new Map(maps.flatMap((m) => [...m]));
 }

@@ -1,6 +1,8 @@
 // Text output of `tunnelscope bgp`: a summary line, the sessions (one table row each, then
 // their details), NOTIFICATIONs, and the routes.
 import { renderTable } from '../report/table.js';
+import { timeFormat } from '../report/style.js';
+import { timeText } from '../report/text.js';
 import type { BgpResult } from './analysis.js';
 import type { Capability } from './message.js';
 import type { SessionJson } from './session.js';
@@ -68,7 +70,22 @@ function sessionDetails(s: SessionJson): string[] {
   return lines;
 }
 
-export function bgpText(res: BgpResult): string {
+/**
+ * A table column of packet times ("sec.nsec" or null) as -t says, UTC by default; relative to
+ * `base` (the capture's first packet), or under -t delta to the last time above it in the column.
+ */
+function timeColumn(base: string | null): (ts: string | null) => string {
+  let prev = base;
+  return (ts) => {
+    if (ts === null) return '-';
+    const s = timeText(ts, 'utc', timeFormat('utc') === 'delta' ? prev : base);
+    prev = ts;
+    return s;
+  };
+}
+
+/** The BGP report as text; `firstTs`: the first packet's time, for -t relative and delta. */
+export function bgpText(res: BgpResult, firstTs: string | null = null): string {
   const out: string[] = [];
   const s = res.summary;
   const byType = Object.entries(s.messagesByType).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -97,10 +114,11 @@ export function bgpText(res: BgpResult): string {
   for (const x of res.sessions) out.push(...sessionDetails(x));
   if (res.notifications.length) {
     out.push('', 'Notifications');
+    const time = timeColumn(firstTs);
     out.push(renderTable(
       ['Frame', 'Time', 'From', 'To', 'Code', 'Meaning', 'Detail'],
       res.notifications.map((n) => [
-        n.frame, n.ts, n.from, n.to, `${n.errorCode}/${n.errorSubcode}`, n.name,
+        n.frame, time(n.ts), n.from, n.to, `${n.errorCode}/${n.errorSubcode}`, n.name,
         n.shutdownCommunication !== undefined ? `"${n.shutdownCommunication}"`
           : n.badPeerAs !== undefined ? `bad peer AS ${n.badPeerAs}`
             : n.hardReset ? `hard reset: ${n.hardReset.name}` : n.data,
@@ -109,13 +127,14 @@ export function bgpText(res: BgpResult): string {
   }
   if (res.routes.length) {
     out.push('', 'Routes');
+    const announced = timeColumn(firstTs), withdrawn = timeColumn(firstTs);
     out.push(renderTable(
       ['Prefix', 'Status', 'Next hop', 'AS path', 'Origin', 'Communities', 'From', 'To', 'Announced', 'Withdrawn'],
       res.routes.map((r) => [
         r.pathId !== undefined ? `${r.prefix} id ${r.pathId}` : r.prefix, r.status, r.nextHop ?? '-',
         r.asPathString === undefined ? '-' : r.asPathString || '(empty)', r.origin ?? '-',
         [...(r.communities ?? []), ...(r.largeCommunities ?? [])].join(' ') || '-', r.from, r.to,
-        r.lastAnnouncedTs ?? '-', r.withdrawnTs ?? '-',
+        announced(r.lastAnnouncedTs), withdrawn(r.withdrawnTs),
       ]),
     ));
   }

@@ -122,7 +122,7 @@ export function analysisText(doc: AnalysisDocument): string {
   const bgp = doc.bgp as BgpResult | undefined;
   if (bgp && bgp.summary.segments > 0) {
     // The summary line, the sessions table and the notifications; `tunnelscope bgp` has the rest.
-    const blocks = bgpText(bgp).split('\n\n');
+    const blocks = bgpText(bgp, s.firstTs).split('\n\n');
     out.push('', title('BGP'), ...blocks.filter((b, i) => i < 2 || b.startsWith('Notifications')).map((b) => b.trimEnd()));
   }
   if (doc.lint && doc.cni) {
