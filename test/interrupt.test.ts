@@ -3,7 +3,7 @@
 // be the normal one covering exactly the records written before the signal. CLI tests run
 // bin/tunnelscope.js on dist/ (`npx tsc -p tsconfig.json` first).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as zlib, createGzip } from 'node:zlib';
@@ -15,7 +15,7 @@ const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'tunnelscope.js');
 const built = existsSync(new URL('../dist/src/index.js', import.meta.url));
 if (!built) console.warn('interrupt: dist/ is not built (npx tsc -p tsconfig.json); the CLI tests are skipped');
-// Long enough for the child to have read what was written (it reads a pipe as the data comes).
+// The least time given to the child to read what was written (it reads a pipe as the data comes).
 const SETTLE_MS = 1000;
 
 let dir = '';
@@ -34,6 +34,37 @@ function records(from: number, n: number): Uint8Array {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** SIGINT is caught (bit 1 of SigCgt) and the bytes read so far (rchar, all threads), or null without /proc. */
+function childState(pid: number): { catchesInt: boolean; rchar: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const cgt = /SigCgt:\s*([0-9a-f]+)/.exec(status);
+    const rchar = /rchar:\s*(\d+)/.exec(io);
+    if (!cgt || !rchar) return null;
+    return { catchesInt: (BigInt('0x' + cgt[1]) & 2n) !== 0n, rchar: Number(rchar[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the child has installed its SIGINT handler and stopped reading (its read count still
+ * for 400 ms), and at least SETTLE_MS: a fixed sleep alone signalled a child still loading its
+ * modules on a loaded machine (killed by the default action, or before it read the data).
+ */
+async function settled(child: ChildProcess): Promise<void> {
+  const started = Date.now();
+  let last = -1, stillSince = Date.now();
+  while (Date.now() - started < 30000) {
+    await sleep(50);
+    const s = child.pid === undefined ? null : childState(child.pid);
+    if (s === null) { await sleep(Math.max(0, SETTLE_MS - (Date.now() - started))); return; }
+    if (s.rchar !== last) { last = s.rchar; stillSince = Date.now(); }
+    if (s.catchesInt && Date.now() - stillSince >= 400 && Date.now() - started >= SETTLE_MS) return;
+  }
+}
+
 interface Outcome { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Outcome> } {
@@ -51,7 +82,7 @@ async function interruptedOnStdin(args: string[], n: number): Promise<Outcome> {
   const { child, done } = start(args);
   child.stdin!.write(pcapHeader());
   child.stdin!.write(records(0, n));
-  await sleep(SETTLE_MS);
+  await settled(child);
   child.kill('SIGINT');
   const out = await done;
   child.stdin!.destroy();
@@ -69,7 +100,7 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     expect(doc.flows.total).toBe(N);
     expect(doc.summary.files[0].warnings).toEqual([]);
     expect(r.stderr).toContain(`tunnelscope: interrupted: results cover the first ${N} packets`);
-  }, 20000);
+  }, 60000);
 
   it('flows --json lists the flows of the records written before the signal', async () => {
     const r = await interruptedOnStdin(['flows', '--json', '-'], N);
@@ -77,7 +108,7 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     const flows = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { packets: number });
     expect(flows.length).toBe(N);
     expect(flows.reduce((s, f) => s + f.packets, 0)).toBe(N);
-  }, 20000);
+  }, 60000);
 
   it('dissect --json prints one line per record written before the signal', async () => {
     const r = await interruptedOnStdin(['dissect', '--json', '-'], N);
@@ -85,7 +116,7 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(lines.length).toBe(N);
     expect(r.stderr).toContain(`results cover the first ${N} packets`);
-  }, 20000);
+  }, 60000);
 
   it('SIGTERM does the same as SIGINT, and a gzip stream cut by the stop is no damage', async () => {
     const { child, done } = start(['analyze', '--json', '-']);
@@ -94,7 +125,7 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     gz.write(pcapHeader());
     gz.write(records(0, N));
     gz.flush(zlib.Z_SYNC_FLUSH); // the compressed records go out now, the gzip member stays open
-    await sleep(SETTLE_MS);
+    await settled(child);
     child.kill('SIGTERM');
     const r = await done;
     gz.unpipe();
@@ -105,17 +136,17 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     expect(doc.summary.files[0].gzip).toBe(true);
     expect(doc.summary.files[0].warnings).toEqual([]);
     expect(r.stderr).not.toContain('warning');
-  }, 20000);
+  }, 60000);
 
   it('interrupted before the capture header: a one-line error and status 3, not a wait for input', async () => {
     const { child, done } = start(['analyze', '--json', '-']);
-    await sleep(SETTLE_MS);
+    await settled(child);
     child.kill('SIGINT');
     const r = await done;
     child.stdin!.destroy();
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('tunnelscope: -: interrupted before the capture header');
-  }, 20000);
+  }, 60000);
 
   it('a second SIGINT quits at once with 130', async () => {
     // dissect's output is not read, so after the first SIGINT it waits on the full pipe for ever.
@@ -123,7 +154,7 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     child.stdout!.pause();
     child.stdin!.write(pcapHeader());
     child.stdin!.write(records(0, 20000));
-    await sleep(SETTLE_MS);
+    await settled(child);
     child.kill('SIGINT');
     await sleep(SETTLE_MS);
     expect(child.exitCode).toBe(null); // still waiting for its reader: the first SIGINT did not kill it
@@ -131,7 +162,7 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     const r = await done;
     child.stdin!.destroy();
     expect(r.code).toBe(130);
-  }, 20000);
+  }, 60000);
 
   it('on files read by worker threads, the workers stop too and the output covers what they read', async () => {
     // Two files with the threshold at 0: each is read on a worker thread. The second is a FIFO
@@ -146,7 +177,7 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     const w = createWriteStream(fifo);
     w.write(pcapHeader());
     w.write(records(0, N));
-    await sleep(SETTLE_MS);
+    await settled(child);
     child.kill('SIGINT');
     await sleep(SETTLE_MS);
     // Written after the stop: the worker reads them but must not count them.
@@ -157,5 +188,5 @@ describe.skipIf(!built)('SIGINT keeps the results', () => {
     expect(doc.summary.files.map((f: { packets: number }) => f.packets)).toEqual([K, N]);
     expect(doc.summary.packets).toBe(K + N);
     expect(r.stderr).toContain(`results cover the first ${K + N} packets`);
-  }, 20000);
+  }, 60000);
 });
