@@ -1,8 +1,11 @@
 // CNI fingerprint and L2 evidence against captures whose CNI is known from how they were made
 // (fixtures/cni/expected-kernel.json from make-kernel.sh, expected-scapy.json from make-cni.py).
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eth, geneve, ipv4, udp } from '../test-support/bytes.js';
+import { writePcap } from '../test-support/capture.js';
 import { runLint } from '../src/commands/lint.js';
 import { CniAnalysis } from '../src/cni/analysis.js';
 import { L2Analysis } from '../src/cni/l2.js';
@@ -27,11 +30,12 @@ async function run(file: string) {
 
 /** Runs a CniAnalysis (with its own L2) over one capture, with an optional BGP source. */
 async function cniOnly(file: string, bgp?: () => BgpInput | null) {
+  const path = file.startsWith('/') ? file : join(CNI, file);
   const decoder = new PacketDecoder();
   const cni = new CniAnalysis({ bgp });
   const facts = new PacketFacts();
   const ctx: AnalysisContext = { fileIndex: 0, fileName: file, facts, capturePoint: 0 };
-  await forEachRecord(join(CNI, file), (r) => {
+  await forEachRecord(path, (r) => {
     const st = decoder.decode(r.buf, r.offset, r.caplen, r.len, r.linktype);
     extractFacts(st, r.len, facts);
     cni.onPacket(r, st, ctx);
@@ -111,6 +115,27 @@ describe('fingerprint facts', () => {
     const { cni } = await run('ovn-geneve.pcap');
     expect(cni.facts.geneve[0]).toMatchObject({ port: 6081, optionClasses: { '0x0102': 12 }, ovnOptionPackets: 12, noOptionPackets: 0 });
     expect(cni.candidates[0].caveats.join(' ')).toContain('Kube-OVN');
+  });
+
+  it('Geneve inner sources are counted per VNI, not per option class', async () => {
+    // One inner source (10.1.0.5) on VNI 7, once with an OVN option (class 0x0102) and once
+    // without: one VNI. The same source on VNI 8 makes it a source on several VNIs.
+    const frame = (vni: number, options: { cls: number; type: number; data: number[] }[]) =>
+      eth({ type: 0x0800 }, ipv4({ src: '192.168.1.1', dst: '192.168.1.2', protocol: 17 }, udp({ src: 40000, dst: 6081 },
+        geneve({ protocol: 0x6558, vni, options }, eth({ type: 0x0800 }, ipv4({ src: '10.1.0.5', dst: '10.1.1.5', protocol: 17 }, udp({ src: 1000, dst: 2000 }, [1, 2, 3, 4])))))));
+    const opt = [{ cls: 0x0102, type: 0x80, data: [0, 0, 0, 1] }];
+    const dir = mkdtempSync(join(tmpdir(), 'cni-geneve-'));
+    try {
+      const one = join(dir, 'one.pcap'), two = join(dir, 'two.pcap');
+      writeFileSync(one, writePcap([{ sec: 1, frac: 0, data: frame(7, opt) }, { sec: 2, frac: 0, data: frame(7, []) }]));
+      writeFileSync(two, writePcap([{ sec: 1, frac: 0, data: frame(7, opt) }, { sec: 2, frac: 0, data: frame(8, opt) }]));
+      const a = (await cniOnly(one)).cni.facts.geneve[0];
+      expect(a).toMatchObject({ port: 6081, innerSources: 1, innerSourcesWithSeveralVnis: 0 });
+      const b = (await cniOnly(two)).cni.facts.geneve[0];
+      expect(b).toMatchObject({ port: 6081, innerSources: 1, innerSourcesWithSeveralVnis: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('WireGuard ports land in the encryption list with who uses them', async () => {

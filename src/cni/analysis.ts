@@ -255,13 +255,12 @@ export class CniAnalysis implements PacketAnalysis<CniResult> {
         }
         this.key[0] = port;
         if (ovn) this.geneveOvn.add(this.key, frame, file);
-        // innerFacts takes the VNI from key[1], where the option loop leaves the last option's class.
-        const srcVni = this.key[1];
-        if (this.knownRoute(ROUTE_GENEVE, st, outer, port, vni, srcVni, this.innerSource(st), this.innerFamily(st), frame, file)) return;
+        // Inner sources are counted per VNI (innerFacts reads it from key[1]), as for VXLAN; the
+        // option loop above had left the last option's class there.
+        if (this.knownRoute(ROUTE_GENEVE, st, outer, port, vni, vni, this.innerSource(st), this.innerFamily(st), frame, file)) return;
         this.key[0] = port;
         this.key[1] = vni;
         this.keep(SLOT_MAIN, this.geneve.add(this.key, frame, file));
-        this.key[1] = srcVni;
         this.innerFacts(st, port, this.geneveSrc, null, frame, file);
         this.key[0] = port;
         this.pair(st, outer, 1);
