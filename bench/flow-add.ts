@@ -7,9 +7,9 @@
 //   node dist/bench/flow-add.js FILE [--packets N] [--snap 128] [--runs 5]
 
 import { forEachRecord } from '../src/reader/capture.js';
-import { PacketDecoder } from '../src/decoder.js';
-import { PacketFacts, extractFacts } from '../src/facts.js';
-import { FlowTable } from '../src/flows/flowtable.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { PacketFacts, extractFacts } from '../src/analyses/facts.js';
+import { FlowTable } from '../src/analyses/flows/flowtable.js';
 
 interface Loaded { data: Uint8Array; off: Uint32Array; cap: Uint16Array; len: Uint32Array; sec: Float64Array; nsec: Int32Array; lt: Uint16Array; n: number }
 

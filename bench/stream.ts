@@ -1,6 +1,6 @@
 // Benchmark for streamed flows (issue 14): a long synthetic stream in capture time, generated in
 // memory as it is read (no file), with a steady churn of short flows, fed to `flows --stream`'s
-// engine (src/flows/stream.ts). Reports the resident set size at points of capture time (it should
+// engine (src/analyses/flows/stream.ts). Reports the resident set size at points of capture time (it should
 // stay flat: ended flows leave the table) and records per second of wall time.
 //
 //   npm run bench:stream                          # 30 minutes of capture time, 200 new flows/s
@@ -14,8 +14,8 @@
 // saves: there memory grows with the flows seen.
 
 import { writePcapHeader } from './gen-mix.js';
-import { streamFlows, DEFAULT_EXPIRY } from '../src/flows/stream.js';
-import { runAnalyses } from '../src/analyze.js';
+import { streamFlows, DEFAULT_EXPIRY } from '../src/analyses/flows/stream.js';
+import { runAnalyses } from '../src/engine/analyze.js';
 
 interface Options { minutes: number; rate: number; long: number; batch: boolean }
 

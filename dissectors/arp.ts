@@ -4,9 +4,9 @@
 //  +--------+--------+----+----+--------+------------+-----------+------------+-----------+
 //  | HTYPE  | PTYPE  |HLEN|PLEN| OPER   | SHA (HLEN) | SPA (PLEN)| THA (HLEN) | TPA (PLEN)|
 //  +--------+--------+----+----+--------+------------+-----------+------------+-----------+
-import { Proto, ipv4String, macString, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { ArpLayer } from '../src/layers.js';
+import { Proto, ipv4String, macString, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { ArpLayer } from './layers.js';
 
 export const ARP_HTYPE = 0;
 export const ARP_PTYPE = 2;

@@ -15,9 +15,9 @@
 //  | Auth Type     |   Auth Len    |    Authentication Data...     |   (A bit)
 //
 // Intervals are in microseconds. Only version 1 is defined.
-import { Fault, Proto, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { BfdLayer } from '../src/layers.js';
+import { Fault, Proto, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { BfdLayer } from './layers.js';
 
 export const BFD_VERS_DIAG = 0;
 export const BFD_STATE_FLAGS = 1;

@@ -1,12 +1,12 @@
 // BGP-4 (RFC 4271) over TCP, port 179 by default and any port `-d tcp.port==P,bgp` binds. Messages
-// span segments, so BGP is decoded by a stateful stage with TCP reassembly (src/bgp/tracker.ts,
+// span segments, so BGP is decoded by a stateful stage with TCP reassembly (src/analyses/bgp/tracker.ts,
 // fed the decoded packets after this walk), not per packet. This module holds what the stage
 // asks of the decoder: the port binding (in DecodeTables.tcpPort, the table `-d` writes, as
 // VXLAN's UDP ports are in udpPort) and the test of a segment against it. `dissect` gets its
-// `bgp` layer objects from the tracker (src/bgp/layer.ts), one per message completing in a packet.
-import { Proto, type PacketState } from '../src/packet.js';
-import { DecodeTables, type Dissector } from '../src/dissector.js';
-import type { BgpLayer } from '../src/layers.js';
+// `bgp` layer objects from the tracker (src/analyses/bgp/layer.ts), one per message completing in a packet.
+import { Proto, type PacketState } from './packet.js';
+import { DecodeTables, type Dissector } from './dissector.js';
+import type { BgpLayer } from './layers.js';
 
 export const BGP_PORT = 179;
 

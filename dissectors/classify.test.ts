@@ -1,4 +1,4 @@
-// The classifier (src/decoder.ts, SPEC "Classes and flows"): every packet gets exactly one class,
+// The classifier (dissectors/decoder.ts, SPEC "Classes and flows"): every packet gets exactly one class,
 // and the indexes outerIp / innerIp / tunnel / l4 point at the right layers.
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,7 +6,7 @@ import {
   ipv4, ipv6, tcp, TCP, udp, vlanTag, vxlan, wgData,
 } from '../test-support/bytes.js';
 import { decode } from '../test-support/decode.js';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder } from './decoder.js';
 
 const T = tcp({ src: 33000, dst: 80, flags: TCP.SYN });
 const in4 = (src = '10.244.1.2', dst = '10.244.2.3') => ipv4({ protocol: 6, src, dst }, T);

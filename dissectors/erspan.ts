@@ -21,9 +21,9 @@
 // subheader, by Platf ID: 1: VSM domain ID (12 bits) | port index (32); 3: port index (14) | upper
 // 32 timestamp bits; 5, 6: switch ID (10) | port index (16) | timestamp seconds (32);
 // 7 (and 0, an alias on some platforms): source index (20) | upper 32 timestamp bits.
-import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { ErspanLayer, ErspanPlatformFields } from '../src/layers.js';
+import { Fault, Proto, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { ErspanLayer, ErspanPlatformFields } from './layers.js';
 import { GRE_FLAG_S, GRE_PROTO_ERSPAN2, GRE_PROTO_ERSPAN3 } from './gre.js';
 
 export const ERSPAN_VER_VLAN = 0;

@@ -8,9 +8,9 @@
 // An EtherType/length value below 0x0600 is an 802.3 length (LLC follows): not dissected further.
 // IP protocol 143 ("Ethernet" in IANA's protocol numbers; RFC 8986 SRv6 L2 services, End.DX2)
 // carries a whole frame, in IPv6 (usually after a segment routing header) or IPv4.
-import { Proto, macString, u16, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { EthernetLayer } from '../src/layers.js';
+import { Proto, macString, u16, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { EthernetLayer } from './layers.js';
 
 export const ETH_DST = 0;
 export const ETH_SRC = 6;

@@ -8,9 +8,9 @@
 //  |                    Variable-Length Options                    |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // Option: | Option Class (16) | Type (8, top bit = critical) | R R R | Length (5, 4-byte units) |
-import { Fault, Proto, u16, u24, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { GeneveLayer } from '../src/layers.js';
+import { Fault, Proto, u16, u24, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { GeneveLayer } from './layers.js';
 
 export const GENEVE_VER_OPTLEN = 0;
 export const GENEVE_FLAGS = 1;

@@ -11,9 +11,9 @@
 //  |              Acknowledgment Number (version 1, A)             |   A
 //  |                    Routing (optional, R: SRE list)            |   R
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { GreLayer } from '../src/layers.js';
+import { Fault, Proto, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { GreLayer } from './layers.js';
 
 export const GRE_FLAGS_VERSION = 0;
 export const GRE_PROTOCOL = 2;

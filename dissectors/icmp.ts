@@ -6,9 +6,9 @@
 //  |   identifier / unused         | sequence / Next-Hop MTU       |
 //  |   quoted IP header + 8 bytes of its payload (error messages)  |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-import { Proto, u16, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { IcmpLayer } from '../src/layers.js';
+import { Proto, u16, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { IcmpLayer } from './layers.js';
 
 export const ICMP_TYPE = 0;
 export const ICMP_CODE = 1;

@@ -6,9 +6,9 @@
 //  |   as much of the invoking packet as fits (error messages)     |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // Neighbor Solicitation (135) / Advertisement (136): 4 reserved/flag bytes, then the target address.
-import { Proto, ipv6String, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { Icmpv6Layer } from '../src/layers.js';
+import { Proto, ipv6String, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { Icmpv6Layer } from './layers.js';
 
 export const ICMPV6_TYPE = 0;
 export const ICMPV6_CODE = 1;

@@ -13,9 +13,9 @@
 //
 // A total length of 0 is what TSO/GSO and BIG TCP super-frames carry when captured on the sender:
 // the payload then runs to the end of the captured bytes (as Wireshark's ip.tso_support does).
-import { Fault, Proto, ipv4String, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { Ipv4Layer } from '../src/layers.js';
+import { Fault, Proto, ipv4String, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { Ipv4Layer } from './layers.js';
 
 export const IPV4_VER_IHL = 0;
 export const IPV4_TOS = 1;

@@ -14,9 +14,9 @@
 // them all, so the upper-layer protocol starts at off + hlen.
 //
 // Fragment header: | Next Header | Reserved | Fragment Offset (13) |Res|M| Identification (32) |
-import { Fault, Proto, ipv6String, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { Ipv6Layer } from '../src/layers.js';
+import { Fault, Proto, ipv6String, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { Ipv6Layer } from './layers.js';
 
 export const IPV6_VTC_FLOW = 0;
 export const IPV6_PAYLOAD_LEN = 4;

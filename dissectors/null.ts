@@ -11,9 +11,9 @@
 // byte-swap the word; else if the low byte is 0 and the next one < 6, swap the low 16 bits. A
 // result above 1500 (the largest 802.3 length) is an EtherType, else an address family. LOOP is
 // always a family in network byte order (Wireshark applies no heuristic there either).
-import { Proto, u32, u32le, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { LoopbackLayer } from '../src/layers.js';
+import { Proto, u32, u32le, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { LoopbackLayer } from './layers.js';
 
 export const NULL_FAMILY = 0;
 export const NULL_HEADER_LEN = 4;

@@ -9,9 +9,9 @@
 // Packet types: 0 to us, 1 broadcast, 2 multicast, 3 to someone else, 4 sent by us (outgoing).
 // With ARPHRD_IPGRE (778) the protocol field is a GRE protocol type; ARPHRD_NETLINK (824) carries
 // netlink, and protocol values 1 (802.3), 4 (802.2 LLC) and 0x000c/0x000d are not EtherTypes.
-import { Proto, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { SllLayer, Sll2Layer } from '../src/layers.js';
+import { Proto, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { SllLayer, Sll2Layer } from './layers.js';
 
 export const SLL_PKTTYPE = 0;
 export const SLL_HATYPE = 2;

@@ -9,9 +9,9 @@
 //  |           Checksum            |         Urgent Pointer        |
 //  |                    Options                    |    Padding    |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-import { Fault, Proto, u16, u32, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { TcpLayer } from '../src/layers.js';
+import { Fault, Proto, u16, u32, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { TcpLayer } from './layers.js';
 import { IPV4_FLAGS_FRAG, IPV4_FLAG_MF } from './ipv4.js';
 
 export const TCP_SRC_PORT = 0;

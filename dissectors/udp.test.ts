@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ETHERTYPE_IPV4, eth, filler, ipv4, ipv6, udp, vxlan, geneve, TCP, tcp, ETHERTYPE_TEB } from '../test-support/bytes.js';
 import { decode } from '../test-support/decode.js';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder } from './decoder.js';
 
 const INNER = eth({ type: ETHERTYPE_IPV4 }, ipv4({ protocol: 6, src: '10.244.1.2', dst: '10.244.2.3' }, tcp({ src: 1, dst: 2, flags: TCP.SYN })));
 const V = vxlan({ vni: 42 }, INNER);

@@ -7,9 +7,9 @@
 //  +--------+--------+--------+--------+
 //
 // The payload is handed to the dissector bound to the destination port, else the source port.
-import { Fault, Proto, u16, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { UdpLayer } from '../src/layers.js';
+import { Fault, Proto, u16, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { UdpLayer } from './layers.js';
 
 export const UDP_SRC_PORT = 0;
 export const UDP_DST_PORT = 2;

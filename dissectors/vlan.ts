@@ -5,9 +5,9 @@
 //  |PCP|D| VID     | EtherType|   (the TPID 0x8100/0x88a8 is the EtherType of the layer before)
 //  +-------+-------+----------+
 //  PCP: 3 bits, DEI: 1 bit, VID: 12 bits
-import { Proto, u16, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { VlanLayer } from '../src/layers.js';
+import { Proto, u16, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { VlanLayer } from './layers.js';
 
 export const VLAN_TCI = 0;
 export const VLAN_TYPE = 2;

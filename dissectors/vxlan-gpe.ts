@@ -6,9 +6,9 @@
 //  |                VXLAN Network Identifier (VNI) |   Reserved    |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // Next protocol: 1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH (not dissected), 5 MPLS (not dissected).
-import { Proto, u24, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { VxlanGpeLayer } from '../src/layers.js';
+import { Proto, u24, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { VxlanGpeLayer } from './layers.js';
 
 export const GPE_FLAGS = 0;
 export const GPE_NEXT_PROTOCOL = 3;

@@ -11,9 +11,9 @@
 // 8472 (Linux kernel default; flannel, Cilium; also Cisco OTV) and 6784 (Weave fastdp; also
 // micro-BFD, RFC 7130) are heuristic: VXLAN only when plausibleVxlan() holds, else the port's
 // other protocol (BFD on 6784) or nothing beyond UDP.
-import { Proto, u16, u24, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { VxlanLayer } from '../src/layers.js';
+import { Proto, u16, u24, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { VxlanLayer } from './layers.js';
 
 export const VXLAN_FLAGS = 0;
 export const VXLAN_GBP_FLAGS = 1;

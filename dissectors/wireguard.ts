@@ -5,9 +5,9 @@
 //  type 1 handshake initiation, 148 bytes; 2 handshake response, 92 bytes; 3 cookie reply, 64 bytes;
 //  type 4 transport data: | receiver index (4) | counter (8) | encrypted packet + 16-byte tag |
 // The payload is encrypted: the 32 bytes of type-4 framing (16 header + 16 tag) are all we can see.
-import { Proto, u32le, type PacketState } from '../src/packet.js';
-import type { DecodeTables, Dissector } from '../src/dissector.js';
-import type { WireguardLayer } from '../src/layers.js';
+import { Proto, u32le, type PacketState } from './packet.js';
+import type { DecodeTables, Dissector } from './dissector.js';
+import type { WireguardLayer } from './layers.js';
 
 export const WG_TYPE = 0;
 export const WG_RECEIVER = 4;

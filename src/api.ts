@@ -1,15 +1,15 @@
 // The library's streaming API: packets() and flows(), the calls the README documents. Both take
 // what the CLI takes (a file path, `-`, a Readable or an async iterable of bytes) and the same
 // decoding options; neither needs any step the caller has to know about.
-import { PacketDecoder, type DecoderOptions } from './decoder.js';
-import { packetObject, type DissectedPacket } from './dissect.js';
+import { PacketDecoder, type DecoderOptions } from '../dissectors/decoder.js';
+import { packetObject, type DissectedPacket } from '../dissectors/dissect.js';
 import { readCapture, type CaptureInput } from './reader/capture.js';
-import { BgpTracker } from './bgp/tracker.js';
+import { BgpTracker } from './analyses/bgp/tracker.js';
 import { Selection } from './filter/options.js';
 import { CaptureError, type CaptureRecord } from './reader/record.js';
-import type { PacketState } from './packet.js';
-import { addBgpPodCidrs, bgpAnnounced, runAnalyses, type AnalyzeOptions } from './analyze.js';
-import type { FlowObject } from './flows/analysis.js';
+import type { PacketState } from '../dissectors/packet.js';
+import { addBgpPodCidrs, bgpAnnounced, runAnalyses, type AnalyzeOptions } from './engine/analyze.js';
+import type { FlowObject } from './analyses/flows/analysis.js';
 import type { TrafficClassName } from './classes.js';
 
 /** Keeps a packet when it returns true. */

@@ -1,6 +1,6 @@
 // The traffic classes (SPEC "Traffic classes") in one table: the id the decoder writes, the name
 // JSON, CSV and text print, the label and colour of the HTML report, and whether the class is a
-// tunnel. CLASS_NAME (src/packet.ts), the report's colours and labels and the overhead section's
+// tunnel. CLASS_NAME (dissectors/packet.ts), the report's colours and labels and the overhead section's
 // tunnel names are all read from here.
 
 /** What the program knows about one traffic class. */

@@ -1,19 +1,19 @@
 // The `analyze --json` document (SPEC "JSON schemas") as types, section by section, so that
 // library users and the HTML report read it without re-validating its shape. Each section's type
 // is the one its analysis' finish() returns: they cannot drift apart.
-import type { BgpResult } from './bgp/analysis.js';
-import type { CniResult } from './cni/fingerprint.js';
-import type { L2Result } from './cni/l2.js';
-import type { ClassTotals, FlowObject, TunnelTotals } from './flows/analysis.js';
-import type { LintResult } from './lint/analysis.js';
-import type { OverheadReport } from './overhead.js';
-import type { PodCidr } from './podcidr.js';
-import type { TimelineResult } from './report/timeline.js';
-import type { PacketAnalysis } from './analysis.js';
-import type { ClusterSection } from './correlate/cluster.js';
+import type { BgpResult } from './analyses/bgp/analysis.js';
+import type { CniResult } from './analyses/cni/fingerprint.js';
+import type { L2Result } from './analyses/cni/l2.js';
+import type { ClassTotals, FlowObject, TunnelTotals } from './analyses/flows/analysis.js';
+import type { LintResult } from './analyses/lint/analysis.js';
+import type { OverheadReport } from './analyses/overhead.js';
+import type { PodCidr } from './analyses/podcidr.js';
+import type { TimelineResult } from './analyses/timeline.js';
+import type { PacketAnalysis } from './engine/analysis.js';
+import type { ClusterSection } from './analyses/correlate/cluster.js';
 
 export type { BgpResult, CniResult, L2Result, ClassTotals, FlowObject, TunnelTotals, LintResult, OverheadReport, PodCidr, TimelineResult };
-export type { Totals } from './flows/analysis.js';
+export type { Totals } from './analyses/flows/analysis.js';
 
 /** A capture link type with its name ('ethernet', 'linux-sll2', ... or 'unsupported'). */
 export interface LinktypeInfo {
@@ -85,7 +85,7 @@ export interface StandardSections {
   lint?: LintResult;
   /** Traffic over time: `report` adds it (TimelineAnalysis), `analyze --json` does not. */
   timeline?: TimelineResult;
-  /** Captures of several nodes (`analyze`/`report` CLI): each packet counted once (src/correlate/cluster.ts). */
+  /** Captures of several nodes (`analyze`/`report` CLI): each packet counted once (src/analyses/correlate/cluster.ts). */
   cluster?: ClusterSection;
 }
 

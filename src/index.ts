@@ -5,18 +5,18 @@
 export { packets, flows, type PacketsOptions, type PacketPredicate, type FlowsOptions } from './api.js';
 
 // The analysis document and its sections.
-export { analyze, runAnalyses, type AnalyzeOptions } from './analyze.js';
+export { analyze, runAnalyses, type AnalyzeOptions } from './engine/analyze.js';
 export type {
   AnalysisDocument, CoreSections, StandardSections, ExtraSections, CaptureSummary, FileSummary, FlowCounts, LinktypeInfo,
   Totals, ClassTotals, TunnelTotals, FlowObject, PodCidr, OverheadReport, BgpResult, L2Result, CniResult, LintResult, TimelineResult,
 } from './document.js';
-export type { CniCandidate, EvidenceFact, Level as ConfidenceLevel } from './cni/fingerprint.js';
+export type { CniCandidate, EvidenceFact, Level as ConfidenceLevel } from './analyses/cni/fingerprint.js';
 
 // Findings (lint) and writing your own analysis.
-export type { Finding, LintOptions } from './lint/analysis.js';
-export { RULES, SEVERITIES, type RuleInfo, type Severity } from './lint/rules.js';
-export type { PacketAnalysis, AnalysisContext } from './analysis.js';
-export type { PacketFacts } from './facts.js';
+export type { Finding, LintOptions } from './analyses/lint/analysis.js';
+export { RULES, SEVERITIES, type RuleInfo, type Severity } from './analyses/lint/rules.js';
+export type { PacketAnalysis, AnalysisContext } from './engine/analysis.js';
+export type { PacketFacts } from './analyses/facts.js';
 
 // Layers: a union discriminated on `proto`.
 export type {
@@ -24,9 +24,9 @@ export type {
   Ipv6Layer, IcmpLayer, Icmpv6Layer, UdpLayer, TcpLayer, VxlanLayer, VxlanGpeLayer, GeneveLayer, GreLayer, ErspanLayer,
   ErspanPlatformFields, WireguardLayer, BfdLayer, BgpLayer, BgpMessageLayer, BgpLostLayer, BgpFramingErrorLayer, BgpReassembly,
   OtherLayer,
-} from './layers.js';
+} from '../dissectors/layers.js';
 export type { GeneveOption } from '../dissectors/geneve.js';
-export type { BgpMessage } from './bgp/message.js';
+export type { BgpMessage } from '../dissectors/bgp-message.js';
 
 // Traffic classes: one table of name, label, colour and whether the class is a tunnel.
 export { TRAFFIC_CLASSES, CLASS_NAMES, classInfo, type TrafficClassInfo, type TrafficClassName } from './classes.js';
@@ -34,12 +34,12 @@ export { TRAFFIC_CLASSES, CLASS_NAMES, classInfo, type TrafficClassInfo, type Tr
 // Lower level: records, the decoder and its reused state, the analyses themselves.
 export { readCapture, forEachRecord, type CaptureInput, type ReadOptions } from './reader/capture.js';
 export { CaptureRecord, CaptureError, formatTimestamp, type CaptureInfo, type InterfaceInfo } from './reader/record.js';
-export { PacketDecoder, type DecoderOptions } from './decoder.js';
-export { dissect, describeLayers, packetObject, stackString, type DissectedPacket } from './dissect.js';
-export { PacketState, Proto, TrafficClass, CLASS_NAME, PROTO_NAME, type TrafficClassId } from './packet.js';
-export type { Dissector, LayerObject, Registration } from './dissector.js';
-export { CidrSet, parseCidr } from './cidr.js';
-export { BgpAnalysis } from './bgp/analysis.js';
-export { createLintSet, LintAnalysis, CniAnalysis, L2Analysis } from './lint/index.js';
-export { FlowAnalysis } from './flows/analysis.js';
-export { OverheadAnalysis } from './overhead.js';
+export { PacketDecoder, type DecoderOptions } from '../dissectors/decoder.js';
+export { dissect, describeLayers, packetObject, stackString, type DissectedPacket } from '../dissectors/dissect.js';
+export { PacketState, Proto, TrafficClass, CLASS_NAME, PROTO_NAME, type TrafficClassId } from '../dissectors/packet.js';
+export type { Dissector, LayerObject, Registration } from '../dissectors/dissector.js';
+export { CidrSet, parseCidr } from './util/cidr.js';
+export { BgpAnalysis } from './analyses/bgp/analysis.js';
+export { createLintSet, LintAnalysis, CniAnalysis, L2Analysis } from './analyses/lint/index.js';
+export { FlowAnalysis } from './analyses/flows/analysis.js';
+export { OverheadAnalysis } from './analyses/overhead.js';

@@ -1,9 +1,9 @@
 // Test helper: decode hand-built bytes with a PacketDecoder and snapshot what the tests assert on
 // (the PacketState is reused, so everything is copied out before the next decode).
-import { PacketDecoder, type DecoderOptions } from '../src/decoder.js';
-import { describeLayers, stackString } from '../src/dissect.js';
-import type { LayerObject } from '../src/dissector.js';
-import { CLASS_NAME, PROTO_NAME, type PacketState } from '../src/packet.js';
+import { PacketDecoder, type DecoderOptions } from '../dissectors/decoder.js';
+import { describeLayers, stackString } from '../dissectors/dissect.js';
+import type { LayerObject } from '../dissectors/dissector.js';
+import { CLASS_NAME, PROTO_NAME, type PacketState } from '../dissectors/packet.js';
 
 export interface Decoded {
   st: PacketState;

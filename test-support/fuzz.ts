@@ -28,9 +28,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
-import { PacketDecoder } from '../src/decoder.js';
-import { packetObject, summaryLine } from '../src/dissect.js';
-import { MAX_LAYERS, Proto, TrafficClass, type PacketState } from '../src/packet.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { packetObject, summaryLine } from '../dissectors/dissect.js';
+import { MAX_LAYERS, Proto, TrafficClass, type PacketState } from '../dissectors/packet.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CaptureError, CaptureRecord } from '../src/reader/record.js';
 import {

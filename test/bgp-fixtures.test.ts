@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
-import { BgpAnalysis, type BgpResult } from '../src/bgp/analysis.js';
-import { BgpTracker, type BgpLostEvent, type BgpMessageEvent } from '../src/bgp/tracker.js';
+import { BgpAnalysis, type BgpResult } from '../src/analyses/bgp/analysis.js';
+import { BgpTracker, type BgpLostEvent, type BgpMessageEvent } from '../src/analyses/bgp/tracker.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bgp');
 const BIRD = join(DIR, 'bird-sessions.pcap');

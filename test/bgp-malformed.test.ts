@@ -5,13 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CaptureError } from '../src/reader/record.js';
-import { packetObject } from '../src/dissect.js';
-import { BgpAnalysis } from '../src/bgp/analysis.js';
-import { BgpTracker } from '../src/bgp/tracker.js';
-import { bgpText } from '../src/bgp/report.js';
+import { packetObject } from '../dissectors/dissect.js';
+import { BgpAnalysis } from '../src/analyses/bgp/analysis.js';
+import { BgpTracker } from '../src/analyses/bgp/tracker.js';
+import { bgpText } from '../src/analyses/bgp/report.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 const DIR = join(CORPUS_DIR, 'malformed');

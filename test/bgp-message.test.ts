@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   effectiveAsPathSegments, flattenAsPath, guessAsSize, parseBgpMessage, type BgpNotification, type BgpOpen,
   type BgpRouteRefresh, type BgpUpdate, type ParseContext,
-} from '../src/bgp/message.js';
+} from '../dissectors/bgp-message.js';
 
 const MARKER = new Array(16).fill(0xff);
 

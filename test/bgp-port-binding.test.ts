@@ -10,9 +10,9 @@ import { bgpCommand } from '../src/commands/bgp.js';
 import { dissectCommand } from '../src/commands/dissect.js';
 import { lintCommand } from '../src/commands/lint.js';
 import { packets } from '../src/api.js';
-import { BgpAnalysis } from '../src/bgp/analysis.js';
-import { PacketDecoder } from '../src/decoder.js';
-import { Driver } from '../src/driver.js';
+import { BgpAnalysis } from '../src/analyses/bgp/analysis.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { Driver } from '../src/engine/driver.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'bgp');
 const PCAP = join(DIR, 'bird-port-1179.pcap');

@@ -3,12 +3,12 @@
 // start mid-stream, SYN/FIN/RST, sequence wrap-around, snaplen cuts, tunnelled sessions, and the
 // memory bounds.
 import { describe, expect, it } from 'vitest';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
 import { CaptureRecord } from '../src/reader/record.js';
-import { BgpTracker, type BgpLostEvent, type BgpMessageEvent } from '../src/bgp/tracker.js';
-import { BgpAnalysis } from '../src/bgp/analysis.js';
-import { MAX_OOO_BYTES, MAX_OOO_SEGMENTS, TcpReassembler } from '../src/bgp/reassembly.js';
-import { BgpFramer } from '../src/bgp/framer.js';
+import { BgpTracker, type BgpLostEvent, type BgpMessageEvent } from '../src/analyses/bgp/tracker.js';
+import { BgpAnalysis } from '../src/analyses/bgp/analysis.js';
+import { MAX_OOO_BYTES, MAX_OOO_SEGMENTS, TcpReassembler } from '../src/analyses/bgp/reassembly.js';
+import { BgpFramer } from '../src/analyses/bgp/framer.js';
 
 const MARKER = new Array(16).fill(0xff);
 function msg(type: number, body: number[]): number[] {

@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
-import { BgpTracker, type BgpMessageEvent } from '../src/bgp/tracker.js';
-import { mpReachAll, mpUnreachAll, nlriField, withdrawnField, type BgpMessage } from '../src/bgp/message.js';
+import { BgpTracker, type BgpMessageEvent } from '../src/analyses/bgp/tracker.js';
+import { mpReachAll, mpUnreachAll, nlriField, withdrawnField, type BgpMessage } from '../dissectors/bgp-message.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 const CORPUS = CORPUS_DIR;

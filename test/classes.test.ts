@@ -3,10 +3,10 @@
 // overhead section's descriptions all read it.
 import { describe, expect, it } from 'vitest';
 import { TRAFFIC_CLASSES, CLASS_NAMES, classInfo } from '../src/classes.js';
-import { CLASS_NAME, TrafficClass } from '../src/packet.js';
-import { isTunnelClass } from '../src/facts.js';
-import { CLASS_COLORS, CLASS_LABELS } from '../src/report/html/format.js';
-import { analyze } from '../src/analyze.js';
+import { CLASS_NAME, TrafficClass } from '../dissectors/packet.js';
+import { isTunnelClass } from '../src/analyses/facts.js';
+import { CLASS_COLORS, CLASS_LABELS } from '../src/render/html/format.js';
+import { analyze } from '../src/engine/analyze.js';
 import { join } from 'node:path';
 
 describe('traffic class table', () => {

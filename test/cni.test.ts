@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { eth, geneve, ipv4, udp } from '../test-support/bytes.js';
 import { writePcap } from '../test-support/capture.js';
 import { runLint } from '../src/commands/lint.js';
-import { CniAnalysis } from '../src/cni/analysis.js';
-import { L2Analysis } from '../src/cni/l2.js';
-import { fingerprint, type CniEvidence } from '../src/cni/fingerprint.js';
-import { PacketDecoder } from '../src/decoder.js';
-import { PacketFacts, extractFacts } from '../src/facts.js';
+import { CniAnalysis } from '../src/analyses/cni/analysis.js';
+import { L2Analysis } from '../src/analyses/cni/l2.js';
+import { fingerprint, type CniEvidence } from '../src/analyses/cni/fingerprint.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { PacketFacts, extractFacts } from '../src/analyses/facts.js';
 import { forEachRecord } from '../src/reader/capture.js';
-import type { BgpInput } from '../src/lint/bgp.js';
-import type { AnalysisContext } from '../src/analysis.js';
+import type { BgpInput } from '../src/analyses/lint/bgp.js';
+import type { AnalysisContext } from '../src/engine/analysis.js';
 
 const CNI = join(import.meta.dirname, '..', 'fixtures', 'cni');
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, writeCorrelatePair } from '../bench/gen-mix.js';
-import { correlate } from '../src/correlate/index.js';
+import { correlate } from '../src/analyses/correlate/index.js';
 import { tsharkPath } from './helpers/tshark.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'corr-pair-'));

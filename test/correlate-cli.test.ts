@@ -2,7 +2,7 @@
 // and bad input (one capture shorter than the other, no overlap in time, the same file twice,
 // captures without tunnels). Runs bin/tunnelscope.js (needs `npm run build`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ruleEvidence } from '../src/findings/filters.js';
+import { ruleEvidence } from '../src/analyses/findings/filters.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// The cluster view of `analyze` over captures from several nodes (src/correlate/cluster.ts): per-node
+// The cluster view of `analyze` over captures from several nodes (src/analyses/correlate/cluster.ts): per-node
 // totals, cluster totals that count a packet seen at its sender and at its receiver once, and the
 // node x node matrix. Expected values: the `cluster` part of fixtures/correlate/NAME.truth.json,
 // which gen_pairs.py (scapy) computes from every packet's fate.
@@ -7,12 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterView } from '../src/correlate/cluster.js';
+import { clusterView } from '../src/analyses/correlate/cluster.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'tunnelscope.js');
 const DIR = join(ROOT, 'fixtures', 'correlate');
-const built = existsSync(join(ROOT, 'dist', 'src', 'correlate', 'cluster.js'));
+const built = existsSync(join(ROOT, 'dist', 'src', 'analyses', 'correlate', 'cluster.js'));
 if (!built) console.warn('correlate-cluster: dist/ is not built (run npm run build); skipping the CLI tests');
 
 interface ClusterTruth {

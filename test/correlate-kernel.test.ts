@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { correlate } from '../src/correlate/index.js';
+import { correlate } from '../src/analyses/correlate/index.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'correlate');
 const truth = JSON.parse(readFileSync(join(DIR, 'kernel-3ns.truth.json'), 'utf8')) as {

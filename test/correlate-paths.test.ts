@@ -1,6 +1,6 @@
 // Per-path time buckets stay bounded however long the capture is compared with the window.
 import { describe, expect, it } from 'vitest';
-import { MAX_FINE_TIME_BUCKETS, PathStats } from '../src/correlate/paths.js';
+import { MAX_FINE_TIME_BUCKETS, PathStats } from '../src/analyses/correlate/paths.js';
 
 describe('correlate path time buckets', () => {
   it('doubles the bucket width instead of growing past the cap, keeping every count', () => {

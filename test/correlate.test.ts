@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PcapngWriter } from '../test-support/capture.js';
 import { join } from 'node:path';
-import { correlate, exportFingerprints, type CorrelateResult } from '../src/correlate/index.js';
-import { CORRELATE_RULES, renderCorrelateRulesMarkdown } from '../src/correlate/findings.js';
+import { correlate, exportFingerprints, type CorrelateResult } from '../src/analyses/correlate/index.js';
+import { CORRELATE_RULES, renderCorrelateRulesMarkdown } from '../src/analyses/correlate/findings.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'correlate');
 

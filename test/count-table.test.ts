@@ -1,8 +1,8 @@
-// CountTable (src/lint/tables.ts): counts, first frame/file, the key limit and merging, checked
+// CountTable (src/util/tables.ts): counts, first frame/file, the key limit and merging, checked
 // against a plain Map model on seeded random key streams (bursts, alternation, growth past the
 // initial size, and a full table).
 import { describe, expect, it } from 'vitest';
-import { CountTable } from '../src/lint/tables.js';
+import { CountTable } from '../src/util/tables.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

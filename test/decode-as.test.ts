@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseDecodeAs } from '../src/decoder.js';
+import { parseDecodeAs } from '../dissectors/decoder.js';
 import { concat, be16, be24, eth, ipv4, udp, vxlan, ETHERTYPE_IPV4 } from '../test-support/bytes.js';
 import { writePcap } from '../test-support/capture.js';
 import { runTshark, tsharkPath } from './helpers/tshark.js';

@@ -2,8 +2,8 @@
 // outer addresses and then its inner ones (IP-in-IP once printed the inner pair twice), and a
 // `-i any` capture (SLL, SLL2) shows the interface index and the direction of each packet.
 import { describe, expect, it } from 'vitest';
-import { PacketDecoder } from '../src/decoder.js';
-import { summaryLine } from '../src/dissect.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { summaryLine } from '../dissectors/dissect.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { runTshark, tsharkPath } from './helpers/tshark.js';
 

@@ -1,10 +1,10 @@
-// The one driver (src/driver.ts): decodes each record once and hands it to every sink in order,
+// The one driver (src/engine/driver.ts): decodes each record once and hands it to every sink in order,
 // with the decoder's binding tables in the context; `select` leaves packets out for all sinks.
 import { describe, expect, it } from 'vitest';
-import { PacketDecoder } from '../src/decoder.js';
-import { Driver, ReplayCopier, sink, TimeSpan } from '../src/driver.js';
-import type { PacketAnalysis } from '../src/analysis.js';
-import { Proto } from '../src/packet.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { Driver, ReplayCopier, sink, TimeSpan } from '../src/engine/driver.js';
+import type { PacketAnalysis } from '../src/engine/analysis.js';
+import { Proto } from '../dissectors/packet.js';
 import { ETHERTYPE_IPV4, eth, ipv4, udp } from '../test-support/bytes.js';
 import { writePcap } from '../test-support/capture.js';
 import { Readable } from 'node:stream';

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PacketDecoder, type DecoderOptions } from '../src/decoder.js';
+import { PacketDecoder, type DecoderOptions } from '../dissectors/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
-import { BgpTracker } from '../src/bgp/tracker.js';
+import { BgpTracker } from '../src/analyses/bgp/tracker.js';
 import { Selection } from '../src/filter/options.js';
-import { PROTO_NAME } from '../src/packet.js';
+import { PROTO_NAME } from '../dissectors/packet.js';
 import { findCaptures } from './oracle-lib.js';
 import { TSHARK_DEFAULT_DECODE_AS, tsharkFilterPass, tsharkPath } from './helpers/tshark.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
@@ -37,7 +37,7 @@ export const FILTERS = [
   'ip.src == 10.244.1.5 or ip.dst == 10.244.1.5 and tcp', '!(ip.ttl == 64) && ip', 'udp && !vxlan',
   'ip.dst == 10.244.2.7 && (tcp.dstport == 80 || udp.dstport == 53)', 'ipv6.src == ::1 or ipv6.dst ne ff02::1',
   'ip.src > 10.0.0.0 and ip.src < 11.0.0.0',
-  // The fields lint findings' filters use (src/findings/filters.ts).
+  // The fields lint findings' filters use (src/analyses/findings/filters.ts).
   'vxlan.flag_i == 0', 'vxlan.flag_g == 1', 'vxlan.flag_d == 1 || vxlan.flag_a == 1', 'vxlan.flags_reserved != 0', 'vxlan.flags_reserved == 0x12',
   'vxlan.gbp != 0', 'vxlan.gbp > 100', 'vxlan.reserved8 != 0',
   'vxlan && (vxlan.flags_reserved != 0 || vxlan.reserved8 != 0 || (vxlan.flag_g == 0 && (vxlan.flag_d == 1 || vxlan.flag_a == 1 || vxlan.gbp != 0)))',

@@ -5,13 +5,13 @@ import { tokenize, FilterError } from '../src/filter/lexer.js';
 import { parseFilter } from '../src/filter/parser.js';
 import { compileFilter } from '../src/filter/compile.js';
 import { Selection, filterErrorText, parseTimeBound, selectionSpec } from '../src/filter/options.js';
-import { PacketFacts } from '../src/facts.js';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketFacts } from '../src/analyses/facts.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
 import { CaptureRecord } from '../src/reader/record.js';
 import { UsageError } from '../src/commands/common.js';
 import { be16, be24, be32, concat, ip6 } from '../test-support/bytes.js';
 import { ethernet, ipv4, tcp, udp, vxlan } from '../test-support/packets.js';
-import type { PacketState } from '../src/packet.js';
+import type { PacketState } from '../dissectors/packet.js';
 
 const OUTER_MAC_A = '52:54:00:56:00:11', OUTER_MAC_B = '52:54:00:56:00:12';
 const INNER_MAC_A = '5e:8a:31:c4:10:05', INNER_MAC_B = '5e:8a:31:c4:20:07';

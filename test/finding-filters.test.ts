@@ -1,4 +1,4 @@
-// Every lint finding and flow carries filters that lead to its packets (src/findings/filters.ts).
+// Every lint finding and flow carries filters that lead to its packets (src/analyses/findings/filters.ts).
 // The independent check is tshark: `tshark -r FILE <tsharkArgs> -Y '<tsharkFilter>'` must show
 // exactly `count` frames, the first being `firstFrame`, for the rules whose filters say they are
 // exact, and a superset holding `firstFrame` for the others (documented in INEXACT_RULES and the
@@ -9,12 +9,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runLint } from '../src/commands/lint.js';
-import { parseVniRanges } from '../src/lint/config.js';
-import { analyze } from '../src/analyze.js';
-import { correlate } from '../src/correlate/index.js';
-import { INEXACT_RULES, dissectCommand, flowFilters, tsharkCommand, type PacketFilters } from '../src/findings/filters.js';
-import type { Finding } from '../src/lint/analysis.js';
-import type { FlowObject } from '../src/flows/analysis.js';
+import { parseVniRanges } from '../src/analyses/lint/config.js';
+import { analyze } from '../src/engine/analyze.js';
+import { correlate } from '../src/analyses/correlate/index.js';
+import { INEXACT_RULES, dissectCommand, flowFilters, tsharkCommand, type PacketFilters } from '../src/analyses/findings/filters.js';
+import type { Finding } from '../src/analyses/lint/analysis.js';
+import type { FlowObject } from '../src/analyses/flows/analysis.js';
 import { dissectCommand as dissectCli } from '../src/commands/dissect.js';
 
 const ROOT = join(import.meta.dirname, '..');

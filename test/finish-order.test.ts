@@ -1,10 +1,10 @@
-// Declared dependencies between analyses (PacketAnalysis.dependsOn, src/driver.ts finishAll): an
+// Declared dependencies between analyses (PacketAnalysis.dependsOn, src/engine/driver.ts finishAll): an
 // analysis' finish() runs after those of the analyses it reads, whatever their order in the run,
 // and the results keep the run's order (the order of the document's sections).
 import { describe, expect, it } from 'vitest';
-import { finishAll } from '../src/driver.js';
-import type { PacketAnalysis } from '../src/analysis.js';
-import { createLintSet } from '../src/lint/index.js';
+import { finishAll } from '../src/engine/driver.js';
+import type { PacketAnalysis } from '../src/engine/analysis.js';
+import { createLintSet } from '../src/analyses/lint/index.js';
 
 function recorded(a: PacketAnalysis, order: string[]): PacketAnalysis {
   const finish = a.finish.bind(a);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyze } from '../src/analyze.js';
+import { analyze } from '../src/engine/analyze.js';
 import { writePcap } from '../test-support/capture.js';
 import { eth, ipv4, tcp, udp, vxlan, ETHERTYPE_IPV4 } from '../test-support/bytes.js';
 

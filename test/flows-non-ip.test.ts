@@ -5,8 +5,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, runAnalyses } from '../src/analyze.js';
-import { renderReport } from '../src/report/html.js';
+import { analyze, runAnalyses } from '../src/engine/analyze.js';
+import { renderReport } from '../src/render/html.js';
 import { tsharkPath } from './helpers/tshark.js';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -9,15 +9,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runAnalyses } from '../src/analyze.js';
-import { streamFlows } from '../src/flows/stream.js';
-import type { FlowObject } from '../src/flows/analysis.js';
+import { runAnalyses } from '../src/engine/analyze.js';
+import { streamFlows } from '../src/analyses/flows/stream.js';
+import type { FlowObject } from '../src/analyses/flows/analysis.js';
 import { ETHERTYPE_IPV4, eth, ipv4, tcp, udp } from '../test-support/bytes.js';
 import { writePcap, type PcapRecord } from '../test-support/capture.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'tunnelscope.js');
-const built = existsSync(join(ROOT, 'dist', 'src', 'flows', 'stream.js'));
+const built = existsSync(join(ROOT, 'dist', 'src', 'analyses', 'flows', 'stream.js'));
 if (!built) console.warn('flows-stream: dist/ is not built (run npm run build); skipping the pipe test');
 
 const T0 = 1_700_000_000;
@@ -118,7 +118,7 @@ describe('flows --stream', () => {
     const never = { idleTcp: 1e9, idleOther: 1e9, active: 0, closeDelay: 1e9 };
     for (const file of files) {
       const batchRun = await runAnalyses([file], { quiet: true, standard: 'bgp', workers: 1 });
-      const { addBgpPodCidrs, bgpAnnounced } = await import('../src/analyze.js');
+      const { addBgpPodCidrs, bgpAnnounced } = await import('../src/engine/analyze.js');
       addBgpPodCidrs(batchRun.flows, bgpAnnounced(batchRun.extra));
       const batchSummary = batchRun.flows.finish();
       const batch = batchRun.flows.flows();

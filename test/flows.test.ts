@@ -4,8 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runAnalyses } from '../src/analyze.js';
-import type { FlowObject } from '../src/flows/analysis.js';
+import { runAnalyses } from '../src/engine/analyze.js';
+import type { FlowObject } from '../src/analyses/flows/analysis.js';
 
 const hasTshark = (() => {
   try { execFileSync('tshark', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }

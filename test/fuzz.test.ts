@@ -2,8 +2,8 @@
 // long run is `npm run fuzz` (a million mutants by default).
 import { describe, expect, it } from 'vitest';
 import { builtinSeeds, checkInvariants, formatReport, runFuzz, LINKTYPES } from '../test-support/fuzz.js';
-import { PacketDecoder } from '../src/decoder.js';
-import { describeLayers } from '../src/dissect.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { describeLayers } from '../dissectors/dissect.js';
 
 describe('fuzz', () => {
   it('the built-in seeds decode cleanly (they are valid packets)', () => {

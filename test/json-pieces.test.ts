@@ -1,7 +1,7 @@
-// src/report/json.ts: `analyze --json` is written in pieces as it is serialised; their
+// src/render/json.ts: `analyze --json` is written in pieces as it is serialised; their
 // concatenation must be exactly what JSON.stringify(value, null, 2) gives (the JSON output is a contract).
 import { describe, expect, it } from 'vitest';
-import { jsonPieces } from '../src/report/json.js';
+import { jsonPieces } from '../src/render/json.js';
 
 const joined = (v: unknown) => [...jsonPieces(v)].join('');
 

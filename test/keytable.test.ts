@@ -2,7 +2,7 @@
 // holding the same keys: after any mix of inserts and deletes every remaining key is found at the
 // entry it was given, every deleted key is absent, and live entries never move.
 import { describe, expect, it } from 'vitest';
-import { KeyTable } from '../src/flows/keytable.js';
+import { KeyTable } from '../src/util/keytable.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

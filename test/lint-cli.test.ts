@@ -2,7 +2,7 @@
 // exists, 0 otherwise, 2 on usage errors, 3 on unreadable input; --json as the SPEC's schema;
 // --config switching rules off and changing severities. Runs bin/tunnelscope.js (needs `npm run build`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ruleEvidence } from '../src/findings/filters.js';
+import { ruleEvidence } from '../src/analyses/findings/filters.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLint, type LintRunOptions } from '../src/commands/lint.js';
-// Findings also carry filters (src/findings/filters.ts, test/finding-filters.test.ts); these tests pin what the rule found.
-import { ruleEvidence } from '../src/findings/filters.js';
-import { RULES, renderRulesMarkdown } from '../src/lint/rules.js';
-import { LintConfigError, parseVniRanges, validateConfig } from '../src/lint/config.js';
-import { bgpHoldTimeFinding, bgpInputFrom, bgpNotificationFinding, type BgpInput } from '../src/lint/bgp.js';
+// Findings also carry filters (src/analyses/findings/filters.ts, test/finding-filters.test.ts); these tests pin what the rule found.
+import { ruleEvidence } from '../src/analyses/findings/filters.js';
+import { RULES, renderRulesMarkdown } from '../src/analyses/lint/rules.js';
+import { LintConfigError, parseVniRanges, validateConfig } from '../src/analyses/lint/config.js';
+import { bgpHoldTimeFinding, bgpInputFrom, bgpNotificationFinding, type BgpInput } from '../src/analyses/lint/bgp.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const LINT = join(ROOT, 'fixtures', 'lint');
@@ -281,7 +281,7 @@ describe('real kernel MTU problems (fixtures/lint/make-kernel-mtu.sh, expected-k
       const res = await lint(join(LINT, file));
       if (e.overhead) {
         // `overhead` reaches the same MTU verdict as lint (tshark's counts, written by make-kernel-mtu.sh).
-        const { analyze } = await import('../src/analyze.js');
+        const { analyze } = await import('../src/engine/analyze.js');
         const doc = await analyze(join(LINT, file));
         expect(doc.overhead.exceeded.reduce((n, x) => n + x.packets, 0)).toBe(e.overhead.exceeded);
         expect(doc.overhead.superFrames.reduce((n, x) => n + x.packets, 0)).toBe(e.overhead.superFrames);
@@ -324,12 +324,12 @@ describe('docs', () => {
 
 describe('parallel runs: exportState/mergeState give the sequential result', () => {
   async function analyses(files: string[], base = 0) {
-    const { PacketDecoder } = await import('../src/decoder.js');
-    const { PacketFacts, extractFacts } = await import('../src/facts.js');
+    const { PacketDecoder } = await import('../dissectors/decoder.js');
+    const { PacketFacts, extractFacts } = await import('../src/analyses/facts.js');
     const { forEachRecord } = await import('../src/reader/capture.js');
-    const { LintAnalysis } = await import('../src/lint/analysis.js');
-    const { L2Analysis } = await import('../src/cni/l2.js');
-    const { CniAnalysis } = await import('../src/cni/analysis.js');
+    const { LintAnalysis } = await import('../src/analyses/lint/analysis.js');
+    const { L2Analysis } = await import('../src/analyses/cni/l2.js');
+    const { CniAnalysis } = await import('../src/analyses/cni/analysis.js');
     const decoder = new PacketDecoder();
     const lint = new LintAnalysis({ vnis: [[1, 1]] });
     const l2 = new L2Analysis();

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PacketDecoder } from '../src/decoder.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
 import { forEachRecord } from '../src/reader/capture.js';
-import { CLASS_NAME } from '../src/packet.js';
+import { CLASS_NAME } from '../dissectors/packet.js';
 import { mapLimit, tsharkPath, type TsharkFrame } from './helpers/tshark.js';
 import { runTsharkBatched } from './oracle-lib.js';
 import { CORPUS_DIR } from '../test-support/shared.js';

@@ -6,11 +6,11 @@
 // built from our layer objects (`describe()`), in layer order, under tshark's field names.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PacketDecoder } from '../src/decoder.js';
-import { describeLayers } from '../src/dissect.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { describeLayers } from '../dissectors/dissect.js';
 import { forEachRecord } from '../src/reader/capture.js';
-import type { LayerObject } from '../src/dissector.js';
-import { CLASS_NAME, PROTO_NAME } from '../src/packet.js';
+import type { LayerObject } from '../dissectors/dissector.js';
+import { CLASS_NAME, PROTO_NAME } from '../dissectors/packet.js';
 import { isClassicPcap, mapLimit, runTshark, runTsharkMerged, type TsharkRun } from './helpers/tshark.js';
 
 /** The tshark fields compared (frame.number is implied). */

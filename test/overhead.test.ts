@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, runAnalyses } from '../src/analyze.js';
+import { analyze, runAnalyses } from '../src/engine/analyze.js';
 import { runLint } from '../src/commands/lint.js';
-import { CaptureDirection, MAX_JUMBO_MTU, MtuVerdict, captureDirection, mtuVerdict } from '../src/overhead.js';
+import { CaptureDirection, MAX_JUMBO_MTU, MtuVerdict, captureDirection, mtuVerdict } from '../src/analyses/overhead.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 // Outer IPv4 20 / IPv6 40, UDP 8, VXLAN 8, inner Ethernet 14 (RFC 7348); GRE 4 + key 4 (RFC 2890);
@@ -80,7 +80,7 @@ describe('flow table cap', () => {
   });
 });
 
-describe('one MTU verdict for overhead and lint (src/overhead.ts mtuVerdict, README overhead section)', () => {
+describe('one MTU verdict for overhead and lint (src/analyses/overhead.ts mtuVerdict, README overhead section)', () => {
   const { FITS, EXCEEDED, SUPER_ZERO_LENGTH, SUPER_ABOVE_JUMBO, SUPER_TCP_OFFLOAD } = MtuVerdict;
   const { UNKNOWN, INCOMING, OUTGOING, OTHER_HOST } = CaptureDirection;
   const TCP = 6, UDP = 17, ICMP = 1;

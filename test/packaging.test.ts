@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VERSION } from '../src/analyze.js';
+import { VERSION } from '../src/engine/analyze.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -38,7 +38,7 @@ describe('npm pack', () => {
 
   it('ships the CLI, the library with its types, the bundled sample, README and LICENSE', () => {
     for (const path of ['LICENSE', 'README.md', 'package.json', 'bin/tunnelscope.js', 'dist/src/index.js', 'dist/src/index.d.ts',
-      'dist/src/cli.js', 'dist/src/worker.js', 'fixtures/sample/node-mix.pcap']) {
+      'dist/src/cli.js', 'dist/src/engine/worker.js', 'fixtures/sample/node-mix.pcap']) {
       expect(shipped, path).toContain(path);
     }
     expect([...shipped].some((p) => p.startsWith('dist/dissectors/') && p.endsWith('.js'))).toBe(true);

@@ -6,9 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, type AnalysisDocument } from '../src/analyze.js';
-import { CidrSet, parseCidr, parseIp } from '../src/cidr.js';
-import { PodCidrInference, ipv4NotPod, ipv6NotPod, ipv4Private } from '../src/podcidr.js';
+import { analyze, type AnalysisDocument } from '../src/engine/analyze.js';
+import { CidrSet, parseCidr, parseIp } from '../src/util/cidr.js';
+import { PodCidrInference, ipv4NotPod, ipv6NotPod, ipv4Private } from '../src/analyses/podcidr.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -2,7 +2,7 @@
 // merged across ranges of one file: a window that straddles the cut must count the events on both
 // sides, as one thread does. Expected values laid out by hand from the event times.
 import { describe, expect, it } from 'vitest';
-import { RateWindow } from '../src/lint/tables.js';
+import { RateWindow } from '../src/util/tables.js';
 
 /** 150 events 5 ms apart from t = 1000 s (frames 1..150): all in one second, like fixtures/lint/arp-broadcast-storm.trigger.pcap. */
 const STORM = Array.from({ length: 150 }, (_, i) => ({ ts: 1000 + i * 0.005, frame: i + 1, file: 0 }));

@@ -104,8 +104,8 @@ describe('README examples are what the code prints', () => {
     // CLI tests run dist/: build it when a source is newer (as the other CLI tests do).
     const out = join(ROOT, 'dist', 'src', 'cli.js');
     const built = existsSync(out) ? statSync(out).mtimeMs : 0;
-    const newest = Math.max(...['src', 'src/commands', 'src/flows', 'src/report', 'src/report/html', 'dissectors'].flatMap((d) =>
-      existsSync(join(ROOT, d)) ? readdirSync(join(ROOT, d)).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(ROOT, d, f)).mtimeMs) : [0]));
+    const newest = Math.max(0, ...['src', 'dissectors'].flatMap((d) =>
+      readdirSync(join(ROOT, d), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(ROOT, d, f)).mtimeMs)));
     if (built < newest) {
       const b = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
       if (b.status !== 0) throw new Error(`build failed: ${b.stdout}${b.stderr}`);

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Out, OutputClosed } from '../src/commands/common.js';
-import { escapeControls, escapeJsonControls } from '../src/report/escape.js';
+import { escapeControls, escapeJsonControls } from '../src/render/escape.js';
 import { ETHERTYPE_IPV4, eth, ipv4, udp } from '../test-support/bytes.js';
 import { PcapngWriter, writePcap, type PcapRecord } from '../test-support/capture.js';
 import { CaptureError } from '../src/reader/record.js';

@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze, type AnalysisDocument } from '../src/analyze.js';
-import { renderReport } from '../src/report/html.js';
-import { dissectCommand, tsharkCommand } from '../src/findings/filters.js';
+import { analyze, type AnalysisDocument } from '../src/engine/analyze.js';
+import { renderReport } from '../src/render/html.js';
+import { dissectCommand, tsharkCommand } from '../src/analyses/findings/filters.js';
 import { reportAnalyzeOptions } from '../src/commands/report.js';
-import { createLintSet } from '../src/lint/index.js';
-import type { BgpResult } from '../src/bgp/analysis.js';
-import type { LintResult } from '../src/lint/analysis.js';
-import type { CniResult } from '../src/cni/fingerprint.js';
+import { createLintSet } from '../src/analyses/lint/index.js';
+import type { BgpResult } from '../src/analyses/bgp/analysis.js';
+import type { LintResult } from '../src/analyses/lint/analysis.js';
+import type { CniResult } from '../src/analyses/cni/fingerprint.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -193,7 +193,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
 
   it('renders BGP, lint findings, the CNI verdict and L2 from the real modules, with rule links into the glossary', async () => {
     const files = [join(ROOT, 'fixtures', 'vxlan-lint.pcap'), join(ROOT, 'fixtures', 'bgp', 'bird-sessions.pcap')];
-    // The lint set (BGP, L2, CNI, lint) in the same pass, as analyze runs it once src/standard.ts lists it.
+    // The lint set (BGP, L2, CNI, lint) in the same pass, as analyze runs it once src/engine/standard.ts lists it.
     const doc = await analyze(files, reportAnalyzeOptions({ quiet: true, extraAnalyses: () => createLintSet().analyses }));
     const lint = doc.lint as LintResult, cni = doc.cni as CniResult, bgp = doc.bgp as BgpResult;
     expect(lint?.findings.length).toBeGreaterThan(0);

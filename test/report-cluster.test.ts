@@ -1,4 +1,4 @@
-// The report's cluster section (src/report/html/cluster.ts) in headless Chromium: the node x node
+// The report's cluster section (src/render/html/cluster.ts) in headless Chromium: the node x node
 // matrix cells hold the bytes, loss and median delay that gen_pairs.py (scapy) computed for the
 // link-flap pair (fixtures/correlate/link-flap.truth.json, `cluster.matrix`), and every lossy
 // path's breakdowns by size, protocol and time are drawn. Skipped, with a message, where
@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze } from '../src/analyze.js';
-import { renderReport } from '../src/report/html.js';
-import { clusterView } from '../src/correlate/cluster.js';
+import { analyze } from '../src/engine/analyze.js';
+import { renderReport } from '../src/render/html.js';
+import { clusterView } from '../src/analyses/correlate/cluster.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'test-output');

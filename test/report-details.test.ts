@@ -2,9 +2,9 @@
 // reason an over-MTU packet is a violation, and the count of BGP pod CIDRs left out of the list.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { analyze } from '../src/analyze.js';
-import { analysisText, overheadText } from '../src/report/text.js';
-import { renderReport } from '../src/report/html.js';
+import { analyze } from '../src/engine/analyze.js';
+import { analysisText, overheadText } from '../src/render/text.js';
+import { renderReport } from '../src/render/html.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const GOOD = join(ROOT, 'fixtures', 'vxlan-4789.pcap');

@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PacketDecoder } from '../src/decoder.js';
-import { packetObject } from '../src/dissect.js';
+import { PacketDecoder } from '../dissectors/decoder.js';
+import { packetObject } from '../dissectors/dissect.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { CaptureError } from '../src/reader/record.js';
 import { CORPUS_DIR } from '../test-support/shared.js';

@@ -3,8 +3,8 @@
 // stay `underlay`. Expected prefixes are the ones fixtures/cni/make-cni.py configured.
 import { createReadStream, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyze, type AnalysisDocument } from '../src/analyze.js';
-import { CidrSet, parseCidr } from '../src/cidr.js';
+import { analyze, type AnalysisDocument } from '../src/engine/analyze.js';
+import { CidrSet, parseCidr } from '../src/util/cidr.js';
 
 const FILE = 'fixtures/cni/calico-bgp.pcap';
 const ANNOUNCED = ['10.244.1.0/26', '10.244.2.64/26', '10.244.3.128/26'];

@@ -1,9 +1,9 @@
 // The text renderers' pieces (issue 13): plain tables fitted to a width, empty columns left out,
 // colour marks the data cannot forge, packet times in each -t format.
 import { describe, expect, it } from 'vitest';
-import { renderTable } from '../src/report/table.js';
-import { applyColor, colorWanted, escapeCell, formatTime, outputWidth, setTerminalStyle, styled } from '../src/report/style.js';
-import { csvColumns, csvText, flattenRecord } from '../src/report/csv.js';
+import { renderTable } from '../src/render/table.js';
+import { applyColor, colorWanted, escapeCell, formatTime, outputWidth, setTerminalStyle, styled } from '../src/render/style.js';
+import { csvColumns, csvText, flattenRecord } from '../src/render/csv.js';
 
 describe('renderTable', () => {
   it('a header, a rule under it, no rule between rows; numbers right-aligned, addresses not', () => {

@@ -33,7 +33,7 @@ describe.skipIf(!built)('library types under tsc --strict', () => {
 
 describe('the HTML report reads the typed document', () => {
   it('without re-validating shapes through `as unknown as` casts', () => {
-    const html = readFileSync(join(import.meta.dirname, '..', 'src', 'report', 'html.ts'), 'utf8');
+    const html = readFileSync(join(import.meta.dirname, '..', 'src', 'render', 'html.ts'), 'utf8');
     expect(html.match(/as unknown as/g) ?? []).toEqual([]);
   });
 });

@@ -3,9 +3,9 @@
 // 5880 / 2637 / 791) and from tshark's view of the same files (fixtures/README.md).
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runAnalyses } from '../src/analyze.js';
+import { runAnalyses } from '../src/engine/analyze.js';
 import { runLint } from '../src/commands/lint.js';
-import { ruleEvidence } from '../src/findings/filters.js';
+import { ruleEvidence } from '../src/analyses/findings/filters.js';
 import { forEachRecord } from '../src/reader/capture.js';
 import { PcapngWriter } from '../test-support/capture.js';
 import { filler } from '../test-support/bytes.js';

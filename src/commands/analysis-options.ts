@@ -1,6 +1,6 @@
 // Options shared by flows, overhead and analyze.
 import { DECODE_OPTIONS, RANGES, intOption, decoderOptions, type Options, type Parsed } from './common.js';
-import type { AnalyzeOptions } from '../analyze.js';
+import type { AnalyzeOptions } from '../engine/analyze.js';
 import { selectionSpec } from '../filter/options.js';
 
 export const ANALYSIS_OPTIONS: Options = {

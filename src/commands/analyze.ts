@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // What only some runs need is loaded when they do (start-up time): the text report without
 // --json, the rolling view with --interval, correlation with --node, --window or several files.
-import { analyze, type AnalyzeOptions } from '../analyze.js';
+import { analyze, type AnalyzeOptions } from '../engine/analyze.js';
 import { Out, RANGES, TIME_OPTION, UsageError, decoderOptions, fileErrorsStatus, intOption, parse, printWarnings, someReadable, type Command, type Options, type Parsed } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
-import { jsonPieces } from '../report/json.js';
-import type { ClusterSection } from '../correlate/cluster.js';
-import type { AnalysisDocument } from '../analyze.js';
+import { jsonPieces } from '../render/json.js';
+import type { ClusterSection } from '../analyses/correlate/cluster.js';
+import type { AnalysisDocument } from '../engine/analyze.js';
 import { stopSignal } from '../reader/capture.js';
 
 /** analyze and report over captures from several nodes (the cluster view). */
@@ -27,13 +27,13 @@ export function withNodeFiles(positionals: readonly string[], named: ReadonlyMap
 
 /**
  * After the analyze run: with files from more than one node, `doc.cluster` counts a packet seen at
- * its sender and its receiver once (src/correlate/cluster.ts). Returns the section, or null.
+ * its sender and its receiver once (src/analyses/correlate/cluster.ts). Returns the section, or null.
  */
 export async function addClusterSection(doc: AnalysisDocument, files: readonly string[], named: ReadonlyMap<string, string>, values: Parsed['values']): Promise<ClusterSection | null> {
   const readable = doc.summary.files.filter((f) => f.error === null).map((f) => f.name);
   // Interrupted (SIGINT/SIGTERM): the results cover what was read; nothing more is read.
   if (readable.length < 2 || stopSignal()?.aborted) return null;
-  const [{ clusterView }, { parseWindow }] = await Promise.all([import('../correlate/cluster.js'), import('./correlate.js')]);
+  const [{ clusterView }, { parseWindow }] = await Promise.all([import('../analyses/correlate/cluster.js'), import('./correlate.js')]);
   const cluster = await clusterView(files.filter((f) => readable.includes(f)), named, { ...decoderOptions(values), windowS: parseWindow(values.window) });
   if (cluster) doc.cluster = cluster;
   if (cluster && values.quiet !== true) for (const w of cluster.warnings) process.stderr.write(`tunnelscope: warning: cluster: ${w}\n`);
@@ -92,7 +92,7 @@ export const analyzeCommand: Command = {
     const cluster = await addClusterSection(doc, files, named, p.values);
     const out = new Out(p.values.json === true);
     if (p.values.json) {
-      // In pieces as it is serialised (src/report/json.ts): the same text as JSON.stringify(doc, null, 2).
+      // In pieces as it is serialised (src/render/json.ts): the same text as JSON.stringify(doc, null, 2).
       for (const piece of jsonPieces(doc)) {
         const behind = out.write(piece);
         if (behind) await behind;
@@ -107,6 +107,6 @@ export const analyzeCommand: Command = {
 
 /** The text report (the modules that write it are loaded only for text output). */
 export async function documentText(doc: AnalysisDocument, cluster: ClusterSection | null): Promise<string> {
-  const { analysisText } = await import('../report/text.js');
+  const { analysisText } = await import('../render/text.js');
   return analysisText(doc) + (cluster ? (await import('./correlate.js')).formatClusterText(cluster) : '');
 }

@@ -1,14 +1,14 @@
 // `tunnelscope bgp FILE... [--json] [-t FORMAT]`: BGP sessions (peers, ASNs, router IDs, hold times,
 // capabilities, state reached, message counts, NOTIFICATIONs) and the routes announced and
-// withdrawn. The JSON document's shape is described in src/bgp/README.md.
-import { PacketDecoder } from '../decoder.js';
-import { Driver } from '../driver.js';
+// withdrawn. The JSON document's shape is described in src/analyses/bgp/README.md.
+import { PacketDecoder } from '../../dissectors/decoder.js';
+import { Driver } from '../engine/driver.js';
 import { stopSignal } from '../reader/capture.js';
 import { Selection, selectionSpec } from '../filter/options.js';
 import { CaptureError, captureReason, formatTimestamp } from '../reader/record.js';
-import { Progress } from '../progress.js';
-import { BgpAnalysis } from '../bgp/analysis.js';
-import { bgpText } from '../bgp/report.js';
+import { Progress } from '../render/progress.js';
+import { BgpAnalysis } from '../analyses/bgp/analysis.js';
+import { bgpText } from '../analyses/bgp/report.js';
 import { DECODE_OPTIONS, Out, TIME_OPTION, decoderOptions, fileErrorsStatus, parse, printWarnings, requireFiles, someReadable, type Command, type FileOutcome } from './common.js';
 import { ANALYSIS_OPTIONS } from './analysis-options.js';
 

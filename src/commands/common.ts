@@ -3,10 +3,10 @@
 import { createRequire } from 'node:module';
 import parser from 'yargs-parser';
 import type { Argv, Options as YargsOption } from 'yargs';
-import { parseCidr } from '../cidr.js';
-import { parseDecodeAs, type DecoderOptions } from '../decoder.js';
-import { escapeControls, escapeJsonControls } from '../report/escape.js';
-import { applyColor, setTerminalStyle } from '../report/style.js';
+import { parseCidr } from '../util/cidr.js';
+import { parseDecodeAs, type DecoderOptions } from '../../dissectors/decoder.js';
+import { escapeControls, escapeJsonControls } from '../render/escape.js';
+import { applyColor, setTerminalStyle } from '../render/style.js';
 import { OutputClosed, outputFailure, watchOutput } from './output.js';
 
 export class UsageError extends Error {}

@@ -1,12 +1,12 @@
 // `tunnelscope correlate FILE... [--node NAME=FILE]... [--window SECONDS] [--json]`: captures from
-// several nodes matched packet by packet (src/correlate).
+// several nodes matched packet by packet (src/analyses/correlate).
 import { realpathSync } from 'node:fs';
-import { correlate, exportFingerprints, isFingerprintFile, nodeName, readTrailer, type CorrelateResult, type NodeInput } from '../correlate/index.js';
-import { renderTable } from '../report/table.js';
-import type { ClusterSection } from '../correlate/cluster.js';
-import { loadCorrelateConfig } from '../correlate/config.js';
-import { LintConfigError, type RuleOverride } from '../lint/config.js';
-import { formatFinding } from '../lint/text.js';
+import { correlate, exportFingerprints, isFingerprintFile, nodeName, readTrailer, type CorrelateResult, type NodeInput } from '../analyses/correlate/index.js';
+import { renderTable } from '../render/table.js';
+import type { ClusterSection } from '../analyses/correlate/cluster.js';
+import { loadCorrelateConfig } from '../analyses/correlate/config.js';
+import { LintConfigError, type RuleOverride } from '../analyses/lint/config.js';
+import { formatFinding } from '../analyses/lint/text.js';
 import { selectionSpec } from '../filter/options.js';
 import { DECODE_OPTIONS, Out, UsageError, decoderOptions, parse, printWarnings, stringList, type Command } from './common.js';
 

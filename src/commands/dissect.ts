@@ -1,13 +1,13 @@
 // `tunnelscope dissect FILE [-Y EXPR] [-c N] [--from T] [--to T] [--json]`: one line (or one JSON object) per packet.
-import { PacketDecoder } from '../decoder.js';
-import { packetObject, summaryLine } from '../dissect.js';
-import { Driver, sink } from '../driver.js';
+import { PacketDecoder } from '../../dissectors/decoder.js';
+import { packetObject, summaryLine } from '../../dissectors/dissect.js';
+import { Driver, sink } from '../engine/driver.js';
 import { stopSignal } from '../reader/capture.js';
 import { Selection, selectionSpec } from '../filter/options.js';
 import { CaptureError, captureReason } from '../reader/record.js';
-import { BgpTracker } from '../bgp/tracker.js';
-import { layerSummary } from '../bgp/layer.js';
-import { formatTime, timeFormat } from '../report/style.js';
+import { BgpTracker } from '../analyses/bgp/tracker.js';
+import { layerSummary } from '../analyses/bgp/layer.js';
+import { formatTime, timeFormat } from '../render/style.js';
 import { DECODE_OPTIONS, Out, TIME_OPTION, decoderOptions, fileErrorsStatus, parse, printWarnings, requireFiles, type Command, type FileOutcome } from './common.js';
 
 export const dissectCommand: Command = {

@@ -1,17 +1,17 @@
 // `tunnelscope flows FILE [--sort packets|bytes|duration] [--top N] [--class C]... [--json|--csv]`
 // `tunnelscope flows FILE|- --stream [--idle-timeout S|tcp=S,other=S] [--active-timeout S] --json|--csv`
-import { addBgpPodCidrs, bgpAnnounced, runAnalyses, type AnalyzeOptions } from '../analyze.js';
-import type { Expiry } from '../flows/flowtable.js';
-import { DEFAULT_EXPIRY, streamFlows } from '../flows/stream.js';
-import { escapeJsonControls } from '../report/escape.js';
+import { addBgpPodCidrs, bgpAnnounced, runAnalyses, type AnalyzeOptions } from '../engine/analyze.js';
+import type { Expiry } from '../analyses/flows/flowtable.js';
+import { DEFAULT_EXPIRY, streamFlows } from '../analyses/flows/stream.js';
+import { escapeJsonControls } from '../render/escape.js';
 import { OutputClosed, outputFailure, watchOutput } from './common.js';
-import { CLASS_NAME } from '../packet.js';
-import { protocolName, renderTable } from '../report/table.js';
-import { csvText } from '../report/csv.js';
-import { flowRows } from '../report/text.js';
+import { CLASS_NAME } from '../../dissectors/packet.js';
+import { protocolName, renderTable } from '../render/table.js';
+import { csvText } from '../render/csv.js';
+import { flowRows } from '../render/text.js';
 import { Out, RANGES, TIME_OPTION, UsageError, fileErrorsStatus, intOption, parse, printWarnings, requireFiles, someReadable, stringList, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
-import type { FlowObject } from '../flows/analysis.js';
+import type { FlowObject } from '../analyses/flows/analysis.js';
 
 const CSV_HEAD = ['id', 'class', 'tunnelA', 'tunnelB', 'vni', 'key', 'tunnelDstPort', 'origIp', 'origPort', 'respIp', 'respPort',
   'protocol', 'packets', 'bytes', 'origPackets', 'origBytes', 'respPackets', 'respBytes', 'innerBytes', 'overheadBytes',
@@ -71,7 +71,7 @@ class RecordWriter {
   }
 }
 
-/** Flows as CSV: every field of the JSON record (src/report/csv.ts), the protocol by name. */
+/** Flows as CSV: every field of the JSON record (src/render/csv.ts), the protocol by name. */
 export function flowsCsv(flows: readonly object[]): string {
   return csvText(flows, (flat) => {
     const p = flat.get('protocol');

@@ -1,13 +1,13 @@
 // `tunnelscope lint FILE... [--vxlan-port P]... [--vni N|A-B]... [--mtu M] [--arp-storm-rate N]
 //  [--fail-on error|warning|info] [--config FILE] [--json]`: findings, one per line (or JSON), and
 // exit status 1 when a finding at or above --fail-on exists.
-import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../lint/config.js';
-import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../lint/rules.js';
-import { createLintSet, type BgpSource, type LintSet } from '../lint/index.js';
-import { runSequential, type FileSummary } from '../analyze.js';
+import { LintConfigError, loadConfigFile, parseVniRanges, type LintConfigFile } from '../analyses/lint/config.js';
+import { RULES, SEVERITIES, SEVERITY_RANK, type Severity } from '../analyses/lint/rules.js';
+import { createLintSet, type BgpSource, type LintSet } from '../analyses/lint/index.js';
+import { runSequential, type FileSummary } from '../engine/analyze.js';
 import { selectionSpec, type SelectionSpec } from '../filter/options.js';
-import { formatFinding, formatText, type LintRun } from '../lint/text.js';
-import { csvText } from '../report/csv.js';
+import { formatFinding, formatText, type LintRun } from '../analyses/lint/text.js';
+import { csvText } from '../render/csv.js';
 export { formatFinding, formatText, type LintRun };
 import { DECODE_OPTIONS, Out, RANGES, UsageError, intOption, decoderOptions, fileErrorsStatus, parse, printWarnings, someReadable, stringList, type Command } from './common.js';
 
@@ -29,8 +29,8 @@ export interface LintRunOptions {
   /** Called with each file's reader warnings. */
   onWarnings?: (file: string, warnings: string[]) => void;
   /**
-   * A BGP analysis to run alongside, and how to read its result (src/lint/bgp.ts bgpInputFrom).
-   * Default: a new BgpAnalysis (src/bgp); `null` runs none (the BGP rules are then "not evaluated").
+   * A BGP analysis to run alongside, and how to read its result (src/analyses/lint/bgp.ts bgpInputFrom).
+   * Default: a new BgpAnalysis (src/analyses/bgp); `null` runs none (the BGP rules are then "not evaluated").
    */
   bgp?: BgpSource | null;
 }

@@ -1,7 +1,7 @@
 // `tunnelscope overhead FILE [--mtu 1500] [--json]`
-import { analyze } from '../analyze.js';
-import { overheadText } from '../report/text.js';
-import { csvText } from '../report/csv.js';
+import { analyze } from '../engine/analyze.js';
+import { overheadText } from '../render/text.js';
+import { csvText } from '../render/csv.js';
 import { Out, fileErrorsStatus, parse, printWarnings, requireFiles, someReadable, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 

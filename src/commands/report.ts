@@ -3,11 +3,11 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { analyze, type AnalyzeOptions } from '../analyze.js';
-import { renderReport } from '../report/html.js';
-import { TimelineAnalysis } from '../report/timeline.js';
-import { standardAnalyses } from '../standard.js';
-import { createLintSet } from '../lint/index.js';
+import { analyze, type AnalyzeOptions } from '../engine/analyze.js';
+import { renderReport } from '../render/html.js';
+import { TimelineAnalysis } from '../analyses/timeline.js';
+import { standardAnalyses } from '../engine/standard.js';
+import { createLintSet } from '../analyses/lint/index.js';
 import { Out, RANGES, fileErrorsStatus, intOption, parse, printError, printWarnings, someReadable, UsageError, type Command } from './common.js';
 import { ANALYSIS_OPTIONS, analyzeOptions } from './analysis-options.js';
 import { CLUSTER_OPTIONS, addClusterSection, sampleCapture, withNodeFiles } from './analyze.js';
@@ -21,7 +21,7 @@ export const REPORT_TOP = 500;
 
 /**
  * The analysis behind the page: what `analyze --json` holds plus the `timeline` section. While
- * analyze's standard set (src/standard.ts) does not run the lint set yet, the report adds it (BGP,
+ * analyze's standard set (src/engine/standard.ts) does not run the lint set yet, the report adds it (BGP,
  * L2, CNI, lint in one pass) so the page has those sections; once it does, nothing is added twice.
  */
 export function reportAnalyzeOptions(base: AnalyzeOptions, top = REPORT_TOP): AnalyzeOptions {

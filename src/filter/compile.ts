@@ -6,8 +6,8 @@
 //   `f != v`: true when f is present and NO value equals v (tshark 4.0's "all not equal");
 //   `f ~= v` (any_ne): true when any value differs;  bare `f`: f is present.
 import type { CaptureRecord } from '../reader/record.js';
-import type { PacketState } from '../packet.js';
-import { CLASS_NAME } from '../packet.js';
+import type { PacketState } from '../../dissectors/packet.js';
+import { CLASS_NAME } from '../../dissectors/packet.js';
 import { FilterError } from './lexer.js';
 import { parseFilter, type FilterNode, type Word } from './parser.js';
 import { lookupField, fieldNames, type FilterEnv, type LayerField, type FrameField, type ValueType } from './fields.js';

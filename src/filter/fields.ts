@@ -4,10 +4,10 @@
 // layers of a packet quoted by an ICMP error included, as tshark's repeated fields. A frame field
 // has at most one value per packet. A value is a number; NaN means "not in this packet" (a header
 // cut short by the snaplen). IPv6 addresses are the byte offset of the address in `st.buf`.
-import { CLASS_NAME, Proto, TrafficClass, u16, u32, type PacketState } from '../packet.js';
+import { CLASS_NAME, Proto, TrafficClass, u16, u32, type PacketState } from '../../dissectors/packet.js';
 import type { CaptureRecord } from '../reader/record.js';
-import type { PacketFacts } from '../facts.js';
-import type { BgpLayer } from '../layers.js';
+import type { PacketFacts } from '../analyses/facts.js';
+import type { BgpLayer } from '../../dissectors/layers.js';
 import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_MIN } from '../../dissectors/ethernet.js';
 /** Largest 802.3 length (IEEE 802.3 clause 3.2.6; Wireshark's IEEE_802_3_MAX_LEN). */
 const ETH_8023_MAX_LEN = 1500;
@@ -34,7 +34,7 @@ import {
   GENEVE_FLAGS, GENEVE_FLAG_C, GENEVE_OPT_CRITICAL, GENEVE_OPT_HEADER_LEN, geneveFirstOption, geneveNextOption, geneveOptionClass,
   geneveOptionType, geneveOptionsEnd,
 } from '../../dissectors/geneve.js';
-import { CSUM_OK, CSUM_UNCHECKED, udpChecksumStatus } from '../lint/checksum.js';
+import { CSUM_OK, CSUM_UNCHECKED, udpChecksumStatus } from '../analyses/lint/checksum.js';
 
 export type ValueType = 'uint' | 'float' | 'bool' | 'ipv4' | 'ipv6' | 'mac' | 'class';
 

@@ -6,12 +6,12 @@
 //   `--from +30s` starts 30 s after the first packet of each file (as tshark's frame.time_relative).
 // - `--from` is inclusive and `--to` exclusive, as editcap's -A and -B.
 // - Once `-c` packets were accepted, `stopSignal()` ends the reading of that file.
-import { extractFacts, PacketFacts } from '../facts.js';
-import type { PacketState } from '../packet.js';
+import { extractFacts, PacketFacts } from '../analyses/facts.js';
+import type { PacketState } from '../../dissectors/packet.js';
 import type { CaptureRecord } from '../reader/record.js';
 import type { StopSignal } from '../reader/capture.js';
-import { BgpTracker } from '../bgp/tracker.js';
-import type { DecodeTables } from '../dissector.js';
+import { BgpTracker } from '../analyses/bgp/tracker.js';
+import type { DecodeTables } from '../../dissectors/dissector.js';
 import { FilterError } from './lexer.js';
 import { UsageError } from '../commands/common.js';
 import { compileFilter, type CompiledFilter } from './compile.js';

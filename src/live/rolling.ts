@@ -9,18 +9,18 @@
 // input once, at finish(), so they cannot be asked mid-stream. The view runs its own L2, CNI and
 // lint instances (without BGP: rules and CNI evidence that need BGP appear in the final report
 // only) on the same packets.
-import type { AnalysisContext, PacketAnalysis } from '../analysis.js';
-import type { AnalyzeOptions } from '../analyze.js';
-import type { PacketState } from '../packet.js';
-import { CLASS_NAME, Proto, TrafficClass, u32 } from '../packet.js';
+import type { AnalysisContext, PacketAnalysis } from '../engine/analysis.js';
+import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { PacketState } from '../../dissectors/packet.js';
+import { CLASS_NAME, Proto, TrafficClass, u32 } from '../../dissectors/packet.js';
 import type { CaptureRecord } from '../reader/record.js';
 import { formatTimestamp } from '../reader/record.js';
-import { KeyTable } from '../flows/keytable.js';
-import { standardAnalyses } from '../standard.js';
-import { createLintSet } from '../lint/index.js';
-import type { LintAnalysis } from '../lint/analysis.js';
-import type { CniAnalysis } from '../cni/analysis.js';
-import { formatIp } from '../cidr.js';
+import { KeyTable } from '../util/keytable.js';
+import { standardAnalyses } from '../engine/standard.js';
+import { createLintSet } from '../analyses/lint/index.js';
+import type { LintAnalysis } from '../analyses/lint/analysis.js';
+import type { CniAnalysis } from '../analyses/cni/analysis.js';
+import { formatIp } from '../util/cidr.js';
 import { IPV4_DST, IPV4_SRC } from '../../dissectors/ipv4.js';
 import { IPV6_DST, IPV6_SRC } from '../../dissectors/ipv6.js';
 

@@ -28,7 +28,7 @@ const GH_SNAPLEN = 16;
 const TS_BACK_S = 3600;
 /** ... and jump this far forward (a quiet night). */
 const TS_AHEAD_S = 7 * 86400;
-/** Longer than flows' copy window (20 ms, src/flows/copies.ts). */
+/** Longer than flows' copy window (20 ms, src/analyses/flows/copies.ts). */
 const QUIET_GAP_NS = 25_000_000;
 const BT_ISB = 5, BT_NRB = 4, BT_DSB = 0x0a;
 /** Blocks that can follow packets inside one section; an SHB or IDB later in the file prevents a split. */
