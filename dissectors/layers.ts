@@ -105,27 +105,24 @@ export interface Ipv6Layer extends LayerBase {
   fragId?: number;
 }
 
-export interface IcmpLayer extends LayerBase {
-  proto: 'icmp';
+/** The header fields ICMP and ICMPv6 share. */
+interface IcmpFields extends LayerBase {
   type: number;
   code: number;
   checksum: number;
   /** Echo request and reply. */
   id?: number;
   seq?: number;
-  /** Fragmentation needed: the next-hop MTU. */
+  /** ICMP fragmentation needed: the next-hop MTU; ICMPv6 Packet Too Big: the MTU. */
   mtu?: number;
 }
 
-export interface Icmpv6Layer extends LayerBase {
+export interface IcmpLayer extends IcmpFields {
+  proto: 'icmp';
+}
+
+export interface Icmpv6Layer extends IcmpFields {
   proto: 'icmpv6';
-  type: number;
-  code: number;
-  checksum: number;
-  id?: number;
-  seq?: number;
-  /** Packet Too Big: the MTU. */
-  mtu?: number;
   /** Neighbor solicitation and advertisement. */
   target?: string;
 }

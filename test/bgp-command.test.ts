@@ -6,24 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { bgpCommand } from '../src/commands/bgp.js';
 import { dissectCommand } from '../src/commands/dissect.js';
 import { main } from '../src/cli.js';
+import { captureOutput as capture } from './helpers/output.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bgp');
 const BIRD = join(DIR, 'bird-sessions.pcap');
 const REASM = join(DIR, 'bgp-reassembly.pcap');
 const TS = /^\d+\.\d{9}$/;
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await fn();
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -13,6 +13,7 @@ import { packets } from '../src/api.js';
 import { BgpAnalysis } from '../src/analyses/bgp/analysis.js';
 import { PacketDecoder } from '../dissectors/decoder.js';
 import { Driver } from '../src/engine/driver.js';
+import { captureOutput as capture } from './helpers/output.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'bgp');
 const PCAP = join(DIR, 'bird-port-1179.pcap');
@@ -25,17 +26,6 @@ const expected: Expected = have ? JSON.parse(readFileSync(join(DIR, 'bird-port-1
 const DECODE_AS = ['-d', 'tcp.port==1179,bgp'];
 const TYPE_NAMES: Record<string, string> = { 1: 'OPEN', 2: 'UPDATE', 3: 'NOTIFICATION', 4: 'KEEPALIVE', 5: 'ROUTE-REFRESH' };
 
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { code: await fn(), out };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 afterEach(() => vi.restoreAllMocks());
 
 interface BgpLayerJson { proto: string; typeCode: number; nlri?: string[]; withdrawn?: string[] }

@@ -99,6 +99,9 @@ export function reduceTsharkStack(protocols: string): { kept: string[]; full: st
 const b = (x: unknown) => (x ? '1' : '0');
 const n = (x: unknown) => String(x);
 
+/** tshark field names and the layer keys that hold their values (printed with `n`, or `b` for flags). */
+type FieldSpec = readonly (readonly [field: string, key: string, print?: (x: unknown) => string])[];
+
 /** Our field values, in tshark's names, for one packet. */
 export function ourFields(layers: LayerObject[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -106,6 +109,11 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
     let a = out.get(f);
     if (!a) out.set(f, (a = []));
     a.push(v);
+  };
+  /** put() for each field of `spec`, in order. */
+  const putAll = (l: LayerObject, spec: FieldSpec) => {
+    const o = l as unknown as Record<string, unknown>;
+    for (const [f, k, print = n] of spec) put(f, print(o[k]));
   };
   for (const l of layers) {
     switch (l.proto) {
@@ -147,23 +155,12 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         if (l.targetIp !== undefined) put('arp.dst.proto_ipv4', n(l.targetIp));
         break;
       case 'ipv4':
-        put('ip.src', n(l.src));
-        put('ip.dst', n(l.dst));
-        put('ip.proto', n(l.protocol));
-        put('ip.id', n(l.id));
-        put('ip.ttl', n(l.ttl));
-        put('ip.len', n(l.length));
-        put('ip.hdr_len', n(l.headerLength));
-        put('ip.flags.df', b(l.df));
-        put('ip.flags.mf', b(l.mf));
+        putAll(l, [['ip.src', 'src'], ['ip.dst', 'dst'], ['ip.proto', 'protocol'], ['ip.id', 'id'], ['ip.ttl', 'ttl'],
+          ['ip.len', 'length'], ['ip.hdr_len', 'headerLength'], ['ip.flags.df', 'df', b], ['ip.flags.mf', 'mf', b]]);
         put('ip.frag_offset', n((l.fragOffset as number) / 8)); // tshark: in 8-byte units
         break;
       case 'ipv6':
-        put('ipv6.src', n(l.src));
-        put('ipv6.dst', n(l.dst));
-        put('ipv6.nxt', n(l.nextHeader));
-        put('ipv6.plen', n(l.payloadLength));
-        put('ipv6.hlim', n(l.hopLimit));
+        putAll(l, [['ipv6.src', 'src'], ['ipv6.dst', 'dst'], ['ipv6.nxt', 'nextHeader'], ['ipv6.plen', 'payloadLength'], ['ipv6.hlim', 'hopLimit']]);
         break;
       case 'icmp':
         put('icmp.type', n(l.type));
@@ -176,9 +173,7 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         if (l.mtu !== undefined) put('icmpv6.mtu', n(l.mtu));
         break;
       case 'udp':
-        put('udp.srcport', n(l.srcPort));
-        put('udp.dstport', n(l.dstPort));
-        put('udp.length', n(l.length));
+        putAll(l, [['udp.srcport', 'srcPort'], ['udp.dstport', 'dstPort'], ['udp.length', 'length']]);
         break;
       case 'tcp':
         put('tcp.srcport', n(l.srcPort));
@@ -186,10 +181,7 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         // tshark 4.0 reads the flags word (14 bytes in) before it adds seq and ack, so a header
         // shorter than 14 bytes shows only the ports there; ours also keeps seq/ack (issue 10 item 6).
         if (l.flags !== undefined) {
-          put('tcp.seq_raw', n(l.seq));
-          put('tcp.ack_raw', n(l.ack));
-          put('tcp.flags', n(l.flagBits));
-          put('tcp.hdr_len', n(l.headerLength));
+          putAll(l, [['tcp.seq_raw', 'seq'], ['tcp.ack_raw', 'ack'], ['tcp.flags', 'flagBits'], ['tcp.hdr_len', 'headerLength']]);
         }
         break;
       case 'vxlan':
@@ -203,12 +195,8 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         put('vxlan.next_proto', n(l.nextProtocol));
         break;
       case 'gre':
-        put('gre.flags.checksum', b(l.checksumPresent));
-        put('gre.flags.routing', b(l.routingPresent));
-        put('gre.flags.key', b(l.keyPresent));
-        put('gre.flags.sequence_number', b(l.seqPresent));
-        put('gre.flags.version', n(l.version));
-        put('gre.proto', n(l.protocolType));
+        putAll(l, [['gre.flags.checksum', 'checksumPresent', b], ['gre.flags.routing', 'routingPresent', b], ['gre.flags.key', 'keyPresent', b],
+          ['gre.flags.sequence_number', 'seqPresent', b], ['gre.flags.version', 'version'], ['gre.proto', 'protocolType']]);
         if (l.key !== null && l.key !== undefined) {
           // PPTP (version 1 carrying PPP): tshark splits the key into payload length + call ID, as ours does.
           if (l.callId !== undefined) {
@@ -220,11 +208,8 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         if (l.ack !== undefined) put('gre.ack_number', n(l.ack));
         break;
       case 'geneve':
-        put('geneve.version', n(l.version));
-        put('geneve.flags.oam', b(l.oam));
-        put('geneve.flags.critical', b(l.critical));
-        put('geneve.proto_type', n(l.protocolType));
-        put('geneve.vni', n(l.vni));
+        putAll(l, [['geneve.version', 'version'], ['geneve.flags.oam', 'oam', b], ['geneve.flags.critical', 'critical', b],
+          ['geneve.proto_type', 'protocolType'], ['geneve.vni', 'vni']]);
         for (const o of (l.options as { class: number; type: number }[]) ?? []) {
           put('geneve.option.class', n(o.class));
           put('geneve.option.type', n(o.type));
@@ -246,15 +231,10 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
           put('erspan.index', n(l.index));
         }
         if (l.type === 3) {
-          put('erspan.bso', n(l.bso));
-          put('erspan.timestamp', n(l.timestamp));
-          put('erspan.sgt', n(l.sgt));
-          put('erspan.p', b(l.ethernetPdu));
-          put('erspan.ft', n(l.frameType));
-          put('erspan.hw', n(l.hwId));
+          putAll(l, [['erspan.bso', 'bso'], ['erspan.timestamp', 'timestamp'], ['erspan.sgt', 'sgt'], ['erspan.p', 'ethernetPdu', b],
+            ['erspan.ft', 'frameType'], ['erspan.hw', 'hwId']]);
           put('erspan.direction', b(l.direction === 'egress'));
-          put('erspan.gra', n(l.granularity));
-          put('erspan.o', b(l.platformPresent));
+          putAll(l, [['erspan.gra', 'granularity'], ['erspan.o', 'platformPresent', b]]);
           if (l.platformId !== undefined) {
             put('erspan.platid', n(l.platformId));
             const id = l.platformId as number;
@@ -268,18 +248,13 @@ export function ourFields(layers: LayerObject[]): Map<string, string[]> {
         }
         break;
       case 'bfd':
-        put('bfd.version', n(l.version));
-        put('bfd.diag', n(l.diag));
-        put('bfd.sta', n(l.state));
+        putAll(l, [['bfd.version', 'version'], ['bfd.diag', 'diag'], ['bfd.sta', 'state']]);
         // tshark's bfd.flags is the whole second byte (state and flags).
         put('bfd.flags', n(((l.state as number) << 6) | (l.flags as number)));
-        put('bfd.detect_time_multiplier', n(l.detectMult));
-        put('bfd.message_length', n(l.length));
-        put('bfd.my_discriminator', n(l.myDiscriminator));
-        put('bfd.your_discriminator', n(l.yourDiscriminator));
-        put('bfd.desired_min_tx_interval', n(l.desiredMinTxInterval));
-        put('bfd.required_min_rx_interval', n(l.requiredMinRxInterval));
-        put('bfd.required_min_echo_interval', n(l.requiredMinEchoRxInterval));
+        putAll(l, [['bfd.detect_time_multiplier', 'detectMult'], ['bfd.message_length', 'length'],
+          ['bfd.my_discriminator', 'myDiscriminator'], ['bfd.your_discriminator', 'yourDiscriminator'],
+          ['bfd.desired_min_tx_interval', 'desiredMinTxInterval'], ['bfd.required_min_rx_interval', 'requiredMinRxInterval'],
+          ['bfd.required_min_echo_interval', 'requiredMinEchoRxInterval']]);
         if (l.authType !== undefined) { put('bfd.auth.type', n(l.authType)); put('bfd.auth.len', n(l.authLength)); }
         break;
       case 'wireguard':

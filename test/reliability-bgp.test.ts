@@ -1,7 +1,7 @@
 // Issue 9, items 2, 3, 8 and 9: BGP inputs of real-world size (a full routing table, a SYN
 // flood to port 179, out-of-order floods) stay correct and bounded. The captures are built here,
 // byte by byte from RFC 4271 / RFC 4760 / RFC 9293, in a temporary directory.
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { BgpTracker } from '../src/analyses/bgp/tracker.js';
 import { HELD_OVERHEAD, MAX_OOO_TOTAL_BYTES } from '../src/analyses/bgp/reassembly.js';
 import { MAX_LISTED_ENDED_CONNECTIONS } from '../src/analyses/bgp/session.js';
 import { MAX_LISTED_ROUTES } from '../src/analyses/bgp/rib.js';
+import { captureOutput as captureOut } from './helpers/output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunnelscope-rel-bgp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,18 +102,6 @@ function bgpCapture(messages: number[][], extra: Uint8Array[] = []): Uint8Array 
 function records(pkts: Uint8Array[]): Uint8Array {
   const recs: PcapRecord[] = pkts.map((data, i) => ({ sec: 1_700_000_000 + Math.floor(i / 1000), frac: (i % 1000) * 1000, data }));
   return writePcap(recs);
-}
-
-async function captureOut(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { code: await fn(), out };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
 }
 
 describe('CidrSet', () => {

@@ -6,12 +6,11 @@
 //
 // Skipped, with a message, where /usr/bin/chromium is missing (CI installs it: .ci/) and, for the
 // corpus capture, where /work/shared is absent.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { analyze, type AnalysisDocument } from '../src/engine/analyze.js';
 import { renderReport } from '../src/render/html.js';
 import { dissectCommand, tsharkCommand } from '../src/analyses/findings/filters.js';
@@ -21,12 +20,11 @@ import type { BgpResult } from '../src/analyses/bgp/analysis.js';
 import type { LintResult } from '../src/analyses/lint/analysis.js';
 import type { CniResult } from '../src/analyses/cni/fingerprint.js';
 import { CORPUS_DIR } from '../test-support/shared.js';
+import { CHROMIUM, chromiumContext } from './helpers/chromium.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'test-output');
 const SAMPLE = join(ROOT, 'fixtures', 'sample', 'node-mix.pcap');
-/** Debian's Chromium; REPORT_TEST_CHROMIUM points elsewhere (or at nothing, to see the skip). */
-const CHROMIUM = process.env.REPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const CORPUS_VXLAN = join(CORPUS_DIR, 'real', 'ndpi__vxlan.pcap');
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
@@ -44,24 +42,12 @@ const num = (s: string | null) => Number((s ?? '').replace(/[,\s]/g, ''));
 interface Opened { page: Page; errors: string[]; requests: string[]; url: string }
 
 describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
-  let ctx: BrowserContext;
-  let profile = '';
-  beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'tunnelscope-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 1000 }, offline: true,
-    });
-  });
-  afterAll(async () => {
-    await ctx?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-  });
+  const browser = chromiumContext(OUT, ARGS);
 
   async function open(html: string, name: string): Promise<Opened> {
     const file = join(OUT, `report-${name}.html`);
     writeFileSync(file, html);
-    const page = await ctx.newPage();
+    const page = await browser().newPage();
     const errors: string[] = [], requests: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -179,7 +165,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     await o.page.screenshot({ path: join(OUT, 'report-sample.png'), fullPage: true });
     expectQuiet(o);
     if (process.env.UPDATE_DOCS_SCREENSHOT) {
-      const shot = await ctx.newPage();
+      const shot = await browser().newPage();
       await shot.setViewportSize({ width: 1280, height: 1400 });
       await shot.goto(o.url, { waitUntil: 'load' });
       const png = join(ROOT, 'docs', 'report.png');
@@ -335,7 +321,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     expect(await p.locator('#health [data-k="health-cni"]').count()).toBe(1);
     expect(await p.locator('#health [data-k="health-overhead"]').textContent()).toMatch(/%$/);
     // Copy: the exact filter goes to the clipboard where the page may write it, and always into the visible field.
-    await ctx.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => undefined);
+    await browser().grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => undefined);
     const firstRule = await items.first().getAttribute('data-rule');
     const want = lint.findings.find((f) => f.rule === firstRule)!.evidence.filter as string;
     const line = items.first().locator('[data-filter-kind="filter"]');

@@ -3,20 +3,18 @@
 // link-flap pair (fixtures/correlate/link-flap.truth.json, `cluster.matrix`), and every lossy
 // path's breakdowns by size, protocol and time are drawn. Skipped, with a message, where
 // /usr/bin/chromium is missing.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/engine/analyze.js';
 import { renderReport } from '../src/render/html.js';
 import { clusterView } from '../src/analyses/correlate/cluster.js';
+import { CHROMIUM, chromiumContext } from './helpers/chromium.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'test-output');
 const DIR = join(ROOT, 'fixtures', 'correlate');
-const CHROMIUM = process.env.REPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`report cluster browser test SKIPPED: ${CHROMIUM} is missing (Debian: apt-get install chromium)`);
 
@@ -30,19 +28,7 @@ interface Truth {
 }
 
 describe.skipIf(!hasChromium)('HTML report: cluster section in headless Chromium', () => {
-  let ctx: BrowserContext;
-  let profile = '';
-  beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'tunnelscope-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'], headless: true, viewport: { width: 1280, height: 1000 }, offline: true,
-    });
-  });
-  afterAll(async () => {
-    await ctx?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-  });
+  const browser = chromiumContext(OUT, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run']);
 
   it('link-flap: matrix cells and loss breakdowns as the generator made them', async () => {
     const truth = JSON.parse(readFileSync(join(DIR, 'link-flap.truth.json'), 'utf8')) as Truth;
@@ -52,7 +38,7 @@ describe.skipIf(!hasChromium)('HTML report: cluster section in headless Chromium
     doc.cluster = await clusterView(files, named, { windowS: truth.window });
     const file = join(OUT, 'report-cluster.html');
     writeFileSync(file, renderReport(doc));
-    const page = await ctx.newPage();
+    const page = await browser().newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });

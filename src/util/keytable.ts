@@ -62,34 +62,35 @@ export class KeyTable {
     return true;
   }
 
-  /** Entry index of key `k`, or -1. */
-  find(k: Uint32Array): number {
+  /**
+   * The slot of key `k`: the one holding its entry, or the empty slot that ends its probe run.
+   * Sets lastHash.
+   */
+  private probe(k: Uint32Array): number {
     const h = KeyTable.hash(k, this.width);
     this.lastHash = h;
     const slots = this.slots, mask = this.mask;
     let s = h & mask;
     for (;;) {
       const e = slots[2 * s];
-      if (e < 0) return -1;
-      if (slots[2 * s + 1] === h && this.equals(e, k)) return e;
+      if (e < 0 || (slots[2 * s + 1] === h && this.equals(e, k))) return s;
       s = (s + 1) & mask;
     }
   }
 
+  /** Entry index of key `k`, or -1. */
+  find(k: Uint32Array): number {
+    return this.slots[2 * this.probe(k)];
+  }
+
   /** Entry index of key `k`, inserting it when absent (then `inserted` is true). */
   findOrInsert(k: Uint32Array): number {
-    const h = KeyTable.hash(k, this.width);
-    this.lastHash = h;
-    const slots = this.slots, mask = this.mask;
-    let s = h & mask;
-    for (;;) {
-      const e = slots[2 * s];
-      if (e < 0) break;
-      if (slots[2 * s + 1] === h && this.equals(e, k)) {
-        this.inserted = false;
-        return e;
-      }
-      s = (s + 1) & mask;
+    const s = this.probe(k);
+    const slots = this.slots, mask = this.mask, h = this.lastHash;
+    const found = slots[2 * s];
+    if (found >= 0) {
+      this.inserted = false;
+      return found;
     }
     let e: number;
     if (this.freeCount > 0) e = this.free[--this.freeCount];

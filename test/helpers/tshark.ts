@@ -6,17 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let cachedPath: string | null | undefined;
+const whichCache = new Map<string, string | null>();
+
+/** The path of executable `name` (`which name`, looked up once), or null when it is not installed. */
+function which(name: string): string | null {
+  let path = whichCache.get(name);
+  if (path === undefined) {
+    try {
+      path = execFileSync('which', [name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    } catch {
+      path = null;
+    }
+    whichCache.set(name, path);
+  }
+  return path;
+}
 
 /** The tshark executable, or null when it is not installed (`which tshark`). */
 export function tsharkPath(): string | null {
-  if (cachedPath !== undefined) return cachedPath;
-  try {
-    cachedPath = execFileSync('which', ['tshark'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
-  } catch {
-    cachedPath = null;
-  }
-  return cachedPath;
+  return which('tshark');
 }
 
 /** tshark's version string ("4.0.17"), or null. */
@@ -167,17 +175,9 @@ export function tsharkFilterPass(file: string, filters: readonly string[], opts:
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-let cachedMergecap: string | null | undefined;
-
 /** The mergecap executable (Wireshark's), or null when it is not installed. */
 export function mergecapPath(): string | null {
-  if (cachedMergecap !== undefined) return cachedMergecap;
-  try {
-    cachedMergecap = execFileSync('which', ['mergecap'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
-  } catch {
-    cachedMergecap = null;
-  }
-  return cachedMergecap;
+  return which('mergecap');
 }
 
 /** Classic pcap (either byte order, micro- or nanoseconds): one link type, one interface per file. */

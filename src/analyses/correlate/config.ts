@@ -1,8 +1,7 @@
 // `correlate --config FILE`: lint's config file format (src/analyses/lint/config.ts), so one file serves
 // both. Its "rules" may name correlate's rules (severity, enabled); lint's rules and "thresholds"
 // are checked as lint checks them and left to lint.
-import { LintConfigError, readConfigJson, validateConfig, type RuleOverride } from '../lint/config.js';
-import { SEVERITIES, type Severity } from '../lint/rules.js';
+import { LintConfigError, parseRuleOverride, readConfigJson, validateConfig, type RuleOverride } from '../lint/config.js';
 import { CORRELATE_RULES } from './findings.js';
 
 export type CorrelateRuleSettings = ReadonlyMap<string, RuleOverride>;
@@ -19,20 +18,7 @@ export function correlateSettings(raw: unknown, where = 'config'): Map<string, R
     const lintRules: Record<string, unknown> = {};
     for (const [id, v] of Object.entries(o.rules as Record<string, unknown>)) {
       if (!IDS.has(id)) { lintRules[id] = v; continue; }
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new LintConfigError(`${where}: rules.${id} must be an object`);
-      const ov: RuleOverride = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k === 'severity') {
-          if (typeof x !== 'string' || !SEVERITIES.includes(x as Severity)) throw new LintConfigError(`${where}: rules.${id}.severity must be one of ${SEVERITIES.join(', ')}`);
-          ov.severity = x as Severity;
-        } else if (k === 'enabled') {
-          if (typeof x !== 'boolean') throw new LintConfigError(`${where}: rules.${id}.enabled must be true or false`);
-          ov.enabled = x;
-        } else {
-          throw new LintConfigError(`${where}: rules.${id}: unknown key '${k}' (expected "severity", "enabled")`);
-        }
-      }
-      out.set(id, ov);
+      out.set(id, parseRuleOverride(v, id, where));
     }
     lintPart.rules = lintRules;
   }

@@ -38,6 +38,26 @@ export interface LintConfigFile {
 
 export class LintConfigError extends Error {}
 
+/** One rule's entry under "rules" ({severity?, enabled?}); throws LintConfigError naming the bad field. */
+export function parseRuleOverride(v: unknown, id: string, where: string): RuleOverride {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new LintConfigError(`${where}: rules.${id} must be an object`);
+  const ov: RuleOverride = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'severity') {
+      if (typeof x !== 'string' || !SEVERITIES.includes(x as Severity)) {
+        throw new LintConfigError(`${where}: rules.${id}.severity must be one of ${SEVERITIES.join(', ')}`);
+      }
+      ov.severity = x as Severity;
+    } else if (k === 'enabled') {
+      if (typeof x !== 'boolean') throw new LintConfigError(`${where}: rules.${id}.enabled must be true or false`);
+      ov.enabled = x;
+    } else {
+      throw new LintConfigError(`${where}: rules.${id}: unknown key '${k}' (expected "severity", "enabled")`);
+    }
+  }
+  return ov;
+}
+
 /** Validates a parsed config object; throws LintConfigError naming the bad field. */
 export function validateConfig(raw: unknown, where = 'config'): LintConfigFile {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new LintConfigError(`${where}: expected a JSON object`);
@@ -53,22 +73,7 @@ export function validateConfig(raw: unknown, where = 'config'): LintConfigFile {
       // correlate's rules may share the file (`correlate --config` reads it too): not lint's to apply.
       if (!RULE_INDEX.has(id) && CORRELATE_RULE_IDS.has(id)) continue;
       if (!RULE_INDEX.has(id)) throw new LintConfigError(`${where}: unknown rule '${id}'`);
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new LintConfigError(`${where}: rules.${id} must be an object`);
-      const ov: RuleOverride = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k === 'severity') {
-          if (typeof x !== 'string' || !SEVERITIES.includes(x as Severity)) {
-            throw new LintConfigError(`${where}: rules.${id}.severity must be one of ${SEVERITIES.join(', ')}`);
-          }
-          ov.severity = x as Severity;
-        } else if (k === 'enabled') {
-          if (typeof x !== 'boolean') throw new LintConfigError(`${where}: rules.${id}.enabled must be true or false`);
-          ov.enabled = x;
-        } else {
-          throw new LintConfigError(`${where}: rules.${id}: unknown key '${k}' (expected "severity", "enabled")`);
-        }
-      }
-      out.rules[id] = ov;
+      out.rules[id] = parseRuleOverride(v, id, where);
     }
   }
   if (o.thresholds !== undefined) {

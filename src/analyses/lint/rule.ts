@@ -179,3 +179,31 @@ export function pairList(t: CountTable): { src: string; dst: string; packets: nu
 export function draft(counts: RuleCounts, rule: RuleIndex, message: string, evidence: Record<string, unknown>): FindingDraft {
   return { count: counts.count[rule], firstFrame: counts.first[rule], message, evidence };
 }
+
+/**
+ * A rule module that counts VXLAN packets per UDP port for the ports `matches` accepts, and when any
+ * matched reports one finding built by `describe` from the {port: count} table.
+ */
+export function vxlanPortRule(
+  counts: RuleCounts,
+  rule: RuleIndex,
+  matches: (port: number) => boolean,
+  describe: (ports: Record<string, number>) => { message: string; evidence: Record<string, unknown> },
+): RuleModule<[number, number][]> {
+  const portPkts = new Float64Array(65536);
+  return {
+    rules: [rule],
+    onVxlan(p: TunnelView): void {
+      if (!matches(p.port)) return;
+      portPkts[p.port]++;
+      if (counts.on(rule)) counts.hit(rule, p.frame, p.file);
+    },
+    exportState: () => sparsePorts(portPkts),
+    mergeState: (s) => mergeSparsePorts(portPkts, s),
+    finish(out: FindingSink): void {
+      if (counts.count[rule] === 0) return;
+      const { message, evidence } = describe(portCounts(portPkts));
+      out.add(rule, draft(counts, rule, message, evidence));
+    },
+  };
+}

@@ -1,6 +1,6 @@
 // VXLAN_WELL_KNOWN_PORT_COLLISION: VXLAN on 8472 or 6784, ports other tools decode as something else.
 import { R } from '../rules.js';
-import { draft, mergeSparsePorts, portCounts, sparsePorts, type FindingSink, type RuleCounts, type RuleModule, type TunnelView } from '../rule.js';
+import { vxlanPortRule, type RuleCounts, type RuleModule } from '../rule.js';
 
 /** Ports whose VXLAN other tools decode as something else (tcpdump < 4.99.6: OTV; tshark and tcpdump: BFD). */
 const COLLISION_NOTE: Readonly<Record<number, string>> = {
@@ -9,23 +9,8 @@ const COLLISION_NOTE: Readonly<Record<number, string>> = {
 };
 
 export function vxlanPortCollision(_env: unknown, counts: RuleCounts): RuleModule<[number, number][]> {
-  const rule = R.VXLAN_WELL_KNOWN_PORT_COLLISION;
-  const portPkts = new Float64Array(65536);
-  return {
-    rules: [rule],
-    onVxlan(p: TunnelView): void {
-      if (COLLISION_NOTE[p.port] === undefined) return;
-      portPkts[p.port]++;
-      if (counts.on(rule)) counts.hit(rule, p.frame, p.file);
-    },
-    exportState: () => sparsePorts(portPkts),
-    mergeState: (s) => mergeSparsePorts(portPkts, s),
-    finish(out: FindingSink): void {
-      if (counts.count[rule] === 0) return;
-      const ports = portCounts(portPkts);
-      out.add(rule, draft(counts, rule,
-        `VXLAN on UDP ${Object.keys(ports).join(', ')}: ${Object.keys(ports).map((p) => COLLISION_NOTE[Number(p)]).join('; ')}`,
-        { ports, tools: Object.fromEntries(Object.keys(ports).map((p) => [p, COLLISION_NOTE[Number(p)]])) }));
-    },
-  };
+  return vxlanPortRule(counts, R.VXLAN_WELL_KNOWN_PORT_COLLISION, (port) => COLLISION_NOTE[port] !== undefined, (ports) => ({
+    message: `VXLAN on UDP ${Object.keys(ports).join(', ')}: ${Object.keys(ports).map((p) => COLLISION_NOTE[Number(p)]).join('; ')}`,
+    evidence: { ports, tools: Object.fromEntries(Object.keys(ports).map((p) => [p, COLLISION_NOTE[Number(p)]])) },
+  }));
 }
