@@ -80,6 +80,24 @@ export function runTshark(file: string, fields: readonly string[], opts: { decod
     ...(opts.extraArgs ?? []),
     ...all.flatMap((f) => ['-e', f]),
   ];
+  return spawnTshark(exe, args).then(({ stdout: text, stderr, code }) => {
+    const frames: TsharkFrame[] = [];
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const cols = line.split('\t');
+      const fmap = new Map<string, string[]>();
+      for (let k = 0; k < all.length; k++) {
+        const v = cols[k] ?? '';
+        fmap.set(all[k], v === '' ? [] : v.split(','));
+      }
+      frames.push({ frame: Number(cols[0]), fields: fmap });
+    }
+    return { frames, stderr, exitCode: code };
+  });
+}
+
+/** Runs tshark to its end: all of stdout, and stderr without the "Running as user root" line. */
+function spawnTshark(exe: string, args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const p = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -87,22 +105,11 @@ export function runTshark(file: string, fields: readonly string[], opts: { decod
     p.stdout.on('data', (c: Buffer) => out.push(c));
     p.stderr.on('data', (c: Buffer) => err.push(c));
     p.on('error', reject);
-    p.on('close', (code) => {
-      const text = Buffer.concat(out).toString('utf8');
-      const frames: TsharkFrame[] = [];
-      for (const line of text.split('\n')) {
-        if (line === '') continue;
-        const cols = line.split('\t');
-        const fmap = new Map<string, string[]>();
-        for (let k = 0; k < all.length; k++) {
-          const v = cols[k] ?? '';
-          fmap.set(all[k], v === '' ? [] : v.split(','));
-        }
-        frames.push({ frame: Number(cols[0]), fields: fmap });
-      }
-      const stderr = Buffer.concat(err).toString('utf8').replace(/^Running as user "root".*\n/m, '');
-      resolve({ frames, stderr, exitCode: code });
-    });
+    p.on('close', (code) => resolve({
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderr: Buffer.concat(err).toString('utf8').replace(/^Running as user "root".*\n/m, ''),
+      code,
+    }));
   });
 }
 
@@ -146,32 +153,23 @@ export function tsharkFilterPass(file: string, filters: readonly string[], opts:
   const fields = opts.fields ?? [];
   const args = ['-n', '-r', file, ...(opts.args ?? []), '-X', `lua_script:${FRAMES_PER_FILTER_LUA}`, '-X', `lua_script1:${list}`,
     '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.number', ...fields.flatMap((f) => ['-e', f])];
-  return new Promise<FilterPass>((resolve, reject) => {
-    const p = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on('data', (c: Buffer) => out.push(c));
-    p.stderr.on('data', (c: Buffer) => err.push(c));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const stderr = Buffer.concat(err).toString('utf8').replace(/^Running as user "root".*\n/m, '');
-      if (code !== 0) return reject(new Error(`tshark ${args.join(' ')} failed (${code}): ${stderr}`));
-      const frames = filters.map(() => [] as number[]);
-      const rows: string[][] = [];
-      const errors: string[] = [];
-      for (const line of Buffer.concat(out).toString('utf8').split('\n')) {
-        if (line === '') continue;
-        const cols = line.split('\t');
-        // The taps' lines start with "match" (see the script); the rest are the -T fields rows.
-        if (cols[0] === 'match') frames[Number(cols[1]) - 1].push(Number(cols[2]));
-        else if (cols[0] === 'ERROR') errors.push(`${filters[Number(cols[1]) - 1]}: ${cols.slice(2).join(' ')}`);
-        else rows.push(cols);
-      }
-      if (errors.length) return reject(new Error(`tshark rejected filters: ${errors.join('; ')}`));
-      // A Lua script that failed to load prints to stderr and lets tshark run on: no tap, no match.
-      if (/lua/i.test(stderr)) return reject(new Error(`tshark's Lua script failed: ${stderr}`));
-      resolve({ frames, rows });
-    });
+  return spawnTshark(exe, args).then(({ stdout, stderr, code }): FilterPass => {
+    if (code !== 0) throw new Error(`tshark ${args.join(' ')} failed (${code}): ${stderr}`);
+    const frames = filters.map(() => [] as number[]);
+    const rows: string[][] = [];
+    const errors: string[] = [];
+    for (const line of stdout.split('\n')) {
+      if (line === '') continue;
+      const cols = line.split('\t');
+      // The taps' lines start with "match" (see the script); the rest are the -T fields rows.
+      if (cols[0] === 'match') frames[Number(cols[1]) - 1].push(Number(cols[2]));
+      else if (cols[0] === 'ERROR') errors.push(`${filters[Number(cols[1]) - 1]}: ${cols.slice(2).join(' ')}`);
+      else rows.push(cols);
+    }
+    if (errors.length) throw new Error(`tshark rejected filters: ${errors.join('; ')}`);
+    // A Lua script that failed to load prints to stderr and lets tshark run on: no tap, no match.
+    if (/lua/i.test(stderr)) throw new Error(`tshark's Lua script failed: ${stderr}`);
+    return { frames, rows };
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
