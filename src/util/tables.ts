@@ -299,6 +299,21 @@ export interface RateStats {
   firstHitFile: number;
 }
 
+/** Counts one event, `inWindow` events deep in a window that starts at `start`, into `s`. */
+function countRate(s: RateStats, inWindow: number, start: number, threshold: number, frame: number, file: number): void {
+  if (inWindow > s.peak) {
+    s.peak = inWindow;
+    s.peakStart = start;
+  }
+  if (inWindow > threshold) {
+    if (s.hits === 0) {
+      s.firstHit = frame;
+      s.firstHitFile = file;
+    }
+    s.hits++;
+  }
+}
+
 /** A RateWindow's state for another thread (see RateWindow.mergeState). */
 export interface RateWindowState extends RateStats {
   total: number;
@@ -360,18 +375,7 @@ export class RateWindow {
       return this.step(ts, file, frame);
     }
     const inWindow = this.step(ts, file, frame);
-    const a = this.after;
-    if (inWindow > a.peak) {
-      a.peak = inWindow;
-      a.peakStart = this.windowStart();
-    }
-    if (inWindow > this.threshold) {
-      if (a.hits === 0) {
-        a.firstHit = frame;
-        a.firstHitFile = file;
-      }
-      a.hits++;
-    }
+    countRate(this.after, inWindow, this.windowStart(), this.threshold, frame, file);
     return inWindow;
   }
 
@@ -407,17 +411,7 @@ export class RateWindow {
     this.ring[this.tail & mask] = ts;
     this.tail++;
     const inWindow = this.tail - this.head;
-    if (inWindow > this.peak) {
-      this.peak = inWindow;
-      this.peakStart = this.ring[this.head & mask];
-    }
-    if (inWindow > this.threshold) {
-      if (this.hits === 0) {
-        this.firstHit = frame;
-        this.firstHitFile = file;
-      }
-      this.hits++;
-    }
+    countRate(this, inWindow, this.ring[this.head & mask], this.threshold, frame, file);
     return inWindow;
   }
 
