@@ -228,25 +228,12 @@ export class RouteTable {
   }
 
   private familyId(f: string): number {
-    let id = this.familyIds.get(f);
-    if (id === undefined) {
-      id = this.families.length;
-      this.familyIds.set(f, id);
-      this.families.push(f);
-    }
-    return id;
+    return listedId(this.familyIds, this.families, f, f);
   }
 
   /** One shared copy of each distinct attribute set (the routes of an UPDATE have the same). */
   private intern(a: RouteAttributes): number {
-    const k = JSON.stringify(a);
-    let id = this.attrIds.get(k);
-    if (id === undefined) {
-      id = this.attrSets.length;
-      this.attrIds.set(k, id);
-      this.attrSets.push(a);
-    }
-    return id;
+    return listedId(this.attrIds, this.attrSets, JSON.stringify(a), a);
   }
 
   /** Fills this.key for (direction, prefix, path id); false when the prefix is not understood. */
@@ -516,4 +503,15 @@ export function comparePrefix(a: string, b: string): number {
   if (x.family !== y.family) return x.family - y.family;
   for (let i = 0; i < x.bytes.length; i++) if (x.bytes[i] !== y.bytes[i]) return x.bytes[i] - y.bytes[i];
   return x.prefixLen - y.prefixLen;
+}
+
+/** The index of `key`'s value in `list`, appending `value` the first time the key is seen. */
+function listedId<T>(ids: Map<string, number>, list: T[], key: string, value: T): number {
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = list.length;
+    ids.set(key, id);
+    list.push(value);
+  }
+  return id;
 }
